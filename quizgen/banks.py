@@ -1,0 +1,729 @@
+"""Load bank files, validate them completely, and build ``Bank`` objects.
+
+Every problem in every file is collected, each with its ``path:line``, and raised
+together as one ``BankErrors``; a bank with any problem is never returned.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Callable, Iterable
+
+from . import yamlnodes
+from .errors import BankError, BankErrors, SourceRef
+from .model import (
+    DIFFICULTIES,
+    ENTITY_KINDS,
+    FACT_KINDS,
+    PAPER_SIZES,
+    QUESTION_TYPES,
+    Bank,
+    Blank,
+    Entity,
+    Fact,
+    Question,
+    Source,
+)
+from .yamlnodes import LDict, LList
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+GENERATED_ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\.[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+DATE_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+BLANK_PATTERN = re.compile(r"\[\[(.*?)\]\]", re.S)
+BANK_SUFFIXES = (".yaml", ".yml")
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_QUESTIONS = 200_000
+MAX_TEXT = 10_000  # characters in one field
+
+TOP_FIELDS = {
+    "bank": True, "title": True, "sources": True, "language": False, "description": False,
+    "entities": False, "facts": False, "questions": False, "paper": False, "disable": False,
+}
+SOURCE_FIELDS = {"title": True, "publisher": True, "date": False, "author": False, "url": False}
+ENTITY_FIELDS = {"name": True, "kind": True, "role": False, "aliases": False}
+QUESTION_COMMON = {
+    "id": True, "type": True, "source": True, "explanation": False, "evidence": False,
+    "tags": False, "difficulty": False, "points": False, "deck": False, "override": False,
+}
+QUESTION_FIELDS: dict[str, dict[str, bool]] = {
+    "multiple_choice": {"prompt": True, "answer": False, "answers": False, "distractors": True},
+    "true_false": {"statement": True, "answer": True},
+    "short_answer": {"prompt": True, "answer": True, "accept": False},
+    "cloze": {"text": True},
+    "numeric": {"prompt": True, "answer": True, "tolerance": False, "unit": False},
+    "matching": {"prompt": True, "pairs": True},
+    "ordering": {"prompt": True, "items": True},
+}
+FACT_COMMON = {"id": True, "kind": True, "source": True, "evidence": False, "tags": False, "deck": False}
+# Each fact kind's own fields: name -> (required, value kind). Value kinds: "text",
+# "entity" (an entity id), "date", "number", "bool".
+FACT_FIELDS: dict[str, dict[str, tuple[bool, str]]] = {
+    "action": {"who": (True, "entity"), "did": (True, "text"), "when": (False, "date"),
+               "where": (False, "text")},
+    "quote": {"who": (True, "entity"), "said": (True, "text"), "verbatim": (False, "bool"),
+              "about": (False, "text")},
+    "quantity": {"what": (True, "text"), "value": (True, "number"), "unit": (False, "text"),
+                 "claimed_by": (False, "entity")},
+    "event": {"what": (True, "text"), "when": (True, "date"), "where": (False, "text")},
+    "claim": {"who": (True, "entity"), "claim": (True, "text")},
+    "role": {"who": (True, "entity"), "role": (True, "text")},
+    "definition": {"term": (True, "text"), "means": (True, "text")},
+}
+
+
+def normalize(text: str) -> str:
+    """Compare answers as a student would: case, spacing and curly quotes don't count."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    return " ".join(text.casefold().split())
+
+
+def parse_cloze(text: str) -> tuple[list[Blank], str | None]:
+    """The blanks of a cloze text, and a problem description if the brackets are wrong."""
+    blanks = []
+    for match in BLANK_PATTERN.finditer(text):
+        inner = match.group(1)
+        if "[[" in inner:
+            return [], "a blank opens inside another blank"
+        answer, sep, hint = inner.partition("::")
+        if not answer.strip():
+            return [], "a blank has no answer ([[]])"
+        blanks.append(Blank(answer.strip(), hint.strip() or None if sep else None))
+    rest = BLANK_PATTERN.sub("", text)
+    if "[[" in rest or "]]" in rest:
+        return [], "unbalanced brackets: every [[ needs a matching ]]"
+    return blanks, None
+
+
+def find_bank_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand files and folders into bank files, in a stable order."""
+    found: list[Path] = []
+    errors = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files = sorted(p for p in path.iterdir() if p.suffix in BANK_SUFFIXES and p.is_file())
+            if not files:
+                errors.append(BankError(None, f"{path}: no bank files (*.yaml, *.yml) in this folder; "
+                                              "expected at least one"))
+            found.extend(files)
+        elif path.is_file():
+            found.append(path)
+        else:
+            errors.append(BankError(None, f"{path}: no such file or folder; expected a bank file or a folder of them"))
+    if errors:
+        raise BankErrors(errors)
+    return found
+
+
+def default_bank_paths() -> list[Path]:
+    """``./question_banks`` if it exists, else the default bank shipped with quizgen."""
+    local = Path("question_banks")
+    if local.is_dir():
+        return [local]
+    return [Path(str(resources.files("quizgen.question_banks") / "icc-withdrawal-2016.yaml"))]
+
+
+def load_banks(paths: Iterable[str | Path] | None = None) -> list[Bank]:
+    """Load and validate every bank under ``paths``; raise BankErrors listing all problems."""
+    files = find_bank_files(paths if paths else default_bank_paths())
+    banks: list[Bank] = []
+    errors: list[BankError] = []
+    seen: dict[str, SourceRef] = {}
+    for path in files:
+        reader = _BankReader(str(path))
+        bank = reader.read(path)
+        errors.extend(reader.errors)
+        if bank is not None:
+            if bank.id in seen:
+                errors.append(BankError(bank.ref, f"bank id {bank.id!r} is also used at {seen[bank.id]}; "
+                                                  "expected each bank id once"))
+            seen.setdefault(bank.id, bank.ref)  # type: ignore[arg-type]
+            banks.append(bank)
+    if errors:
+        raise BankErrors(errors)
+    return banks
+
+
+def load_bank(path: str | Path) -> Bank:
+    """Load and validate one bank file."""
+    return load_banks([path])[0]
+
+
+def load_bank_text(text: str, path: str = "<bank>") -> Bank:
+    """Validate a bank given as text (``path`` is only used in messages)."""
+    reader = _BankReader(path)
+    bank = reader.read_text(text)
+    if reader.errors or bank is None:
+        raise BankErrors(reader.errors)
+    return bank
+
+
+@dataclass
+class _Ctx:
+    """Where a value sits: its container, key and a label for messages."""
+
+    node: LDict
+    label: str
+
+
+class _BankReader:
+    def __init__(self, path: str):
+        self.path = path
+        self.errors: list[BankError] = []
+
+    # -- reporting ------------------------------------------------------
+    def error(self, line: int, message: str) -> None:
+        self.errors.append(BankError(SourceRef(self.path, line), message))
+
+    def ref(self, line: int) -> SourceRef:
+        return SourceRef(self.path, line)
+
+    # -- entry points ---------------------------------------------------
+    def read(self, path: Path) -> Bank | None:
+        try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                self.error(1, f"the file is {size / 1048576:.1f} MB; expected a bank file of at most "
+                              f"{MAX_FILE_BYTES // 1048576} MB (split it into several banks)")
+                return None
+            data = path.read_bytes()
+        except OSError as exc:
+            self.error(1, f"cannot read the file ({exc.strerror}); expected a readable bank file")
+            return None
+        text = self.decode(data)
+        return None if text is None else self.read_text(text)
+
+    def decode(self, data: bytes) -> str | None:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            self.error(1, "the file is UTF-16 text; expected UTF-8 (save it as UTF-8 in your editor)")
+            return None
+        if data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]  # a UTF-8 byte-order mark is harmless: skip it
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            self.error(line, f"byte 0x{data[exc.start]:02x} is not valid UTF-8; "
+                             "expected UTF-8 text (save the file as UTF-8)")
+            return None
+
+    def read_text(self, text: str) -> Bank | None:
+        if not text.strip():
+            self.error(1, "the file is empty; expected a bank (a mapping with bank, title, sources, ...)")
+            return None
+        try:
+            doc, problems = yamlnodes.parse(text)
+        except yamlnodes.YamlProblem as exc:
+            self.error(exc.line, exc.message)
+            return None
+        for problem in problems:
+            self.error(problem.line, problem.message)
+        if not isinstance(doc, LDict):
+            self.error(getattr(doc, "line", 1), "the file does not hold a mapping; expected a bank "
+                                                "(bank:, title:, sources:, ...)")
+            return None
+        bank = self.bank(doc)
+        return None if self.errors else bank
+
+    # -- generic field checks -----------------------------------------------
+    def keys(self, node: LDict, fields: dict[str, object], label: str) -> None:
+        """Report unknown and missing keys of a mapping."""
+        for key in node:
+            if key not in fields:
+                hint = difflib.get_close_matches(str(key), list(fields), n=1)
+                suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+                self.error(node.line_of(key), f"{label}: unknown field {key!r}{suggestion}; "
+                                              f"expected one of: {', '.join(fields)}")
+        for key, spec in fields.items():
+            required = spec[0] if isinstance(spec, tuple) else spec
+            if required and key not in node:
+                self.error(node.line, f"{label}: missing field {key!r}; expected it to be set")
+
+    def mapping(self, node: LDict, key: str, label: str) -> LDict | None:
+        value = node.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, LDict):
+            self.error(node.line_of(key), f"{label}: {key!r} is {describe(value)}; expected a mapping")
+            return None
+        return value
+
+    def text(self, node: LDict, key: str, label: str, required: bool = False) -> str | None:
+        if key not in node:
+            return None
+        value = node[key]
+        line = node.line_of(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)  # "answer: 1998" is text in a short answer
+        if not isinstance(value, str):
+            self.error(line, f"{label}: {key!r} is {describe(value)}; expected text")
+            return None
+        if not value.strip():
+            self.error(line, f"{label}: {key!r} is empty; expected some text")
+            return None
+        if len(value) > MAX_TEXT:
+            self.error(line, f"{label}: {key!r} is {len(value):,} characters long; "
+                             f"expected at most {MAX_TEXT:,}")
+            return None
+        return value.strip()
+
+    def text_list(self, node: LDict, key: str, label: str, minimum: int = 0) -> tuple[str, ...] | None:
+        if key not in node:
+            return None
+        value = node[key]
+        line = node.line_of(key)
+        if not isinstance(value, LList):
+            self.error(line, f"{label}: {key!r} is {describe(value)}; expected a list of texts")
+            return None
+        out = []
+        for i, item in enumerate(value):
+            if isinstance(item, (int, float)) and not isinstance(item, bool):
+                item = str(item)
+            if not isinstance(item, str):
+                self.error(value.line_of(i), f"{label}: item {i + 1} of {key!r} is {describe(item)}; "
+                                             "expected text")
+            elif not item.strip():
+                self.error(value.line_of(i), f"{label}: item {i + 1} of {key!r} is empty; expected some text")
+            else:
+                out.append(item.strip())
+        if len(value) < minimum:
+            self.error(line, f"{label}: {key!r} has {len(value)} item{'s' if len(value) != 1 else ''}; "
+                             f"expected at least {minimum}")
+        seen: dict[str, int] = {}
+        for i, item in enumerate(out):
+            norm = normalize(item)
+            if norm in seen:
+                self.error(value.line_of(i), f"{label}: {key!r} lists {item!r} twice; expected distinct items")
+            seen[norm] = i
+        return tuple(out)
+
+    def ident(self, node: LDict, key: str, label: str) -> str | None:
+        value = node.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not ID_PATTERN.match(value):
+            self.error(node.line_of(key), f"{label}: {key} {value!r} is not a valid id; expected lowercase "
+                                          "letters, digits and single hyphens, like 'peskov-reason'")
+            return None
+        return value
+
+    def choice(self, node: LDict, key: str, label: str, choices: Iterable[str]) -> str | None:
+        if key not in node:
+            return None
+        value = node[key]
+        choices = tuple(choices)
+        if value not in choices:
+            self.error(node.line_of(key), f"{label}: {key} {value!r} is not allowed; "
+                                          f"expected one of: {', '.join(choices)}")
+            return None
+        return value
+
+    def number(self, node: LDict, key: str, label: str) -> float | None:
+        if key not in node:
+            return None
+        value = node[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            self.error(node.line_of(key), f"{label}: {key!r} is {describe(value)}; expected a number")
+            return None
+        return value
+
+    def boolean(self, node: LDict, key: str, label: str) -> bool | None:
+        if key not in node:
+            return None
+        value = node[key]
+        if not isinstance(value, bool):
+            self.error(node.line_of(key), f"{label}: {key!r} is {describe(value)}; expected true or false")
+            return None
+        return value
+
+    def date(self, node: LDict, key: str, label: str) -> str | None:
+        if key not in node:
+            return None
+        value = node[key]
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        text = str(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else None
+        match = DATE_PATTERN.match(text or "")
+        if match:
+            year, month, day = (int(g) if g else 1 for g in match.groups())
+            try:
+                dt.date(year, month, day)
+                return text
+            except ValueError:
+                pass
+        self.error(node.line_of(key), f"{label}: {key} {value!r} is not a date; "
+                                      "expected YYYY, YYYY-MM or YYYY-MM-DD")
+        return None
+
+    def tags(self, node: LDict, label: str) -> tuple[str, ...]:
+        tags = self.text_list(node, "tags", label) or ()
+        for tag in tags:
+            if any(ch.isspace() for ch in tag):
+                self.error(node.line_of("tags"), f"{label}: tag {tag!r} contains a space; "
+                                                 "expected tags without spaces (use a hyphen)")
+        return tags
+
+    # -- sections -------------------------------------------------------
+    def bank(self, doc: LDict) -> Bank | None:
+        self.keys(doc, TOP_FIELDS, "bank")
+        bank_id = self.ident(doc, "bank", "bank")
+        title = self.text(doc, "title", "bank")
+        language = self.text(doc, "language", "bank") or "en"
+        description = self.text(doc, "description", "bank")
+        paper = self.choice(doc, "paper", "bank", PAPER_SIZES)
+        sources = self.sources(doc)
+        entities = self.entities(doc)
+        facts = self.facts(doc, bank_id or "", sources, entities)
+        questions = self.questions(doc, bank_id or "", sources)
+        disable = self.text_list(doc, "disable", "bank") or ()
+        for i, item in enumerate(disable):
+            if not GENERATED_ID_PATTERN.match(item):
+                self.error(doc["disable"].line_of(i), f"bank: disable {item!r} is not a generated "
+                                                      "question id; expected '<fact-id>.<template-id>'")
+        if bank_id is None or title is None:
+            return None
+        return Bank(
+            id=bank_id, title=title, path=self.path, sources=sources, entities=entities,
+            facts=tuple(facts), questions=tuple(questions), language=language,
+            description=description, paper=paper, disable=tuple(disable), ref=self.ref(doc.line),
+        )
+
+    def sources(self, doc: LDict) -> dict[str, Source]:
+        node = self.mapping(doc, "sources", "bank")
+        out: dict[str, Source] = {}
+        if node is None:
+            if "sources" in doc:
+                return out
+            return out
+        if not node:
+            self.error(doc.line_of("sources"), "bank: 'sources' is empty; expected at least one source")
+        for key, value in node.items():
+            label = f"source {key!r}"
+            line = node.line_of(key)
+            if not isinstance(key, str) or not ID_PATTERN.match(key):
+                self.error(line, f"source id {key!r} is not a valid id; expected lowercase letters, "
+                                 "digits and single hyphens")
+                continue
+            if not isinstance(value, LDict):
+                self.error(line, f"{label} is {describe(value)}; expected a mapping with title and publisher")
+                continue
+            self.keys(value, SOURCE_FIELDS, label)
+            title = self.text(value, "title", label)
+            publisher = self.text(value, "publisher", label)
+            if title and publisher:
+                out[key] = Source(
+                    id=key, title=title, publisher=publisher, date=self.date(value, "date", label),
+                    author=self.text(value, "author", label), url=self.text(value, "url", label),
+                    ref=self.ref(line),
+                )
+        return out
+
+    def entities(self, doc: LDict) -> dict[str, Entity]:
+        node = self.mapping(doc, "entities", "bank")
+        out: dict[str, Entity] = {}
+        for key, value in (node or {}).items():
+            label = f"entity {key!r}"
+            line = node.line_of(key)  # type: ignore[union-attr]
+            if not isinstance(key, str) or not ID_PATTERN.match(key):
+                self.error(line, f"entity id {key!r} is not a valid id; expected lowercase letters, "
+                                 "digits and single hyphens")
+                continue
+            if not isinstance(value, LDict):
+                self.error(line, f"{label} is {describe(value)}; expected a mapping with name and kind")
+                continue
+            self.keys(value, ENTITY_FIELDS, label)
+            name = self.text(value, "name", label)
+            kind = self.choice(value, "kind", label, ENTITY_KINDS)
+            role = self.text(value, "role", label)
+            aliases = self.text_list(value, "aliases", label) or ()
+            if name and kind:
+                out[key] = Entity(key, name, kind, role, aliases, self.ref(line))
+        return out
+
+    def items_of(self, doc: LDict, key: str) -> Iterable[tuple[int, LDict]]:
+        node = doc.get(key)
+        if node is None:
+            return
+        if not isinstance(node, LList):
+            self.error(doc.line_of(key), f"bank: {key!r} is {describe(node)}; expected a list")
+            return
+        if len(node) > MAX_QUESTIONS:
+            self.error(doc.line_of(key), f"bank: {key!r} has {len(node):,} entries; expected at most "
+                                         f"{MAX_QUESTIONS:,} per bank (split it into several banks)")
+            return
+        for i, item in enumerate(node):
+            if not isinstance(item, LDict):
+                self.error(node.line_of(i), f"{key} entry {i + 1} is {describe(item)}; expected a mapping")
+                continue
+            yield i, item
+
+    def facts(self, doc: LDict, bank_id: str, sources: dict, entities: dict) -> list[Fact]:
+        out: list[Fact] = []
+        seen: dict[str, int] = {}
+        for i, node in self.items_of(doc, "facts"):
+            fact_id = self.ident(node, "id", f"fact {i + 1}")
+            label = f"fact {fact_id!r}" if fact_id else f"fact {i + 1}"
+            kind = node.get("kind")
+            if "kind" in node and kind not in FACT_KINDS:
+                self.error(node.line_of("kind"), f"{label}: kind {kind!r} is not allowed; "
+                                                 f"expected one of: {', '.join(FACT_KINDS)}")
+                kind = None
+            own = FACT_FIELDS.get(kind, {})  # type: ignore[arg-type]
+            self.keys(node, {**FACT_COMMON, **own} if kind else {**FACT_COMMON, **_all_fact_fields()}, label)
+            if fact_id:
+                if fact_id in seen:
+                    self.error(node.line_of("id"), f"{label}: duplicate id (first at line {seen[fact_id]}); "
+                                                   "expected each fact id once")
+                seen.setdefault(fact_id, node.line_of("id"))
+            source = self.source_ref(node, label, sources)
+            evidence = self.text(node, "evidence", label)
+            tags = self.tags(node, label)
+            deck = self.text(node, "deck", label)
+            data: dict[str, object] = {}
+            for field, (required, value_kind) in own.items():
+                value = self.fact_value(node, field, value_kind, label, entities)
+                if value is not None:
+                    data[field] = value
+            if fact_id and kind and source and all(f in data for f, (req, _) in own.items() if req):
+                out.append(Fact(fact_id, kind, source, data, evidence, tags, deck, self.ref(node.line)))
+        return out
+
+    def fact_value(self, node: LDict, field: str, value_kind: str, label: str, entities: dict) -> object:
+        if value_kind == "text":
+            return self.text(node, field, label)
+        if value_kind == "number":
+            return self.number(node, field, label)
+        if value_kind == "bool":
+            return self.boolean(node, field, label)
+        if value_kind == "date":
+            return self.date(node, field, label)
+        value = node.get(field)  # entity
+        if value is None:
+            return None
+        if value not in entities:
+            self.error(node.line_of(field), f"{label}: {field} {value!r} is not a known entity; "
+                                            f"expected one of the ids under 'entities'")
+            return None
+        return value
+
+    def source_ref(self, node: LDict, label: str, sources: dict) -> str | None:
+        value = node.get("source")
+        if value is None:
+            return None
+        if value not in sources:
+            known = ", ".join(sources) or "none defined"
+            self.error(node.line_of("source"), f"{label}: source {value!r} is not defined; "
+                                               f"expected one of: {known}")
+            return None
+        return value
+
+    def questions(self, doc: LDict, bank_id: str, sources: dict) -> list[Question]:
+        out: list[Question] = []
+        seen: dict[str, int] = {}
+        overrides: dict[str, int] = {}
+        for i, node in self.items_of(doc, "questions"):
+            qid = self.ident(node, "id", f"question {i + 1}")
+            label = f"question {qid!r}" if qid else f"question {i + 1}"
+            qtype = node.get("type")
+            if "type" in node and qtype not in QUESTION_TYPES:
+                self.error(node.line_of("type"), f"{label}: type {qtype!r} is not allowed; "
+                                                 f"expected one of: {', '.join(QUESTION_TYPES)}")
+                qtype = None
+            if qtype:
+                self.keys(node, {**QUESTION_COMMON, **QUESTION_FIELDS[qtype]}, label)
+            else:
+                self.keys(node, {**QUESTION_COMMON, **_all_question_fields()}, label)
+            if qid:
+                if qid in seen:
+                    self.error(node.line_of("id"), f"{label}: duplicate id (first at line {seen[qid]}); "
+                                                   "expected each question id once")
+                seen.setdefault(qid, node.line_of("id"))
+            override = node.get("override")
+            if override is not None:
+                if not isinstance(override, str) or not GENERATED_ID_PATTERN.match(override):
+                    self.error(node.line_of("override"), f"{label}: override {override!r} is not a generated "
+                                                         "question id; expected '<fact-id>.<template-id>'")
+                    override = None
+                elif override in overrides:
+                    self.error(node.line_of("override"), f"{label}: {override!r} is already overridden at "
+                                                         f"line {overrides[override]}; expected one override each")
+                else:
+                    overrides[override] = node.line_of("override")
+            common = dict(
+                source=self.source_ref(node, label, sources),
+                explanation=self.text(node, "explanation", label),
+                evidence=self.text(node, "evidence", label),
+                tags=self.tags(node, label),
+                difficulty=self.choice(node, "difficulty", label, DIFFICULTIES),
+                deck=self.text(node, "deck", label),
+            )
+            points = self.number(node, "points", label)
+            if points is not None and points <= 0:
+                self.error(node.line_of("points"), f"{label}: points {points!r} is not positive; "
+                                                   "expected a number above 0")
+                points = None
+            specific = QUESTION_BUILDERS[qtype](self, node, label) if qtype else None
+            if qid and qtype and specific is not None and common["source"]:
+                out.append(Question(
+                    id=override or qid, bank=bank_id, type=qtype, points=points or 1,
+                    ref=self.ref(node.line), **common, **specific,  # type: ignore[arg-type]
+                ))
+        return out
+
+    # -- question types ---------------------------------------------------
+    def multiple_choice(self, node: LDict, label: str) -> dict | None:
+        prompt = self.text(node, "prompt", label)
+        distractors = self.text_list(node, "distractors", label, minimum=2)
+        if "answer" in node and "answers" in node:
+            self.error(node.line_of("answers"), f"{label}: both 'answer' and 'answers' are set; "
+                                                "expected 'answer' (one) or 'answers' (select all that apply)")
+            return None
+        if "answers" in node:
+            answers = self.text_list(node, "answers", label, minimum=1)
+            select_all = True
+        elif "answer" in node:
+            one = self.text(node, "answer", label)
+            answers = (one,) if one else None
+            select_all = False
+        else:
+            self.error(node.line, f"{label}: missing field 'answer'; expected 'answer' (one) "
+                                  "or 'answers' (select all that apply)")
+            return None
+        if answers and distractors:
+            correct = {normalize(a) for a in answers}
+            for i, distractor in enumerate(distractors):
+                if normalize(distractor) in correct:
+                    self.error(node["distractors"].line_of(i),
+                               f"{label}: distractor {distractor!r} is also an answer; "
+                               "expected wrong options only")
+        if prompt is None or not answers or distractors is None:
+            return None
+        return dict(prompt=prompt, answers=answers, distractors=distractors, select_all=select_all)
+
+    def true_false(self, node: LDict, label: str) -> dict | None:
+        statement = self.text(node, "statement", label)
+        truth = self.boolean(node, "answer", label)
+        if statement is None or truth is None:
+            return None
+        return dict(prompt=statement, truth=truth)
+
+    def short_answer(self, node: LDict, label: str) -> dict | None:
+        prompt = self.text(node, "prompt", label)
+        answer = self.text(node, "answer", label)
+        accept = self.text_list(node, "accept", label) or ()
+        if prompt is None or answer is None:
+            return None
+        return dict(prompt=prompt, answers=(answer,), accept=accept)
+
+    def cloze(self, node: LDict, label: str) -> dict | None:
+        text = self.text(node, "text", label)
+        if text is None:
+            return None
+        blanks, problem = parse_cloze(text)
+        if problem:
+            self.error(node.line_of("text"), f"{label}: {problem}; expected blanks written "
+                                             "[[answer]] or [[answer::hint]]")
+            return None
+        if not blanks:
+            self.error(node.line_of("text"), f"{label}: the text has no blank; expected at least one "
+                                             "[[answer]] or [[answer::hint]]")
+            return None
+        return dict(prompt=text, blanks=tuple(blanks), answers=tuple(b.answer for b in blanks))
+
+    def numeric(self, node: LDict, label: str) -> dict | None:
+        prompt = self.text(node, "prompt", label)
+        number = self.number(node, "answer", label)
+        tolerance = self.number(node, "tolerance", label)
+        if tolerance is not None and tolerance < 0:
+            self.error(node.line_of("tolerance"), f"{label}: tolerance {tolerance!r} is negative; "
+                                                  "expected 0 or more")
+            tolerance = None
+        unit = self.text(node, "unit", label)
+        if prompt is None or number is None:
+            return None
+        return dict(prompt=prompt, number=number, tolerance=tolerance, unit=unit)
+
+    def matching(self, node: LDict, label: str) -> dict | None:
+        prompt = self.text(node, "prompt", label)
+        value = node.get("pairs")
+        if value is None:
+            return None
+        line = node.line_of("pairs")
+        if not isinstance(value, LList):
+            self.error(line, f"{label}: 'pairs' is {describe(value)}; expected a list of [left, right] pairs")
+            return None
+        pairs = []
+        for i, pair in enumerate(value):
+            ok = (isinstance(pair, LList) and len(pair) == 2
+                  and all(isinstance(p, (str, int, float)) and not isinstance(p, bool) and str(p).strip()
+                          for p in pair))
+            if not ok:
+                self.error(value.line_of(i), f"{label}: pair {i + 1} is {describe(pair)}; "
+                                             "expected [left, right] with two non-empty texts")
+                continue
+            pairs.append((str(pair[0]).strip(), str(pair[1]).strip()))
+        if len(value) < 3:
+            self.error(line, f"{label}: 'pairs' has {len(value)} pair{'s' if len(value) != 1 else ''}; "
+                             "expected at least 3")
+        for side, name in ((0, "left"), (1, "right")):
+            seen: set[str] = set()
+            for i, pair in enumerate(pairs):
+                norm = normalize(pair[side])
+                if norm in seen:
+                    self.error(value.line_of(i), f"{label}: {name} item {pair[side]!r} appears twice; "
+                                                 "expected distinct items on each side")
+                seen.add(norm)
+        if prompt is None or len(pairs) != len(value) or len(pairs) < 3:
+            return None
+        return dict(prompt=prompt, pairs=tuple(pairs))
+
+    def ordering(self, node: LDict, label: str) -> dict | None:
+        prompt = self.text(node, "prompt", label)
+        items = self.text_list(node, "items", label, minimum=3)
+        if prompt is None or items is None or len(items) < 3:
+            return None
+        return dict(prompt=prompt, items=items)
+
+
+QUESTION_BUILDERS: dict[str, Callable[[_BankReader, LDict, str], dict | None]] = {
+    "multiple_choice": _BankReader.multiple_choice,
+    "true_false": _BankReader.true_false,
+    "short_answer": _BankReader.short_answer,
+    "cloze": _BankReader.cloze,
+    "numeric": _BankReader.numeric,
+    "matching": _BankReader.matching,
+    "ordering": _BankReader.ordering,
+}
+
+
+def _all_question_fields() -> dict[str, bool]:
+    return {name: False for fields in QUESTION_FIELDS.values() for name in fields}
+
+
+def _all_fact_fields() -> dict[str, bool]:
+    return {name: False for fields in FACT_FIELDS.values() for name in fields}
+
+
+def describe(value: object) -> str:
+    """Name a YAML value's type for a message: 'a list', 'the number 3', 'empty'."""
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"the text {shown!r}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dt.date):
+        return f"the date {value.isoformat()}"
+    return type(value).__name__

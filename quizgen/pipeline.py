@@ -1,0 +1,214 @@
+"""The build: load -> generate -> select -> export -> write, as one library call.
+
+Only this module writes files. Every output is rendered to bytes first; nothing is
+written until every exporter has succeeded, and each file is then written to a
+temporary name and renamed, so a failed or interrupted build leaves the previous
+outputs as they were.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+from .banks import load_banks
+from .errors import ExportError
+from .exporters import Artifact, ExportJob, ExportOptions, load_exporter
+from .generate import expand_bank
+from .model import Bank, Question
+from .select import SelectionSpec, check_spec, choose_questions, select_questions
+
+DEFAULT_FORMATS = ("anki", "worksheet", "key")
+MANIFEST_NAME = "manifest.json"
+STATE_SUFFIX = ".anki-state.json"
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """Everything a build needs; the CLI fills it from its flags."""
+
+    paths: tuple[str, ...] = ()  # bank files or folders; empty: the default
+    out: Path = Path("output")
+    selection: SelectionSpec = SelectionSpec()
+    formats: tuple[str, ...] = DEFAULT_FORMATS
+    include_generated: bool = True
+    options: ExportOptions = ExportOptions()
+    state_dir: Path | None = None  # where exporter state lives; None: beside each bank
+
+
+@dataclass
+class BuildReport:
+    """What a build did: the banks, the files written, and any warnings."""
+
+    banks: list[Bank] = field(default_factory=list)
+    artifacts: list[Artifact] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+    manifest: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def bank_questions(bank: Bank, include_generated: bool = True) -> tuple[tuple[Question, ...], tuple[str, ...]]:
+    """All questions of a bank (hand-written and generated) and the generator's warnings."""
+    expansion = expand_bank(bank, include_generated=include_generated)
+    return expansion.questions, expansion.warnings
+
+
+def list_questions(paths: Sequence[str] = (), include_generated: bool = True) -> list[dict]:
+    """Every question of every bank, as the records ``quizgen list --json`` prints."""
+    records = []
+    for bank in load_banks(paths):
+        questions, _ = bank_questions(bank, include_generated)
+        records.extend(question_record(q) for q in questions)
+    return records
+
+
+def question_record(q: Question) -> dict:
+    """One question as a plain, JSON-ready dict (the ``list --json`` contract, extended)."""
+    answer: object
+    if q.type == "multiple_choice":
+        answer = list(q.answers) if q.select_all else q.answers[0]
+    elif q.type == "true_false":
+        answer = q.truth
+    elif q.type == "numeric":
+        answer = q.number
+    elif q.type == "cloze":
+        answer = [b.answer for b in q.blanks]
+    elif q.type == "matching":
+        answer = [list(p) for p in q.pairs]
+    elif q.type == "ordering":
+        answer = list(q.items)
+    else:
+        answer = q.answers[0]
+    return {
+        "id": q.id,
+        "bank": q.bank,
+        "type": q.type,
+        "prompt": q.prompt,
+        "answer": answer,
+        "choices": list(q.answers) + list(q.distractors) if q.type == "multiple_choice" else None,
+        "source": q.source,
+        "origin": q.origin,
+        "fact": q.fact,
+        "template": q.template,
+        "tags": list(q.tags),
+        "points": q.points,
+        "line": q.ref.line if q.ref else None,
+    }
+
+
+def build(config: BuildConfig) -> BuildReport:
+    """Build every bank under ``config.paths`` into ``config.out``."""
+    check_spec(config.selection)
+    exporters = [load_exporter(name) for name in config.formats]  # unknown names fail early
+    report = BuildReport(banks=load_banks(config.paths))
+    states: dict[Path, Mapping] = {}
+    for bank in report.banks:
+        questions, warnings = bank_questions(bank, config.include_generated)
+        report.warnings.extend(warnings)
+        sets = tuple(select_questions(bank, questions, config.selection))
+        chosen = tuple(choose_questions(bank, questions, config.selection))
+        state_file = state_path(bank, config)
+        job = ExportJob(bank=bank, sets=sets, questions=chosen, options=config.options,
+                        previous_state=read_state(state_file))
+        for exporter in exporters:
+            for artifact in exporter.render(job):
+                report.artifacts.append(artifact)
+                if artifact.state is not None:
+                    states[state_file] = artifact.state
+    report.manifest = [manifest_entry(a) for a in report.artifacts if a.kind]
+    names = [a.name for a in report.artifacts]
+    if len(set(names)) != len(names):
+        raise ExportError("two outputs of this build have the same file name; expected distinct bank ids")
+    manifest = json.dumps(report.manifest, indent=2, ensure_ascii=False) + "\n"
+    files = {config.out / a.name: a.data for a in report.artifacts}
+    files[config.out / MANIFEST_NAME] = manifest.encode()
+    for path, state in states.items():
+        files[path] = (json.dumps(state, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    try:
+        config.out.mkdir(parents=True, exist_ok=True)
+        write_all_atomically(files)
+    except OSError as exc:
+        where = exc.filename or config.out
+        raise ExportError(f"{where}: cannot write ({exc.strerror or exc}); expected a writable output "
+                          "folder with free space (the previous outputs are unchanged)") from None
+    report.written = [config.out / a.name for a in report.artifacts] + [config.out / MANIFEST_NAME]
+    return report
+
+
+def manifest_entry(artifact: Artifact) -> dict:
+    return {
+        "kind": artifact.kind,
+        "bank": artifact.bank,
+        "version": artifact.version,
+        "path": artifact.name,
+        "sha256": hashlib.sha256(artifact.data).hexdigest(),
+        "questions": list(artifact.questions),
+        "key": list(artifact.key) if artifact.key is not None else None,
+    }
+
+
+def state_path(bank: Bank, config: BuildConfig) -> Path:
+    """Where the Anki exporter's state for ``bank`` lives.
+
+    Beside the bank file (``icc.yaml`` -> ``icc.anki-state.json``), so a teacher who
+    keeps banks in git keeps the state with them; in the output folder for a bank
+    that ships inside quizgen or sits in a folder quizgen may not write to.
+    """
+    if config.state_dir is not None:
+        return config.state_dir / f"{bank.id}{STATE_SUFFIX}"
+    bank_path = Path(bank.path)
+    package_dir = Path(__file__).resolve().parent
+    beside = bank_path.with_name(bank_path.stem + STATE_SUFFIX)
+    inside_package = package_dir in bank_path.resolve().parents
+    if not inside_package and os.access(bank_path.parent, os.W_OK):
+        return beside
+    return config.out / f".{bank.id}{STATE_SUFFIX}"
+
+
+def read_state(path: Path) -> Mapping | None:
+    """The saved exporter state, or None when there is none (or it is unreadable)."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def write_all_atomically(files: Mapping[Path, bytes]) -> None:
+    """Write several files so that each is either its old or its new complete self.
+
+    Every file is first written and synced under a temporary name in its own folder;
+    only when all of them are on disk are they renamed over the old ones. A failure
+    while writing (a full disk, say) removes the temporary files and changes nothing.
+    """
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, data in files.items():
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            staged.append((tmp, path))
+            os.fchmod(fd, 0o644)  # mkstemp makes files private; outputs are for sharing
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+    except BaseException:
+        for tmp, _ in staged:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        raise
+    for tmp, path in staged:
+        os.replace(tmp, path)
+
+
+def validate(paths: Iterable[str] = ()) -> list[Bank]:
+    """Load and check banks (facts and templates included); raise on any problem."""
+    banks = load_banks(list(paths))
+    for bank in banks:
+        expand_bank(bank)
+    return banks
