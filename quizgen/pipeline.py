@@ -117,6 +117,7 @@ def build(config: BuildConfig) -> BuildReport:
         for exporter in exporters:
             for artifact in exporter.render(job):
                 report.artifacts.append(artifact)
+                report.warnings.extend(artifact.warnings)
                 if artifact.state is not None:
                     states[state_file] = artifact.state
     report.manifest = [manifest_entry(a) for a in report.artifacts if a.kind]

@@ -55,6 +55,8 @@ class Artifact:
     file out of the manifest. ``questions`` and ``key`` are the manifest's aligned lists.
     ``state`` is not a file in the output folder: the pipeline saves it as the
     exporter's state for this bank and hands it back next time as ``previous_state``.
+    ``warnings`` are shown to the user (a glyph the font lacks, say) but do not fail
+    the build.
     """
 
     name: str
@@ -65,6 +67,7 @@ class Artifact:
     questions: tuple[str, ...] = ()
     key: tuple[str | None, ...] | None = None
     state: Mapping[str, object] | None = None
+    warnings: tuple[str, ...] = ()
 
 
 class Exporter(Protocol):
