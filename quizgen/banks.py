@@ -232,16 +232,18 @@ class _BankReader:
 
     # -- generic field checks -----------------------------------------------
     def keys(self, node: LDict, fields: dict[str, object], label: str) -> None:
-        """Report unknown and missing keys of a mapping."""
+        """Report unknown and missing keys of a mapping (a likely typo is reported once)."""
+        suggested = set()
         for key in node:
             if key not in fields:
-                hint = difflib.get_close_matches(str(key), list(fields), n=1)
+                hint = difflib.get_close_matches(str(key), [f for f in fields if f not in node], n=1)
                 suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+                suggested.update(hint)
                 self.error(node.line_of(key), f"{label}: unknown field {key!r}{suggestion}; "
                                               f"expected one of: {', '.join(fields)}")
         for key, spec in fields.items():
             required = spec[0] if isinstance(spec, tuple) else spec
-            if required and key not in node:
+            if required and key not in node and key not in suggested:
                 self.error(node.line, f"{label}: missing field {key!r}; expected it to be set")
 
     def mapping(self, node: LDict, key: str, label: str) -> LDict | None:

@@ -3,19 +3,39 @@
 PyYAML composes the document into nodes (with the C parser when it is available);
 ``to_python`` then builds dicts, lists and scalars from the nodes, recording the
 1-based line of every mapping key and sequence item, refusing duplicate keys and
-refusing alias expansions beyond a sane size (the "billion laughs" bomb).
+and building each anchored value once however often it is aliased (so the
+"billion laughs" bomb stays as small as its text).
 Only the YAML 1.1 safe types are built (no Python objects, ever).
 """
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import yaml
 
 try:  # the C composer is about 5x faster; fall back to pure Python if absent
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """Safe loading, with YAML 1.2 booleans: only true/false are booleans.
+
+    YAML 1.1 also reads yes/no/on/off as booleans, so ``answer: yes`` or a country
+    code ``NO`` would silently become True/False. Here they stay text.
+    """
+
+
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL_TAG]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 MAX_VALUES = 5_000_000  # values built from one file, aliases expanded
 
@@ -63,7 +83,7 @@ def parse(text: str) -> tuple[object, list[YamlProblem]]:
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_problem(exc) from None
+        raise _syntax_problem(exc, text) from None
     except yaml.YAMLError as exc:  # no mark: rare (stream-level errors)
         raise YamlProblem(1, f"YAML syntax error: {exc}; expected valid YAML") from None
     if node is None:
@@ -73,12 +93,14 @@ def parse(text: str) -> tuple[object, list[YamlProblem]]:
     return value, builder.problems
 
 
-def _syntax_problem(exc: yaml.MarkedYAMLError) -> YamlProblem:
+def _syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> YamlProblem:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else 1
     column = mark.column + 1 if mark else 1
     problem = (exc.problem or "invalid YAML").strip()
-    if "'\\t'" in problem or "\\t" in problem:
+    lines = text.splitlines()
+    source_line = lines[line - 1] if 0 < line <= len(lines) else ""
+    if source_line[column - 1:column] == "\t" or "\\t" in problem:
         return YamlProblem(
             line,
             f"YAML syntax error: a tab character at column {column}; indent with spaces, not tabs",
@@ -94,14 +116,25 @@ class _Builder:
         self.count = 0
         self.active: set[int] = set()
         self.problems: list[YamlProblem] = []
+        self.memo: dict[int, object] = {}
 
     def build(self, node: yaml.Node) -> object:
+        # An alias is the same node object as its anchor: build it once and share the
+        # value, so an "alias bomb" (nested aliases that expand exponentially) costs
+        # no more than its text. Nothing downstream walks arbitrary nested values.
+        if id(node) in self.memo:
+            return self.memo[id(node)]
+        value = self._build(node)
+        self.memo[id(node)] = value
+        return value
+
+    def _build(self, node: yaml.Node) -> object:
         self.count += 1
         if self.count > MAX_VALUES:
             raise YamlProblem(
                 node.start_mark.line + 1,
-                f"the document expands to more than {MAX_VALUES:,} values (aliases included); "
-                "expected a bank of sane size (is this an alias bomb?)",
+                f"the document holds more than {MAX_VALUES:,} values; "
+                "expected a bank of sane size (split it into several banks)",
             )
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node)
@@ -123,21 +156,23 @@ class _Builder:
             value = _SCALARS.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:
             raise YamlProblem(line, f"{exc.problem}; expected a plain YAML value") from None
-        except ValueError as exc:  # e.g. a timestamp with an impossible date
-            raise YamlProblem(line, f"{exc}; expected a valid value") from None
+        except ValueError:  # a timestamp with an impossible date: keep the text,
+            return node.value  # and let the field's own check name the problem
         if isinstance(value, dt.datetime):
             value = value.isoformat()
         return value
 
     def _sequence(self, node: yaml.SequenceNode) -> LList:
+        if node.tag != "tag:yaml.org,2002:seq":
+            raise YamlProblem(node.start_mark.line + 1, f"unsupported tag {node.tag}; expected a plain list")
         out = LList(self.build(item) for item in node.value)
         out.line = node.start_mark.line + 1
         out.item_lines = [item.start_mark.line + 1 for item in node.value]
         return out
 
     def _mapping(self, node: yaml.MappingNode) -> LDict:
-        if node.tag not in ("tag:yaml.org,2002:map",):
-            raise YamlProblem(node.start_mark.line + 1, f"unsupported tag {node.tag}; expected a mapping")
+        if node.tag != "tag:yaml.org,2002:map":
+            raise YamlProblem(node.start_mark.line + 1, f"unsupported tag {node.tag}; expected a plain mapping")
         out = LDict()
         out.line = node.start_mark.line + 1
         out.key_lines = {}

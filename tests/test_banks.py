@@ -1,0 +1,160 @@
+"""The loader and validator: every field, every mistake, exact messages and lines."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from quizgen.banks import load_bank, load_bank_text, load_banks, normalize, parse_cloze
+from quizgen.errors import BankErrors
+from quizgen.model import Blank
+
+from conftest import DATA, SAMPLE_BANK
+
+INVALID = DATA / "banks" / "invalid"
+EXPECT = re.compile(r"^# expect: (.*)$", re.M)
+
+
+def expected_errors(path: Path) -> list[str]:
+    """The `# expect: LINE: message` comments at the top of an invalid bank."""
+    text = path.read_bytes().decode("utf-8", "replace")
+    return [f"{path}:{line}" for line in EXPECT.findall(text)]
+
+
+INVALID_FILES = sorted(p for p in INVALID.glob("*.yaml") if p.name != "empty.yaml")
+
+
+@pytest.mark.parametrize("path", INVALID_FILES, ids=lambda p: p.stem)
+def test_each_invalid_bank_reports_exact_errors(path: Path) -> None:
+    expected = expected_errors(path)
+    assert expected, f"{path.name} has no '# expect:' line"
+    with pytest.raises(BankErrors) as info:
+        load_banks([path])
+    assert [str(e) for e in info.value.errors] == sorted(expected, key=_line_key)
+
+
+def _line_key(message: str) -> tuple[str, int]:
+    path, line, _ = message.split(":", 2)
+    return path, int(line)
+
+
+def test_empty_file() -> None:
+    path = INVALID / "empty.yaml"
+    with pytest.raises(BankErrors) as info:
+        load_banks([path])
+    assert str(info.value).splitlines() == [
+        f"{path}:1: the file is empty; expected a bank (a mapping with bank, title, sources, ...)",
+        "Aborted: 1 error in 1 bank file",
+    ]
+
+
+def test_all_problems_of_all_files_in_one_run() -> None:
+    with pytest.raises(BankErrors) as info:
+        load_banks([INVALID])
+    files = {e.ref.path for e in info.value.errors}
+    assert len(files) == len(INVALID_FILES) + 1  # every file reported, empty.yaml included
+    assert info.value.summary == f"Aborted: {len(info.value.errors)} errors in {len(files)} bank files"
+
+
+def test_folder_without_banks(tmp_path: Path) -> None:
+    with pytest.raises(BankErrors) as info:
+        load_banks([tmp_path])
+    assert str(info.value.errors[0]) == (
+        f"{tmp_path}: no bank files (*.yaml, *.yml) in this folder; expected at least one"
+    )
+
+
+def test_missing_path(tmp_path: Path) -> None:
+    with pytest.raises(BankErrors) as info:
+        load_banks([tmp_path / "nope.yaml"])
+    assert "no such file or folder" in str(info.value)
+
+
+def test_sample_bank_loads_every_type() -> None:
+    bank = load_bank(SAMPLE_BANK)
+    assert bank.id == "sample-bank"
+    assert bank.sources["alpha"].date == "2016-11-21"
+    assert bank.sources["beta"].date == "2016-11"
+    assert bank.entities["putin"].aliases == ("Putin",)
+    by_id = {q.id: q for q in bank.questions}
+    assert by_id["who-signed"].answers == ("Vladimir Putin",)
+    assert by_id["who-signed"].distractors == ("Dmitry Peskov", "Fatou Bensouda", "Sergei Lavrov")
+    assert by_id["who-signed"].ref.line == 24
+    assert by_id["select-critics"].select_all and by_id["select-critics"].points == 2
+    assert by_id["never-ratified"].truth is False
+    assert by_id["spokesman-name"].accept == ("Peskov",)
+    assert by_id["cloze-ratify"].blanks == (Blank("ratified"), Blank("Rome Statute", "treaty"))
+    assert by_id["verdicts"].number == 4 and by_id["verdicts"].unit == "verdicts"
+    assert by_id["roles"].pairs[1] == ("Dmitry Peskov", "Kremlin spokesman")
+    assert by_id["timeline"].items[0] == "The Rome Statute is adopted"
+    assert {q.type for q in bank.questions} == {
+        "multiple_choice", "true_false", "short_answer", "cloze", "numeric", "matching", "ordering"}
+
+
+MINIMAL = """\
+bank: tiny
+title: Tiny
+sources:
+  s: {title: T, publisher: P}
+questions:
+"""
+
+
+def test_numbers_in_text_fields_are_text() -> None:
+    bank = load_bank_text(MINIMAL + """\
+  - id: year
+    type: short_answer
+    prompt: In which year was the statute adopted?
+    answer: 1998
+    source: s
+""")
+    assert bank.questions[0].answers == ("1998",)
+
+
+def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "bom.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + (MINIMAL + "  []\n").replace("questions:\n  []", "questions: []").encode())
+    assert load_bank(path).id == "tiny"
+
+
+def test_utf16_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "utf16.yaml"
+    path.write_bytes(MINIMAL.encode("utf-16"))
+    with pytest.raises(BankErrors, match="UTF-16 text; expected UTF-8"):
+        load_bank(path)
+
+
+def test_alias_bomb_is_refused() -> None:
+    lines = ['a0: &a0 ["x","x","x","x","x","x","x","x","x"]']
+    for i in range(1, 9):
+        lines.append(f"a{i}: &a{i} [{', '.join(['*a' + str(i - 1)] * 9)}]")
+    text = "\n".join(lines) + "\nbank: b\n"
+    with pytest.raises(BankErrors) as info:  # 9**9 values if expanded; built once here
+        load_bank_text(text)
+    assert str(info.value.errors[0]) == (
+        "<bank>:1: bank: unknown field 'a0'; expected one of: bank, title, sources, language, "
+        "description, entities, facts, questions, paper, disable")
+
+
+def test_python_tags_are_refused() -> None:
+    with pytest.raises(BankErrors, match="unsupported tag tag:yaml.org,2002:python/object/apply:os.system; expected a plain list"):
+        load_bank_text(MINIMAL.replace("title: Tiny", "title: !!python/object/apply:os.system [ls]"))
+
+
+def test_cloze_parsing() -> None:
+    assert parse_cloze("a [[b]] c [[d::e]]") == ([Blank("b"), Blank("d", "e")], None)
+    assert parse_cloze("a [[b c")[1] == "unbalanced brackets: every [[ needs a matching ]]"
+    assert parse_cloze("a ]] b")[1] == "unbalanced brackets: every [[ needs a matching ]]"
+    assert parse_cloze("a [[ ]] b")[1] == "a blank has no answer ([[]])"
+
+
+def test_normalize_ignores_case_space_and_curly_quotes() -> None:
+    assert normalize("  Russia\u2019s   DECREE ") == normalize("russia's decree")
+
+
+def test_same_bank_id_in_two_files(tmp_path: Path) -> None:
+    for name in ("one.yaml", "two.yaml"):
+        (tmp_path / name).write_text(MINIMAL + "  []\n".replace("  []", "") + "", encoding="utf-8")
+    with pytest.raises(BankErrors, match="bank id 'tiny' is also used at"):
+        load_banks([tmp_path])
