@@ -120,12 +120,17 @@ def find_bank_files(paths: Iterable[str | Path]) -> list[Path]:
     return found
 
 
+def builtin_bank_path() -> Path:
+    """The default bank shipped inside quizgen (absolute)."""
+    return Path(str(resources.files("quizgen.question_banks") / "icc-withdrawal-2016.yaml"))
+
+
 def default_bank_paths() -> list[Path]:
     """``./question_banks`` if it exists, else the default bank shipped with quizgen."""
     local = Path("question_banks")
     if local.is_dir():
         return [local]
-    return [Path(str(resources.files("quizgen.question_banks") / "icc-withdrawal-2016.yaml"))]
+    return [builtin_bank_path()]
 
 
 def load_banks(paths: Iterable[str | Path] | None = None) -> list[Bank]:

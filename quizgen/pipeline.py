@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-from .banks import load_banks
+from .banks import builtin_bank_path, load_banks
 from .errors import ExportError
 from .exporters import Artifact, ExportJob, ExportOptions, load_exporter
 from .generate import expand_bank
@@ -162,11 +162,8 @@ def state_path(bank: Bank, config: BuildConfig) -> Path:
     if config.state_dir is not None:
         return config.state_dir / f"{bank.id}{STATE_SUFFIX}"
     bank_path = Path(bank.path)
-    package_dir = Path(__file__).resolve().parent
-    beside = bank_path.with_name(bank_path.stem + STATE_SUFFIX)
-    inside_package = package_dir in bank_path.resolve().parents
-    if not inside_package and os.access(bank_path.parent, os.W_OK):
-        return beside
+    if bank_path != builtin_bank_path() and os.access(bank_path.parent, os.W_OK):
+        return bank_path.with_name(bank_path.stem + STATE_SUFFIX)
     return config.out / f".{bank.id}{STATE_SUFFIX}"
 
 

@@ -1,0 +1,1 @@
+"""The default bank, shipped inside quizgen as package data."""

@@ -1,0 +1,1 @@
+"""The built-in question templates, shipped inside quizgen as package data."""
