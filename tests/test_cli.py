@@ -1,0 +1,85 @@
+"""The command line: wiring, exit codes and exact messages (behaviour is tested in the library)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from quizgen.cli import app
+
+from conftest import DATA, SAMPLE_BANK
+
+runner = CliRunner()
+INVALID = DATA / "banks" / "invalid"
+
+
+def invoke(*args: str, ok: bool = True):
+    return runner.invoke(app, list(args), catch_exceptions=not ok)
+
+
+@pytest.mark.parametrize("command", [[], ["build"], ["validate"], ["list"]])
+def test_help(command: list[str]) -> None:
+    result = invoke(*command, "--help")
+    assert result.exit_code == 0
+    assert "Usage: quizgen" in result.output
+    if command:
+        assert "Example: quizgen" in result.output
+
+
+def test_no_arguments_shows_help() -> None:
+    result = invoke(ok=False)
+    assert result.exit_code == 2
+    assert "Commands" in result.output
+
+
+def test_validate_ok() -> None:
+    result = invoke("validate", str(SAMPLE_BANK))
+    assert result.exit_code == 0
+    assert result.output == f"{SAMPLE_BANK}: ok (8 questions, 0 facts, 2 sources)\n"
+
+
+def test_validate_reports_every_error_and_exits_1() -> None:
+    path = INVALID / "wrong-type.yaml"
+    result = invoke("validate", str(path), ok=False)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"{path}:11: question 'tf': 'answer' is the text 'yes please'; expected true or false\n"
+        f"{path}:17: question 'num': 'answer' is the text 'four'; expected a number\n"
+        "Aborted: 2 errors in 1 bank file\n"
+    )
+
+
+def test_bad_input_has_no_traceback_unless_debug() -> None:
+    path = INVALID / "duplicate-key.yaml"
+    plain = invoke("validate", str(path), ok=False)
+    assert "Traceback" not in plain.stderr
+    debug = invoke("--debug", "validate", str(path), ok=False)
+    assert debug.exit_code == 1 and "Traceback" in debug.stderr
+
+
+def test_list_table_and_json() -> None:
+    table = invoke("list", str(SAMPLE_BANK))
+    assert table.exit_code == 0
+    lines = table.output.splitlines()
+    assert lines[0].split() == ["TYPE", "ID", "PROMPT"]
+    assert lines[1].split()[:2] == ["multiple_choice", "who-signed"]
+    assert lines[-1] == "8 questions"
+    records = json.loads(invoke("list", "--json", str(SAMPLE_BANK)).output)
+    assert [r["id"] for r in records][:2] == ["who-signed", "select-critics"]
+    assert records[0]["choices"] == ["Vladimir Putin", "Dmitry Peskov", "Fatou Bensouda", "Sergei Lavrov"]
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert invoke("build", "--versions", "0", ok=False).exit_code == 2
+    assert invoke("build", "--paper", "legal", str(SAMPLE_BANK), ok=False).exit_code == 2
+    assert invoke("frobnicate", ok=False).exit_code == 2
+
+
+def test_selection_errors_exit_1(tmp_path: Path) -> None:
+    result = invoke("build", str(SAMPLE_BANK), "--out", str(tmp_path), "--types", "essay", ok=False)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: unknown question type 'essay'; expected one of: multiple_choice,")
+    assert list(tmp_path.iterdir()) == []
