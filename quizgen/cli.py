@@ -29,7 +29,7 @@ app = typer.Typer(
 )
 
 T = TypeVar("T")
-_STATE = {"debug": False}
+_STATE = {"debug": False, "quiet": False, "verbose": False}
 
 PathsArg = typer.Argument(None, help="Bank files or folders. Default: ./question_banks "
                                      "(or the built-in default bank if there is none).",
@@ -37,9 +37,19 @@ PathsArg = typer.Argument(None, help="Bank files or folders. Default: ./question
 
 
 @app.callback()
-def main(debug: bool = typer.Option(False, "--debug", help="Show the traceback of any error (for bug reports).")) -> None:
+def main(
+    debug: bool = typer.Option(False, "--debug", help="Show the traceback of any error (for bug reports)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print errors only."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Print more about what is done."),
+) -> None:
     """Turn the facts of news articles into study material."""
-    _STATE["debug"] = debug
+    _STATE.update(debug=debug, quiet=quiet, verbose=verbose and not quiet)
+
+
+def say(message: str, err: bool = False) -> None:
+    """Print unless --quiet."""
+    if not _STATE["quiet"]:
+        typer.echo(message, err=err)
 
 
 def run(action: Callable[[], T]) -> T:
@@ -77,6 +87,17 @@ def _split(values: Optional[List[str]]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _count(items: object, noun: str) -> str:
+    n = len(items)  # type: ignore[arg-type]
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _one_of(value: Optional[str], choices: tuple[str, ...]) -> Optional[str]:
+    if value is not None and value not in choices:
+        raise typer.BadParameter(f"{value!r} is not one of: {', '.join(choices)}")
+    return value
+
+
 def _now(timestamp: Optional[int]) -> int:
     """The build's clock: --timestamp, else SOURCE_DATE_EPOCH, else the current time."""
     if timestamp is not None:
@@ -89,6 +110,7 @@ def _now(timestamp: Optional[int]) -> int:
 
 @app.command()
 def build(
+    ctx: typer.Context,
     paths: Optional[List[str]] = PathsArg,
     out: Path = typer.Option(Path("output"), "--out", "-o", help="Folder to write the outputs into."),
     seed: int = typer.Option(2016, "--seed", help="Seed for choosing and shuffling; same seed, same output."),
@@ -100,42 +122,83 @@ def build(
     types: Optional[List[str]] = typer.Option(None, "--types", help="Only these question types (comma-separated)."),
     formats: Optional[List[str]] = typer.Option(None, "--format", "-f",
                                                 help="Outputs to write (comma-separated): anki, worksheet, key. Default: all."),
-    paper: Optional[str] = typer.Option(None, "--paper", help="Paper size: letter or a4 (default: the bank's, else letter)."),
-    group_by: str = typer.Option("type", "--group-by", help="Worksheet sections: type (one per question type) or none."),
+    paper: Optional[str] = typer.Option(None, "--paper", callback=lambda v: _one_of(v, ("letter", "a4")),
+                                        help="Paper size: letter or a4 (default: the bank's, else letter)."),
+    group_by: str = typer.Option("type", "--group-by", callback=lambda v: _one_of(v, ("type", "none")), help="Worksheet sections: type (one per question type) or none."),
     word_bank: bool = typer.Option(False, "--word-bank", help="Print a word bank above fill-in-the-blank questions."),
     combined: bool = typer.Option(False, "--combined", help="Also write one PDF of all versions for printing "
                                   "(each version starts on an odd page)."),
     key_summary: bool = typer.Option(False, "--key-summary", help="Also write one answer key showing all versions side by side."),
     points: bool = typer.Option(True, "--points/--no-points", help="Print points per question and the total."),
-    no_generated: bool = typer.Option(False, "--no-generated", help="Leave out questions generated from facts."),
+    generated: bool = typer.Option(True, "--generated/--no-generated", help="Include questions generated from facts."),
+    set_name: Optional[str] = typer.Option(None, "--set", help="Use a named question set from quizgen.toml."),
     timestamp: Optional[int] = typer.Option(None, "--timestamp", hidden=True,
                                             help="Seconds since the epoch to stamp changed Anki notes with."),
 ) -> None:
     """Build Anki decks, worksheets and answer keys from banks.
 
+    Flags not given on the command line come from the named --set, then from [build]
+    in quizgen.toml (or [tool.quizgen] in pyproject.toml).
+
     Example: quizgen build --versions 2 --count 20 --tags reasons
     """
-    from .exporters import ExportOptions
-    from .pipeline import DEFAULT_FORMATS, BuildConfig, build as run_build
-    from .select import SelectionSpec
+    from .pipeline import build as run_build
 
-    if paper is not None and paper not in ("letter", "a4"):
-        raise typer.BadParameter("expected letter or a4", param_hint="--paper")
-    config = BuildConfig(
-        paths=tuple(paths or ()),
-        out=out,
-        selection=SelectionSpec(seed=seed, count=count, versions=versions, tags=_split(tags),
-                                types=_split(types), group_by=group_by),
-        formats=_split(formats) or DEFAULT_FORMATS,
-        include_generated=not no_generated,
-        options=ExportOptions(paper=paper, now=_now(timestamp), word_bank=word_bank, group_by=group_by,
-                              show_points=points, combined=combined, key_summary=key_summary),
-    )
+    config = run(lambda: _build_config(ctx, set_name, timestamp))
     report = run(lambda: run_build(config))
     for warning in report.warnings:
-        typer.echo(f"warning: {warning}", err=True)
+        say(f"warning: {warning}", err=True)
     for path in report.written:
-        typer.echo(f"wrote {path}")
+        say(f"wrote {path}")
+    if _STATE["verbose"]:
+        for bank in report.banks:
+            say(f"{bank.path}: bank {bank.id!r}, {len(bank.questions)} hand-written questions, "
+                f"{len(bank.facts)} facts")
+
+
+def _build_config(ctx: typer.Context, set_name: Optional[str], timestamp: Optional[int]):
+    """Merge the command line over the project settings into a BuildConfig."""
+    from .config import load_config
+    from .exporters import ExportOptions
+    from .pipeline import DEFAULT_FORMATS, BuildConfig
+    from .select import SelectionSpec
+
+    settings = load_config().settings_for(set_name)
+    value = {}
+    for name, given in ctx.params.items():
+        key = {"formats": "formats", "generated": "generated"}.get(name, name)
+        source = ctx.get_parameter_source(name)
+        from_cli = source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+        value[name] = given if from_cli or key not in settings else settings[key]
+    listed = {k: _split(value[k]) for k in ("tags", "types", "formats", "paths")}
+    return BuildConfig(
+        paths=listed["paths"],
+        out=Path(value["out"]),
+        selection=SelectionSpec(seed=value["seed"], count=value["count"], versions=value["versions"],
+                                tags=listed["tags"], types=listed["types"], group_by=value["group_by"]),
+        formats=listed["formats"] or DEFAULT_FORMATS,
+        include_generated=value["generated"],
+        options=ExportOptions(paper=value["paper"], now=_now(timestamp), word_bank=value["word_bank"],
+                              group_by=value["group_by"], show_points=value["points"],
+                              combined=value["combined"], key_summary=value["key_summary"]),
+    )
+
+
+@app.command()
+def init(
+    folder: Path = typer.Argument(Path("."), help="Project folder (created if missing)."),
+    name: str = typer.Option("my-bank", "--name", help="The new bank's id (file question_banks/NAME.yaml)."),
+    title: str = typer.Option("My first question bank", "--title", help="The new bank's title."),
+) -> None:
+    """Create a commented starter bank that validates, ready to edit.
+
+    Example: quizgen init my-class --name unit-1
+    """
+    from .pipeline import init_bank
+
+    path = run(lambda: init_bank(folder, name, title))
+    say(f"wrote {path}")
+    say(f"next: edit it, then run: quizgen validate {path}")
 
 
 @app.command()
@@ -148,8 +211,8 @@ def validate(paths: Optional[List[str]] = PathsArg) -> None:
 
     banks = run(lambda: run_validate(paths or ()))
     for bank in banks:
-        typer.echo(f"{bank.path}: ok ({len(bank.questions)} questions, {len(bank.facts)} facts, "
-                   f"{len(bank.sources)} sources)")
+        say(f"{bank.path}: ok ({_count(bank.questions, 'question')}, {_count(bank.facts, 'fact')}, "
+            f"{_count(bank.sources, 'source')})")
 
 
 @app.command("list")

@@ -204,6 +204,27 @@ def write_all_atomically(files: Mapping[Path, bytes]) -> None:
         os.replace(tmp, path)
 
 
+def init_bank(folder: Path, bank_id: str = "my-bank", title: str = "My first question bank") -> Path:
+    """Write a commented starter bank to ``folder/question_banks/<bank_id>.yaml``."""
+    from .banks import ID_PATTERN
+    from .starter import starter_bank
+
+    if not ID_PATTERN.match(bank_id):
+        raise ExportError(f"bank id {bank_id!r} is not a valid id; expected lowercase letters, digits "
+                          "and single hyphens, like 'my-bank'")
+    target = folder / "question_banks" / f"{bank_id}.yaml"
+    if target.exists():
+        raise ExportError(f"{target}: already exists; expected a new bank name (use --name) "
+                          "so that no bank is overwritten")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_all_atomically({target: starter_bank(bank_id, title).encode()})
+    except OSError as exc:
+        raise ExportError(f"{exc.filename or target}: cannot write ({exc.strerror}); "
+                          "expected a writable folder") from None
+    return target
+
+
 def validate(paths: Iterable[str] = ()) -> list[Bank]:
     """Load and check banks (facts and templates included); raise on any problem."""
     banks = load_banks(list(paths))

@@ -83,3 +83,28 @@ def test_selection_errors_exit_1(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: unknown question type 'essay'; expected one of: multiple_choice,")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_init_writes_a_starter_that_validates(tmp_path: Path) -> None:
+    result = invoke("init", str(tmp_path / "class"), "--name", "unit-1")
+    bank = tmp_path / "class" / "question_banks" / "unit-1.yaml"
+    assert result.output.splitlines()[0] == f"wrote {bank}"
+    assert invoke("validate", str(bank)).output == f"{bank}: ok (3 questions, 2 facts, 1 source)\n"
+    again = invoke("init", str(tmp_path / "class"), "--name", "unit-1", ok=False)
+    assert again.exit_code == 1
+    assert again.stderr == (f"Error: {bank}: already exists; expected a new bank name (use --name) "
+                            "so that no bank is overwritten\n")
+    bad = invoke("init", str(tmp_path), "--name", "Unit 1", ok=False)
+    assert bad.exit_code == 1 and "'Unit 1' is not a valid id" in bad.stderr
+
+
+def test_quiet_prints_nothing() -> None:
+    assert invoke("--quiet", "validate", str(SAMPLE_BANK)).output == ""
+
+
+def test_unknown_set_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "quizgen.toml").write_text('[sets.unit-1]\ncount = 3\n')
+    monkeypatch.chdir(tmp_path)
+    result = invoke("build", "--set", "unit-2", ok=False)
+    assert result.exit_code == 1
+    assert result.stderr == "Error: quizgen.toml: no question set named 'unit-2'; expected one of: unit-1\n"
