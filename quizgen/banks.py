@@ -233,6 +233,8 @@ class _BankReader:
                                                 "(bank:, title:, sources:, ...)")
             return None
         bank = self.bank(doc)
+        if bank is None and not self.errors:  # every reason to drop a bank must be reported
+            raise AssertionError(f"{self.path}: bank rejected without an error")
         return None if self.errors else bank
 
     # -- generic field checks -----------------------------------------------
@@ -310,8 +312,11 @@ class _BankReader:
         return tuple(out)
 
     def ident(self, node: LDict, key: str, label: str) -> str | None:
-        value = node.get(key)
+        if key not in node:
+            return None
+        value = node[key]
         if value is None:
+            self.error(node.line_of(key), f"{label}: {key!r} is empty; expected an id like 'peskov-reason'")
             return None
         if not isinstance(value, str) or not ID_PATTERN.match(value):
             self.error(node.line_of(key), f"{label}: {key} {value!r} is not a valid id; expected lowercase "
@@ -404,8 +409,8 @@ class _BankReader:
         node = self.mapping(doc, "sources", "bank")
         out: dict[str, Source] = {}
         if node is None:
-            if "sources" in doc:
-                return out
+            if "sources" in doc and doc["sources"] is None:
+                self.error(doc.line_of("sources"), "bank: 'sources' is empty; expected at least one source")
             return out
         if not node:
             self.error(doc.line_of("sources"), "bank: 'sources' is empty; expected at least one source")

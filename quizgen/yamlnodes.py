@@ -95,10 +95,10 @@ def parse(text: str) -> tuple[object, list[YamlProblem]]:
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> YamlProblem:
     mark = exc.problem_mark or exc.context_mark
-    line = mark.line + 1 if mark else 1
+    lines = text.splitlines()
+    line = min(mark.line + 1, max(len(lines), 1)) if mark else 1  # end of file: the last line
     column = mark.column + 1 if mark else 1
     problem = (exc.problem or "invalid YAML").strip()
-    lines = text.splitlines()
     source_line = lines[line - 1] if 0 < line <= len(lines) else ""
     if source_line[column - 1:column] == "\t" or "\\t" in problem:
         return YamlProblem(
