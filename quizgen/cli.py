@@ -241,5 +241,25 @@ def list_(
     typer.echo(f"{len(records)} questions")
 
 
+@app.command("anki-diff")
+def anki_diff(
+    old: Path = typer.Argument(..., metavar="OLD.apkg", help="The .apkg students already imported."),
+    new: Path = typer.Argument(..., metavar="NEW.apkg", help="The new .apkg to preview."),
+    as_json: bool = typer.Option(False, "--json", help="Print every note's fate as JSON."),
+) -> None:
+    """Preview a re-import: which notes Anki will add, update, leave unchanged, or report as conflicting.
+
+    Example: quizgen anki-diff published/icc-withdrawal-2016.apkg output/icc-withdrawal-2016.apkg
+    """
+    from .anki_diff import diff_files
+
+    diff = run(lambda: diff_files(old, new))
+    if as_json:
+        typer.echo(json.dumps(diff.to_json(), indent=2, ensure_ascii=False))
+        return
+    for line in diff.summary_lines():
+        typer.echo(line)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -1,0 +1,466 @@
+"""The Anki deck: one .apkg per bank that students can re-import to get fixes.
+
+Anki matches an imported note to one it already has by GUID, and updates it only when
+the incoming note's modification time is newer (DESIGN.md section 7). So:
+
+- a note's GUID comes from (bank id, question id), never from its text;
+- a note's ``mod`` changes exactly when its content (note type, fields, tags) changes.
+  The exporter knows the previous content from the bank's *state* (``job.previous_state``,
+  saved by the pipeline beside the bank): an unchanged note keeps its old ``mod``, a
+  changed one gets ``max(now, old + 1)``, a new one ``now``;
+- note ids and card ids are derived from the time a note first appeared and its GUID, so
+  an unchanged rebuild gives an identical collection and a byte-identical .apkg;
+- note types have fixed ids and field lists (``anki_notetypes``); the state records
+  them, and a build that would change one under the same id fails (``ExportError``).
+
+The state is a small JSON document (see ``docs/anki.md``)::
+
+    {"format": 1, "bank": "icc", "columns": "hash mod added type",
+     "notes": {"<question id>": "<hash> <mod> <added> <question type>", ...},
+     "note_types": {"<id>": {"name": ..., "fields": [...], "templates": [...],
+                              "kind": "standard"|"cloze", "hash": ..., "mod": ...}, ...}}
+
+Entries of questions that are not in this build (filtered out, or deleted from the
+bank) are kept, so a later full build does not mistake them for new ones.
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+import random
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
+
+from ..errors import ExportError
+from ..model import Bank, Question, Source, format_number, letter
+from . import Artifact, ExportJob, register
+from .anki_apkg import CollectionRows, collection_bytes, genanki_guid_for, package_bytes
+from .anki_notetypes import BASIC, CSS, NOTE_TYPE_FOR, NOTE_TYPES, REVISION, NoteType
+
+STATE_FORMAT = 1
+STATE_COLUMNS = "hash mod added type"
+GUID_NAMESPACE = "quizgen"
+DEFAULT_DECK = {"id": 1, "name": "Default"}
+BLANK_PATTERN = re.compile(r"\[\[(.*?)\]\]", re.S)
+# Anki reads these inside field text as media, text-to-speech or LaTeX; bank text must not
+ANKI_MARKERS = re.compile(r"\[(?=sound:|anki:|latex\]|\$\]|\$\$\])", re.I)
+LATEX_PRE = ("\\documentclass[12pt]{article}\n\\special{papersize=3in,5in}\n"
+             "\\usepackage[utf8]{inputenc}\n\\usepackage{amssymb,amsmath}\n\\pagestyle{empty}\n"
+             "\\setlength{\\parindent}{0in}\n\\begin{document}\n")
+LATEX_POST = "\\end{document}"
+
+
+# -- identity -------------------------------------------------------------------
+def note_guid(bank_id: str, question_id: str) -> str:
+    """The note's GUID: genanki's ``guid_for("quizgen", bank, question)``, never the text."""
+    return genanki_guid_for(GUID_NAMESPACE, bank_id, question_id)
+
+
+def deck_id(bank_id: str, deck_name: str) -> int:
+    """A stable deck id from the bank id and the deck's full name."""
+    digest = hashlib.sha256(f"quizgen-deck__{bank_id}__{deck_name}".encode()).digest()
+    return (1 << 30) + int.from_bytes(digest[:8], "big") % (1 << 30)
+
+
+def _offset(key: str) -> int:
+    """A spread of 0..999,999 ms after a note's first build, from its key."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big") % 1_000_000
+
+
+def stable_ids(entries: Sequence[tuple[int, str]]) -> list[int]:
+    """Unique millisecond ids for (first-seen seconds, key) pairs, in the given order.
+
+    Each id is ``seconds * 1000 + offset(key)``, nudged upwards past any id already
+    taken; it depends only on the entries, never on a counter or the clock.
+    """
+    order = sorted(range(len(entries)), key=lambda i: (entries[i][0] * 1000 + _offset(entries[i][1]),
+                                                        entries[i][1]))
+    ids = [0] * len(entries)
+    last = -1
+    for i in order:
+        seconds, key = entries[i]
+        last = max(seconds * 1000 + _offset(key), last + 1)
+        ids[i] = last
+    return ids
+
+
+# -- text ----------------------------------------------------------------------
+def esc(text: str | None) -> str:
+    """Bank text as inert HTML: escaped, NFC, Anki's [sound:]/[latex] markers defused."""
+    if not text:
+        return ""
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    out = html.escape(text, quote=False)
+    if "[" in out:
+        out = ANKI_MARKERS.sub("&#91;", out)
+    if "\n" in out:
+        out = out.strip().replace("\r\n", "\n").replace("\n", "<br>")
+    return out
+
+
+def esc_cloze_part(text: str) -> str:
+    """Text inside ``{{c1::...}}``: braces and colons as entities so they cannot end it."""
+    return esc(text).replace("{", "&#123;").replace("}", "&#125;").replace(":", "&#58;")
+
+
+def cloze_text(question: Question) -> str:
+    """``[[answer]]``/``[[answer::hint]]`` to ``{{c1::answer}}``/``{{c1::answer::hint}}``."""
+    blanks = iter(question.blanks)
+    parts, pos = [], 0
+    text = question.prompt
+    for number, match in enumerate(BLANK_PATTERN.finditer(text), start=1):
+        blank = next(blanks)
+        parts.append(esc(text[pos:match.start()]).replace("{", "&#123;").replace("}", "&#125;"))
+        hint = f"::{esc_cloze_part(blank.hint)}" if blank.hint else ""
+        parts.append(f"{{{{c{number}::{esc_cloze_part(blank.answer)}{hint}}}}}")
+        pos = match.end()
+    parts.append(esc(text[pos:]).replace("{", "&#123;").replace("}", "&#125;"))
+    return "".join(parts)
+
+
+def plain(text: str) -> str:
+    return " ".join(text.split())
+
+
+def tag_list(question: Question) -> list[str]:
+    """The question's tags, its type and "quizgen"; no spaces, no case-duplicates, sorted."""
+    seen: dict[str, str] = {}
+    for tag in (*question.tags, question.type, "quizgen"):
+        tag = "_".join(tag.replace('"', "").split())
+        if tag and tag.casefold() not in seen:
+            seen[tag.casefold()] = tag
+    return [seen[key] for key in sorted(seen)]
+
+
+def deck_name(bank: Bank, question: Question | None = None) -> str:
+    """``Title`` or ``Title::Deck`` (a bank title never nests: its "::" becomes ":")."""
+    top = plain(bank.title).replace("::", ":") or bank.id
+    if question is None or not question.deck:
+        return top
+    parts = [plain(p) for p in question.deck.split("::")]
+    return "::".join([top] + [p for p in parts if p])
+
+
+def citation_html(source: Source | None, fallback: str) -> str:
+    """Publisher, “title” (a link for an http(s) URL), date."""
+    if source is None:
+        return esc(fallback)
+    title = f"\u201c{esc(source.title)}\u201d"
+    url = (source.url or "").strip()
+    if url.lower().startswith(("http://", "https://")):
+        title = f'<a href="{html.escape(url, quote=True)}">{title}</a>'
+    parts = [esc(source.publisher), title]
+    if source.date:
+        parts.append(esc(source.date))
+    return ", ".join(parts)
+
+
+# -- notes ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class NoteContent:
+    """One question as an Anki note, before times and ids are known."""
+
+    question: Question
+    guid: str
+    note_type: NoteType
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+    deck: str
+    cards: int  # how many cards (one per cloze blank, else one)
+    sort_text: str
+
+    def content_hash(self) -> str:
+        text = "\x1e".join((str(self.note_type.id), "\x1f".join(self.fields), " ".join(self.tags)))
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _rng(bank_id: str, question_id: str) -> random.Random:
+    return random.Random(f"anki:{bank_id}:{question_id}")
+
+
+def _options_html(bank_id: str, q: Question) -> tuple[str, str]:
+    options = list(q.answers) + list(q.distractors)
+    order = list(range(len(options)))
+    _rng(bank_id, q.id).shuffle(order)
+    items, answer = [], []
+    for pos, index in enumerate(order):
+        right = index < len(q.answers)
+        text = esc(options[index])
+        items.append(f'<li class="{"qg-right" if right else "qg-wrong"}">'
+                     f'<span class="qg-letter">{letter(pos)}</span> {text}</li>')
+        if right:
+            answer.append(f'<span class="qg-letter">{letter(pos)}</span> {text}')
+    instruction = ""
+    if q.select_all and "all that apply" not in q.prompt.casefold():
+        instruction = '<div class="qg-instruction">Select all that apply.</div>'
+    return instruction + '<ol class="qg-options">' + "".join(items) + "</ol>", "<br>".join(answer)
+
+
+def _shuffled(bank_id: str, q: Question, n: int) -> list[int]:
+    """A stable shuffled order of range(n) that is not the identity (for n >= 2)."""
+    rng = _rng(bank_id, q.id)
+    order = list(range(n))
+    for _ in range(20):
+        rng.shuffle(order)
+        if n < 2 or order != sorted(order):
+            return order
+    return order[1:] + order[:1]
+
+
+def _matching_html(bank_id: str, q: Question) -> tuple[str, str]:
+    order = _shuffled(bank_id, q, len(q.pairs))  # printed position -> pair index
+    position = {index: pos for pos, index in enumerate(order)}
+    rows = []
+    for i, (left, _) in enumerate(q.pairs):
+        right = q.pairs[order[i]][1]
+        rows.append(f'<tr><td><span class="qg-letter">{i + 1}</span> {esc(left)}</td>'
+                    f'<td><span class="qg-letter">{letter(i)}</span> {esc(right)}</td></tr>')
+    pairs = []
+    for i, (left, right) in enumerate(q.pairs):
+        pairs.append(f'<tr><td><span class="qg-letter">{i + 1}</span> {esc(left)}</td>'
+                     f'<td class="qg-arrow">\u2192</td>'
+                     f'<td><span class="qg-letter">{letter(position[i])}</span> {esc(right)}</td></tr>')
+    return (f'<table class="qg-table qg-match">{"".join(rows)}</table>',
+            f'<table class="qg-table qg-pairs">{"".join(pairs)}</table>')
+
+
+def _ordering_html(bank_id: str, q: Question) -> tuple[str, str]:
+    order = _shuffled(bank_id, q, len(q.items))
+    shown = "".join(f"<li>{esc(q.items[i])}</li>" for i in order)
+    right = "".join(f"<li>{esc(item)}</li>" for item in q.items)
+    return f'<ul class="qg-items">{shown}</ul>', f'<ol class="qg-order">{right}</ol>'
+
+
+def _own_fields(bank_id: str, q: Question) -> tuple[str, ...]:
+    """The type's own fields, in the order of its note type's field list."""
+    if q.type == "multiple_choice":
+        return (esc(q.prompt), *_options_html(bank_id, q))
+    if q.type == "true_false":
+        return (esc(q.prompt), "True" if q.truth else "False")
+    if q.type == "short_answer":
+        model, others = (q.answers[0] if q.answers else ""), [*q.answers[1:], *q.accept]
+        return (esc(q.prompt), esc(model), "; ".join(esc(a) for a in others))
+    if q.type == "cloze":
+        return (cloze_text(q),)
+    if q.type == "numeric":
+        tolerance = format_number(q.tolerance) if q.tolerance else ""
+        return (esc(q.prompt), esc(format_number(q.number)), esc(tolerance), esc(q.unit))
+    if q.type == "matching":
+        return (esc(q.prompt), *_matching_html(bank_id, q))
+    if q.type == "ordering":
+        return (esc(q.prompt), *_ordering_html(bank_id, q))
+    return (esc(q.prompt), esc(q.answer_text))  # Basic, for a type without its own note type
+
+
+def note_content(bank: Bank, q: Question) -> NoteContent:
+    """The note type, fields, tags and deck of one question."""
+    note_type = NOTE_TYPE_FOR.get(q.type, BASIC)
+    common = (esc(q.explanation), esc(q.evidence),
+              citation_html(bank.sources.get(q.source), q.source), esc(f"{bank.id}/{q.id}"))
+    fields = _own_fields(bank.id, q) + common
+    if len(fields) != len(note_type.fields):  # pragma: no cover - a programming error
+        raise AssertionError(f"{note_type.name}: {len(fields)} values for {len(note_type.fields)} fields")
+    cards = max(1, len(q.blanks)) if note_type.cloze else 1
+    sort_text = plain(BLANK_PATTERN.sub(lambda m: m.group(1).partition("::")[0], q.prompt))
+    return NoteContent(q, note_guid(bank.id, q.id), note_type, fields, tuple(tag_list(q)),
+                       deck_name(bank, q), cards, sort_text)
+
+
+# -- state ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class NoteState:
+    hash: str
+    mod: int
+    added: int
+    type: str
+
+    def encode(self) -> str:
+        return f"{self.hash} {self.mod} {self.added} {self.type}"
+
+
+def _damaged(bank: Bank, what: str) -> ExportError:
+    return ExportError(f"{bank.path}: the saved Anki state of bank {bank.id!r} is damaged ({what}); "
+                       "expected the file quizgen wrote. Restore it from version control, or delete it "
+                       "(the next deck then stamps every note as changed: students' re-import rewrites "
+                       "each note once, keeping their progress)")
+
+
+def read_state(raw: Mapping | None, bank: Bank) -> tuple[dict[str, NoteState], dict[str, dict]]:
+    """The previous notes and note types from ``job.previous_state`` (empty if there is none)."""
+    if not raw:
+        return {}, {}
+    if raw.get("format") != STATE_FORMAT:
+        raise ExportError(f"{bank.path}: the saved Anki state of bank {bank.id!r} has format "
+                          f"{raw.get('format')!r}; expected {STATE_FORMAT} (was it written by a newer "
+                          "quizgen? upgrade quizgen, or restore the file from version control)")
+    notes_raw, types_raw = raw.get("notes", {}), raw.get("note_types", {})
+    if not isinstance(notes_raw, dict) or not isinstance(types_raw, dict):
+        raise _damaged(bank, "notes or note_types is not a mapping")
+    notes: dict[str, NoteState] = {}
+    same_bank = raw.get("bank") in (None, bank.id)
+    for qid, value in notes_raw.items() if same_bank else ():
+        parts = value.split() if isinstance(value, str) else []
+        if len(parts) != 4 or not parts[1].isdigit() or not parts[2].isdigit():
+            raise _damaged(bank, f"entry {qid!r} is {value!r}, expected {STATE_COLUMNS!r}")
+        notes[qid] = NoteState(parts[0], int(parts[1]), int(parts[2]), parts[3])
+    for ntid, value in types_raw.items():
+        if not isinstance(value, dict) or not isinstance(value.get("fields"), list) \
+                or not isinstance(value.get("templates"), list):
+            raise _damaged(bank, f"note type {ntid!r} has no field or template list")
+    return notes, dict(types_raw)
+
+
+def check_note_types(bank: Bank, recorded: Mapping[str, Mapping]) -> None:
+    """The guard: a note type's fields and card templates never change under its id."""
+    for nt in (*NOTE_TYPES, *NOTE_TYPE_FOR.values()):
+        old = recorded.get(str(nt.id))
+        if old is None:
+            continue
+        now = nt.schema()
+        before = {"fields": list(old.get("fields", [])), "templates": list(old.get("templates", [])),
+                  "kind": old.get("kind", now["kind"])}
+        if before == now:
+            continue
+        raise ExportError(
+            f"{bank.path}: Anki note type {nt.name!r} (id {nt.id}) would change under the same id: "
+            f"this quizgen has fields {now['fields']} and card templates {now['templates']} "
+            f"({now['kind']}), but the saved Anki state of bank {bank.id!r} records fields "
+            f"{before['fields']} and card templates {before['templates']} ({before['kind']}). "
+            "Students' Anki would import it as a second note type and report every note they "
+            "already have as conflicting, never updating it again. Either keep the fields and "
+            "card templates as they were, or introduce a new note type deliberately: give it a "
+            "new id and name in quizgen/exporters/anki_notetypes.py (its notes then reach "
+            "students as new notes, beside the old ones)")
+
+
+def note_type_mod(nt: NoteType, recorded: Mapping[str, Mapping]) -> int:
+    """``REVISION`` unless the state shows an earlier look: then keep its time or move past it."""
+    old = recorded.get(str(nt.id))
+    if old is None:
+        return REVISION
+    if old.get("hash") == nt.look_hash() and isinstance(old.get("mod"), int):
+        return old["mod"]
+    return max(REVISION, int(old.get("mod", 0)) + 1)
+
+
+def note_type_json(nt: NoteType, mod: int) -> dict:
+    return {
+        "id": nt.id,
+        "name": nt.name,
+        "type": 1 if nt.cloze else 0,
+        "mod": mod,
+        "usn": -1,
+        "sortf": 0,
+        "did": None,
+        "tmpls": [{"name": name, "ord": i, "qfmt": qfmt, "afmt": afmt, "bqfmt": "", "bafmt": "",
+                   "did": None, "bfont": "", "bsize": 0} for i, (name, qfmt, afmt) in enumerate(nt.templates)],
+        "flds": [{"name": name, "ord": i, "sticky": False, "rtl": False, "font": "Arial", "size": 20,
+                  "media": []} for i, name in enumerate(nt.fields)],
+        "css": CSS,
+        "latexPre": LATEX_PRE,
+        "latexPost": LATEX_POST,
+        "latexsvg": False,
+        "req": [[0, "any", [0]]],
+        "tags": [],
+        "vers": [],
+    }
+
+
+def deck_json(did: int, name: str, description: str, mod: int) -> dict:
+    return {"id": did, "name": name, "desc": description, "conf": 1, "dyn": 0, "collapsed": False,
+            "browserCollapsed": False, "extendNew": 0, "extendRev": 0, "usn": -1, "mod": mod,
+            "newToday": [0, 0], "revToday": [0, 0], "lrnToday": [0, 0], "timeToday": [0, 0]}
+
+
+def deck_description(bank: Bank) -> str:
+    text = esc(bank.description)
+    sources = "<br>".join(citation_html(s, s.id) for _, s in sorted(bank.sources.items()))
+    if sources:
+        text = (text + "<br><br>" if text else "") + "Sources:<br>" + sources
+    return text
+
+
+# -- the exporter --------------------------------------------------------------
+@register("anki")
+class AnkiExporter:
+    """One Anki package per bank: ``B.apkg``, updatable in place by re-import."""
+
+    name = "anki"
+    description = "Anki deck (.apkg) that students can re-import to receive fixes"
+
+    def render(self, job: ExportJob) -> list[Artifact]:
+        bank, now = job.bank, int(job.options.now)
+        old_notes, old_types = read_state(job.previous_state, bank)
+        check_note_types(bank, old_types)
+        contents = [note_content(bank, q) for q in job.questions]
+
+        warnings: list[str] = []
+        states: list[NoteState] = []
+        for content in contents:
+            q = content.question
+            digest = content.content_hash()
+            old = old_notes.get(q.id)
+            if old is None:
+                state = NoteState(digest, now, now, q.type)
+            elif old.hash == digest:
+                state = NoteState(digest, old.mod, old.added, q.type)
+            else:
+                state = NoteState(digest, max(now, old.mod + 1), old.added, q.type)
+                if old.type != q.type and NOTE_TYPE_FOR.get(old.type) is not content.note_type:
+                    warnings.append(
+                        f"{q.ref or bank.path}: question {q.id!r} changed from {old.type} to {q.type}; "
+                        "students who already have it keep the old card (Anki reports the note as "
+                        "conflicting); give the question a new id to send it as a new note")
+            states.append(state)
+
+        used = sorted({c.note_type.id: c.note_type for c in contents}.values(), key=lambda nt: nt.id)
+        type_mods = {nt.id: note_type_mod(nt, old_types) for nt in used}
+        rows = self._rows(bank, contents, states, used, type_mods)
+        data = package_bytes(collection_bytes(rows))
+
+        notes_state = {qid: s.encode() for qid, s in old_notes.items()}
+        notes_state.update({c.question.id: s.encode() for c, s in zip(contents, states)})
+        types_state = dict(old_types)
+        for nt in used:
+            types_state[str(nt.id)] = {"name": nt.name, **nt.schema(), "hash": nt.look_hash(),
+                                       "mod": type_mods[nt.id]}
+        state = {"format": STATE_FORMAT, "bank": bank.id, "columns": STATE_COLUMNS,
+                 "notes": dict(sorted(notes_state.items())),
+                 "note_types": dict(sorted(types_state.items()))}
+        return [Artifact(name=f"{bank.id}.apkg", data=data, kind="anki", bank=bank.id, version=None,
+                         questions=tuple(c.question.id for c in contents), key=None, state=state,
+                         warnings=tuple(warnings))]
+
+    @staticmethod
+    def _rows(bank: Bank, contents: Sequence[NoteContent], states: Sequence[NoteState],
+              used: Iterable[NoteType], type_mods: Mapping[int, int]) -> CollectionRows:
+        note_ids = stable_ids([(s.added, c.guid) for c, s in zip(contents, states)])
+        card_keys = [(s.added, f"{c.guid}:{ord_}") for c, s in zip(contents, states) for ord_ in range(c.cards)]
+        card_ids = iter(stable_ids(card_keys))
+        top = deck_name(bank)
+        names = {top} | {c.deck for c in contents}
+        for name in list(names):  # parents of sub-decks exist in their own right
+            parts = name.split("::")
+            names.update("::".join(parts[:i]) for i in range(1, len(parts)))
+        deck_mod = max([s.mod for s in states] + [REVISION])
+        decks = {"1": deck_json(1, "Default", "", deck_mod)}
+        ids = {name: deck_id(bank.id, name) for name in names}
+        for name in sorted(names):
+            decks[str(ids[name])] = deck_json(ids[name], name, deck_description(bank) if name == top else "",
+                                              deck_mod)
+        notes, cards = [], []
+        for position, (content, state, nid) in enumerate(zip(contents, states, note_ids), start=1):
+            sort_text = content.sort_text
+            csum = int(hashlib.sha1(sort_text.encode()).hexdigest()[:8], 16)
+            notes.append((nid, content.guid, content.note_type.id, state.mod, -1,
+                          f" {' '.join(content.tags)} ", "\x1f".join(content.fields), sort_text, csum, 0, ""))
+            did = ids[content.deck]
+            for ord_ in range(content.cards):
+                cards.append((next(card_ids), nid, did, ord_, state.mod, -1, 0, 0, position,
+                              0, 0, 0, 0, 0, 0, 0, 0, ""))
+        models = {str(nt.id): note_type_json(nt, type_mods[nt.id]) for nt in used}
+        mod_ms = 1000 * max([deck_mod] + list(type_mods.values()))
+        return CollectionRows(models=models, decks=decks, notes=notes, cards=cards, mod_ms=mod_ms)

@@ -1,0 +1,213 @@
+"""The deck in a real Anki collection (the `anki` package from PyPI): what a student sees."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("anki")
+from anki.collection import Collection  # noqa: E402
+from anki.import_export_pb2 import (  # noqa: E402
+    IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER,
+    ImportAnkiPackageOptions,
+    ImportAnkiPackageRequest,
+)
+
+from quizgen.anki_diff import diff_files  # noqa: E402
+from quizgen.exporters import ExportOptions  # noqa: E402
+from quizgen.exporters import anki as anki_exporter  # noqa: E402
+from quizgen.pipeline import BuildConfig, build  # noqa: E402
+
+pytestmark = pytest.mark.real_client
+
+NOW = 1_700_000_000
+LATER = NOW + 86_400
+APKG = "sample-bank.apkg"
+NEW_QUESTION = """
+  - id: added-later
+    type: true_false
+    statement: The decree was published in November 2016.
+    answer: true
+    source: alpha
+"""
+
+
+def build_deck(bank_dir: Path, out: Path, now: int) -> Path:
+    build(BuildConfig(paths=(str(bank_dir),), out=out, formats=("anki",), options=ExportOptions(now=now)))
+    return out / APKG
+
+
+def student_options() -> ImportAnkiPackageOptions:
+    """What a student gets by default: update notes and note types if newer, no merging."""
+    return ImportAnkiPackageOptions(merge_notetypes=False,
+                                    update_notes=IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER,
+                                    update_notetypes=IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER,
+                                    with_scheduling=False, with_deck_configs=False)
+
+
+def import_deck(col: Collection, apkg: Path) -> dict[str, int]:
+    log = col.import_anki_package(ImportAnkiPackageRequest(package_path=str(apkg), options=student_options())).log
+    return {"new": len(log.new), "updated": len(log.updated), "duplicate": len(log.duplicate),
+            "conflicting": len(log.conflicting)}
+
+
+@pytest.fixture
+def col(tmp_path: Path):
+    folder = tmp_path / "student"
+    folder.mkdir()
+    collection = Collection(str(folder / "collection.anki2"))
+    yield collection
+    collection.close()
+
+
+def note_for(col: Collection, question_id: str):
+    (nid,) = col.find_notes(f'"Ref:sample-bank/{question_id}"')
+    return col.get_note(nid)
+
+
+def edit_bank(bank_dir: Path, old: str, new: str) -> None:
+    path = bank_dir / "sample.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def card_state(col: Collection, cid: int) -> tuple:
+    card = col.get_card(cid)
+    return card.id, card.nid, card.type, card.queue, card.ivl, card.due, card.reps, card.factor
+
+
+# -- what a student sees on first import ----------------------------------------------
+def test_first_import(col: Collection, sample_bank_dir: Path, tmp_path: Path) -> None:
+    counts = import_deck(col, build_deck(sample_bank_dir, tmp_path / "out", NOW))
+    assert counts == {"new": 8, "updated": 0, "duplicate": 0, "conflicting": 0}
+    assert col.note_count() == 8 and col.card_count() == 9  # the cloze has two blanks
+    assert "Sample bank for tests" in [d.name for d in col.decks.all_names_and_ids()]
+    deck = col.decks.by_name("Sample bank for tests")
+    assert deck["desc"].startswith("Two short articles and one question of each type.")
+    assert len(col.find_cards('"deck:Sample bank for tests"')) == 9
+    names = sorted(m.name for m in col.models.all_names_and_ids())
+    assert [n for n in names if n.startswith("quizgen")] == sorted(
+        nt.name for nt in anki_exporter.NOTE_TYPES if nt.name != "quizgen Basic")
+
+    mc = note_for(col, "who-signed")
+    assert mc.tags == ["decree", "multiple_choice", "people", "quizgen"]
+    (card,) = mc.cards()
+    question, answer = card.question(), card.answer()
+    assert "Who signed the decree?" in question
+    for option in ("Vladimir Putin", "Dmitry Peskov", "Fatou Bensouda", "Sergei Lavrov"):
+        assert option in question
+    for letter in "ABCD":
+        assert f'<span class="qg-letter">{letter}</span>' in question
+    assert 'class="qg qg-mc qg-back"' not in question and 'class="qg qg-mc qg-back"' in answer
+    assert "the decree signed by Putin" in answer and "The decree was signed by the president." in answer
+    assert "Alpha News, \u201cAlpha Report on the Treaty\u201d, 2016-11-21" in answer
+
+    cloze = note_for(col, "cloze-ratify")
+    assert sorted(c.ord for c in cloze.cards()) == [0, 1]
+    first, second = sorted(cloze.cards(), key=lambda c: c.ord)
+    assert "[...]" in first.question() and "Rome Statute" in first.question()
+    assert "[treaty]" in second.question() and "ratified" in second.question()
+
+    typein = note_for(col, "spokesman-name")
+    assert "[[type:Answer]]" in typein.cards()[0].question()
+    assert "Also accepted" in typein.cards()[0].answer() and "Peskov" in typein.cards()[0].answer()
+    assert "\u00b1" not in note_for(col, "verdicts").cards()[0].answer()  # a zero tolerance is not shown
+    assert "President of Russia" in note_for(col, "roles").cards()[0].answer()
+    assert "<ol class=\"qg-order\">" in note_for(col, "timeline").cards()[0].answer()
+
+
+def test_markup_in_a_bank_arrives_as_text(col: Collection, sample_bank_dir: Path, tmp_path: Path) -> None:
+    edit_bank(sample_bank_dir, "prompt: Who signed the decree?",
+              'prompt: "Is 3 < 4 & 5 > 2? <b>bold</b> <script>alert(1)</script>"')
+    import_deck(col, build_deck(sample_bank_dir, tmp_path / "out", NOW))
+    note = note_for(col, "who-signed")
+    assert note["Question"] == ("Is 3 &lt; 4 &amp; 5 &gt; 2? &lt;b&gt;bold&lt;/b&gt; "
+                                "&lt;script&gt;alert(1)&lt;/script&gt;")
+    question = note.cards()[0].question()
+    assert "&lt;b&gt;bold&lt;/b&gt;" in question and "<b>bold</b>" not in question
+    assert "<script>alert" not in question
+
+
+# -- the re-import story --------------------------------------------------------------
+def test_reimport_updates_in_place_and_keeps_progress(col: Collection, sample_bank_dir: Path,
+                                                      tmp_path: Path) -> None:
+    first = build_deck(sample_bank_dir, tmp_path / "v1", NOW)
+    assert import_deck(col, first) == {"new": 8, "updated": 0, "duplicate": 0, "conflicting": 0}
+
+    # the student studies the first card (who-signed comes first in the bank) and rates it Easy
+    col.decks.set_current(col.decks.id_for_name("Sample bank for tests"))
+    card = col.sched.getCard()
+    assert card.note()["Ref"] == "sample-bank/who-signed"
+    col.sched.answerCard(card, 4)
+    studied = card_state(col, card.id)
+    assert studied[2] == 2 and studied[6] == 1  # a review card, answered once
+    nid = card.nid
+    others = {c: card_state(col, c) for c in col.find_cards("") if c != card.id}
+
+    # the teacher fixes the wording of that question and adds one question
+    edit_bank(sample_bank_dir, "Who signed the decree?", "Who signed the 2016 decree?")
+    with (sample_bank_dir / "sample.yaml").open("a", encoding="utf-8") as handle:
+        handle.write(NEW_QUESTION)
+    second = build_deck(sample_bank_dir, tmp_path / "v2", LATER)
+    preview = diff_files(first, second).counts()
+    counts = import_deck(col, second)
+    print("re-import log:", json.dumps(counts))
+    assert counts == {"new": 1, "updated": 1, "duplicate": 7, "conflicting": 0}  # "duplicate": left alone
+    assert (preview["added"], preview["updated"], preview["unchanged"], preview["conflicting"]) == (1, 1, 7, 0)
+
+    note = note_for(col, "who-signed")
+    assert note.id == nid and note["Question"] == "Who signed the 2016 decree?"
+    assert card_state(col, card.id) == studied  # same card id, review state kept
+    assert {c: card_state(col, c) for c in others} == others  # every other card untouched
+    assert col.note_count() == 9 and col.card_count() == 10
+    guids = [col.get_note(n).guid for n in col.find_notes("")]
+    assert len(guids) == len(set(guids))  # no duplicate notes
+    assert len([m for m in col.models.all_names_and_ids() if m.name.startswith("quizgen")]) == 7
+
+    # a third build with no change is byte-identical and imports as all unchanged
+    third = build_deck(sample_bank_dir, tmp_path / "v3", LATER + 3600)
+    assert third.read_bytes() == second.read_bytes()
+    counts = import_deck(col, third)
+    print("third import log:", json.dumps(counts))
+    assert counts == {"new": 0, "updated": 0, "duplicate": 9, "conflicting": 0}
+    assert card_state(col, card.id) == studied and col.note_count() == 9
+
+
+def test_students_own_edit_survives_reimport(col: Collection, sample_bank_dir: Path, tmp_path: Path) -> None:
+    import_deck(col, build_deck(sample_bank_dir, tmp_path / "v1", NOW))
+    mine = note_for(col, "never-ratified")
+    mine["Explanation"] = "My own mnemonic: signed, never ratified."
+    mine.tags.append("hard-for-me")
+    col.update_note(mine)
+
+    edit_bank(sample_bank_dir, "Who signed the decree?", "Who signed the 2016 decree?")
+    counts = import_deck(col, build_deck(sample_bank_dir, tmp_path / "v2", LATER))
+    assert counts == {"new": 0, "updated": 1, "duplicate": 7, "conflicting": 0}
+    mine = note_for(col, "never-ratified")
+    assert mine["Explanation"] == "My own mnemonic: signed, never ratified."
+    assert "hard-for-me" in mine.tags
+    assert note_for(col, "who-signed")["Question"] == "Who signed the 2016 decree?"
+
+
+def test_a_changed_note_type_conflicts_as_anki_diff_predicts(col: Collection, sample_bank_dir: Path,
+                                                             tmp_path: Path, monkeypatch) -> None:
+    """Why the guard exists: what students would get if a note type changed under its id."""
+    first = build_deck(sample_bank_dir, tmp_path / "v1", NOW)
+    import_deck(col, first)
+    mc = anki_exporter.NOTE_TYPE_FOR["multiple_choice"]
+    monkeypatch.setitem(anki_exporter.NOTE_TYPE_FOR, "multiple_choice",
+                        replace(mc, fields=mc.fields[:2] + ("Right answer",) + mc.fields[3:]))
+    edit_bank(sample_bank_dir, "Who signed the decree?", "Who signed the 2016 decree?")
+    state_file = sample_bank_dir / "sample.anki-state.json"
+    state = json.loads(state_file.read_text())
+    del state["note_types"][str(mc.id)]  # without it, the guard could not stop this build
+    state_file.write_text(json.dumps(state))
+    second = build_deck(sample_bank_dir, tmp_path / "v2", LATER)
+    preview = diff_files(first, second).counts()
+    counts = import_deck(col, second)
+    assert counts == {"new": 0, "updated": 0, "duplicate": 6, "conflicting": 2}
+    assert (preview["updated"], preview["unchanged"], preview["conflicting"]) == (0, 6, 2)
+    assert note_for(col, "who-signed")["Question"] == "Who signed the decree?"  # the fix never arrives
