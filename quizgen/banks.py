@@ -66,11 +66,11 @@ FACT_FIELDS: dict[str, dict[str, tuple[bool, str]]] = {
     "action": {"who": (True, "entity"), "did": (True, "text"), "when": (False, "date"),
                "where": (False, "text")},
     "quote": {"who": (True, "entity"), "said": (True, "text"), "verbatim": (False, "bool"),
-              "about": (False, "text")},
+              "about": (False, "text"), "key": (False, "text")},
     "quantity": {"what": (True, "text"), "value": (True, "number"), "unit": (False, "text"),
                  "claimed_by": (False, "entity")},
     "event": {"what": (True, "text"), "when": (True, "date"), "where": (False, "text")},
-    "claim": {"who": (True, "entity"), "claim": (True, "text")},
+    "claim": {"who": (True, "entity"), "claim": (True, "text"), "key": (False, "text")},
     "role": {"who": (True, "entity"), "role": (True, "text")},
     "definition": {"term": (True, "text"), "means": (True, "text")},
 }

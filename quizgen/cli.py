@@ -261,5 +261,26 @@ def anki_diff(
         typer.echo(line)
 
 
+@app.command()
+def generate(
+    paths: Optional[List[str]] = PathsArg,
+    fact: Optional[str] = typer.Option(None, "--fact", help="Only the questions made from this fact (its id)."),
+    template: Optional[str] = typer.Option(None, "--template", help="Only the questions of this template (its id)."),
+    as_yaml: bool = typer.Option(False, "--yaml", help="Print them as hand-written questions that override "
+                                 "the generated ones, to paste under a bank's questions: and edit."),
+) -> None:
+    """Preview the questions that templates generate from the banks' facts.
+
+    Example: quizgen generate --fact peskov-national-interests --yaml
+    """
+    from .banks import load_banks
+    from .generate import format_preview, preview, preview_yaml
+
+    result = run(lambda: preview(load_banks(paths or ()), fact=fact, template=template))
+    for warning in result.warnings:
+        say(f"warning: {warning}", err=True)
+    typer.echo(preview_yaml(result) if as_yaml else format_preview(result), nl=False)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -1,0 +1,485 @@
+"""Wrong options for generated questions, drawn from the bank by slot type.
+
+A *slot* is the fact field a template asks about: the ``who`` of a quote, the
+``when`` of an event, the ``value`` of a quantity. Its wrong options come from the
+bank itself, by the slot's value kind (see ``banks.FACT_FIELDS``):
+
+- entity: other entities of the same kind (people for a person, countries for a country);
+- text: the same field of other facts of the same kind (other roles, other meanings);
+- date: other dates of the bank near the answer and nearby dates at the same precision;
+- number: round numbers near the value, on both sides, and other values with the same unit.
+
+A candidate is never a true answer: it must differ from the answer after
+normalising case, spaces, curly quotes, a leading article and entity aliases, and
+no fact of the bank may state it for the same slot (see ``SlotTruth``). Candidates
+whose length or form would give the answer away are left out. Randomness comes
+only from the ``random.Random`` the caller passes in.
+
+No jinja2 and no I/O here: this module is plain data work, tested on its own.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+import re
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
+
+from .banks import FACT_FIELDS, normalize
+from .model import Bank, Entity, Fact
+
+# The fields that say what a fact states. Two facts of a kind that agree on all
+# core fields but one state the same thing about that one field: so a value another
+# fact gives for the slot, with the other core fields equal, is true, never a wrong
+# option. Slots outside the core (an action's ``when``) need all core fields equal.
+CORE_FIELDS: dict[str, tuple[str, ...]] = {
+    "action": ("who", "did"),
+    "quote": ("who", "said"),
+    "quantity": ("what", "value"),
+    "event": ("what", "when"),
+    "claim": ("who", "claim"),
+    "role": ("who", "role"),
+    "definition": ("term", "means"),
+}
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+ARTICLES = ("the", "a", "an")
+KIND_NOUNS = {
+    "person": ("person", "people"),
+    "organization": ("organization", "organizations"),
+    "country": ("country", "countries"),
+    "place": ("place", "places"),
+    "document": ("document", "documents"),
+    "event": ("event", "events"),
+    "other": ("entity of kind 'other'", "entities of kind 'other'"),
+}
+
+
+# -- values ---------------------------------------------------------------------
+
+@dataclass(frozen=True, order=True)
+class DateValue:
+    """A bank date (YYYY, YYYY-MM or YYYY-MM-DD) with its precision and its span."""
+
+    start: dt.date
+    end: dt.date
+    text: str  # as written in the bank
+    precision: str  # "year", "month" or "day"
+
+    @classmethod
+    def parse(cls, text: str) -> "DateValue":
+        parts = [int(p) for p in str(text).split("-")]
+        if len(parts) == 1:
+            return cls(dt.date(parts[0], 1, 1), dt.date(parts[0], 12, 31), str(text), "year")
+        if len(parts) == 2:
+            start = dt.date(parts[0], parts[1], 1)
+            return cls(start, _month_end(start), str(text), "month")
+        day = dt.date(parts[0], parts[1], parts[2])
+        return cls(day, day, str(text), "day")
+
+    @classmethod
+    def of(cls, day: dt.date, precision: str) -> "DateValue":
+        if precision == "year":
+            return cls.parse(f"{day.year:04d}")
+        if precision == "month":
+            return cls.parse(f"{day.year:04d}-{day.month:02d}")
+        return cls.parse(day.isoformat())
+
+    def display(self) -> str:
+        """"2016", "November 2016" or "16 November 2016"."""
+        if self.precision == "year":
+            return str(self.start.year)
+        if self.precision == "month":
+            return f"{MONTHS[self.start.month - 1]} {self.start.year}"
+        return f"{self.start.day} {MONTHS[self.start.month - 1]} {self.start.year}"
+
+    def phrase(self) -> str:
+        """The date after a verb: "on 16 November 2016", "in November 2016", "in 2016"."""
+        return ("on " if self.precision == "day" else "in ") + self.display()
+
+    def before(self, other: "DateValue") -> bool:
+        """Certainly earlier: the whole span ends before the other one starts."""
+        return self.end < other.start
+
+
+def _month_end(start: dt.date) -> dt.date:
+    following = dt.date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
+
+
+def comparable(dates: Sequence[DateValue]) -> bool:
+    """True when every two dates can be told apart in time (no overlapping spans)."""
+    ordered = sorted(dates)
+    return all(a.before(b) for a, b in zip(ordered, ordered[1:]))
+
+
+def format_number(value: float) -> str:
+    """4 -> "4", 2500 -> "2,500", 1e9 -> "1 billion", 1.5e9 -> "1.5 billion", 0.25 -> "0.25"."""
+    for size, word in ((10**12, "trillion"), (10**9, "billion"), (10**6, "million")):
+        if abs(value) >= size:
+            scaled = value / size
+            if abs(scaled * 100 - round(scaled * 100)) < 1e-6:
+                text = f"{round(scaled, 2):g}"
+                return f"{text} {word}"
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.6g}" if abs(value) >= 1 else f"{value:.6g}"
+
+
+def format_amount(value: float, unit: str | None) -> str:
+    """A number with its unit: "4", "14 years", "1 billion US dollars"."""
+    text = format_number(value)
+    return f"{text} {unit}" if unit else text
+
+
+def strip_article(text: str) -> str:
+    words = text.split(None, 1)
+    if len(words) == 2 and words[0].casefold() in ARTICLES:
+        return words[1]
+    return text
+
+
+def text_key(text: str) -> str:
+    """Compare texts as a student would: no case, spacing, curly quotes, leading article
+    or final full stop."""
+    return normalize(strip_article(text.strip())).rstrip(" .!?;:")
+
+
+def text_form(text: str) -> str:
+    """The grammatical start of an option: an article, "to", or anything else. Options of
+    one question share it, so "to ratify" never stands alone among noun phrases."""
+    first = text.split(None, 1)[0].casefold() if text.split() else ""
+    return "article" if first in ARTICLES else "to" if first == "to" else "other"
+
+
+def contains_words(text: str, key: str) -> bool:
+    """Whether normalised ``key`` occurs in normalised ``text`` as whole words."""
+    return bool(key) and re.search(r"(?<!\w)" + re.escape(key) + r"(?!\w)", text) is not None
+
+
+def similar_length(a: str, b: str, ratio: float = 2.0, slack: int = 12) -> bool:
+    short, long = sorted((len(a), len(b)))
+    return long <= max(short * ratio, short + slack)
+
+
+def entity_names(entity: Entity) -> frozenset[str]:
+    """Every way the bank names an entity, normalised (id, name, aliases)."""
+    names = {text_key(entity.name), text_key(entity.id.replace("-", " "))}
+    names.update(text_key(a) for a in entity.aliases)
+    return frozenset(n for n in names if n)
+
+
+# -- options ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Option:
+    """One value for a slot: the raw value (entity id, text, DateValue or number) and
+    how it prints."""
+
+    value: object
+    text: str
+
+
+@dataclass(frozen=True)
+class Shortage:
+    """Not enough wrong options of good quality: the question is skipped with this reason."""
+
+    reason: str
+
+
+class SlotTruth:
+    """What the bank states, slot by slot; answers "is this value true here?"."""
+
+    def __init__(self, bank: Bank):
+        self.bank = bank
+        self.names = {eid: entity_names(e) for eid, e in bank.entities.items()}
+        self.by_kind: dict[str, list[Fact]] = {}
+        for fact in bank.facts:
+            self.by_kind.setdefault(fact.kind, []).append(fact)
+
+    # value identity ---------------------------------------------------------
+    def value_kind(self, fact_kind: str, slot: str) -> str:
+        return FACT_FIELDS[fact_kind][slot][1]
+
+    def same(self, value_kind: str, a: object, b: object) -> bool:
+        """Whether two values of a slot are the same answer."""
+        if a is None or b is None:
+            return a is b
+        if value_kind == "entity":
+            return a == b or bool(self.names.get(a, frozenset()) & self.names.get(b, frozenset()))
+        if value_kind == "number":
+            return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)  # type: ignore[arg-type]
+        if value_kind == "date":
+            return str(a) == str(b)
+        return text_key(str(a)) == text_key(str(b))
+
+    def true_values(self, fact: Fact, slot: str) -> list[object]:
+        """Every value the bank states for ``slot`` in the context of ``fact``.
+
+        The fact's own value, the value of every fact of the same kind that agrees
+        with it on the other core fields, and for roles the roles written on the
+        entities themselves.
+        """
+        kind = fact.kind
+        core = CORE_FIELDS.get(kind, ())
+        others = [c for c in core if c != slot]
+        out: list[object] = []
+        if slot in fact.data:
+            out.append(fact.data[slot])
+        for other in self.by_kind.get(kind, ()):
+            if slot not in other.data:
+                continue
+            if all(self.same(self.value_kind(kind, c), other.data.get(c), fact.data.get(c)) for c in others):
+                out.append(other.data[slot])
+        if kind == "role":
+            for eid, entity in self.bank.entities.items():
+                if not entity.role:
+                    continue
+                if slot == "who" and self.same("text", entity.role, fact.data.get("role")):
+                    out.append(eid)
+                if slot == "role" and self.same("entity", eid, fact.data.get("who")):
+                    out.append(entity.role)
+        return out
+
+    def is_true(self, fact: Fact, slot: str, value: object, truths: Sequence[object] | None = None) -> bool:
+        value_kind = self.value_kind(fact.kind, slot)
+        truths = self.true_values(fact, slot) if truths is None else truths
+        return any(self.same(value_kind, value, t) for t in truths)
+
+    # display ----------------------------------------------------------------
+    def display(self, fact_kind: str, slot: str, value: object, unit: str | None = None) -> str:
+        """A slot value as it prints in an option or a list."""
+        value_kind = self.value_kind(fact_kind, slot)
+        if value_kind == "entity":
+            return self.bank.entities[value].name  # type: ignore[index]
+        if value_kind == "date":
+            return (value if isinstance(value, DateValue) else DateValue.parse(str(value))).display()
+        if value_kind == "number":
+            return format_amount(float(value), unit)  # type: ignore[arg-type]
+        return str(value)
+
+    # distractors --------------------------------------------------------------
+    def distractors(self, fact: Fact, slot: str, count: int, rng: random.Random, avoid: str = "",
+                    statement: bool = False) -> list[Option] | Shortage:
+        """``count`` wrong options for ``slot`` of ``fact``, or why there are not enough.
+
+        Entities named in ``avoid`` (the prompt) are left out: "Which country led the
+        sanctions on Russia?" does not offer Russia. ``statement`` asks for values to
+        swap into a false statement: dates from the bank come first there ("adopted
+        on 1 July 2002" teaches more than "adopted on 14 July 1998").
+        """
+        value_kind = self.value_kind(fact.kind, slot)
+        answer = fact.data[slot]
+        truths = self.true_values(fact, slot)
+        unit = fact.data.get("unit") if fact.kind == "quantity" else None
+        answer_text = self.display(fact.kind, slot, answer, unit)  # type: ignore[arg-type]
+        taken = {text_key(answer_text)}
+
+        def fresh(values: Iterable[object]) -> list[Option]:
+            out = []
+            for value in values:
+                if self.is_true(fact, slot, value, truths):
+                    continue
+                text = self.display(fact.kind, slot, value, unit)  # type: ignore[arg-type]
+                key = text_key(text)
+                if key in taken or not key:
+                    continue
+                taken.add(key)
+                out.append(Option(value, text))
+            return out
+
+        if value_kind == "entity":
+            return self._entities(fact, slot, answer, count, rng, fresh, normalize(avoid))  # type: ignore[arg-type]
+        if value_kind == "date":
+            return self._dates(fact, slot, DateValue.parse(str(answer)), count, rng, fresh, statement)
+        if value_kind == "number":
+            return self._numbers(fact, slot, float(answer), unit, count, rng, fresh)  # type: ignore[arg-type]
+        if value_kind == "text":
+            return self._texts(fact, slot, str(answer), count, rng, fresh)
+        return Shortage(f"slot {slot!r} holds {value_kind} values, which have no wrong options; "
+                        "expected an entity, text, date or number field")
+
+    def _entities(self, fact, slot, answer: str, count, rng, fresh, avoid: str) -> list[Option] | Shortage:
+        entity = self.bank.entities[answer]
+        answer_names = self.names[answer]
+        pool = []
+        for eid, other in sorted(self.bank.entities.items()):
+            if eid == answer or other.kind != entity.kind:
+                continue
+            names = self.names[eid]
+            if any(contains_words(avoid, n) for n in names):
+                continue  # named in the question: a weak option ("led sanctions on Russia": Russia?)
+            if any(contains_words(a, n) or contains_words(n, a) for a in answer_names for n in names):
+                continue  # a part or a whole of the answer: "UN General Assembly" for its Third Committee
+            pool.append(eid)
+        options = [o for o in fresh(pool) if similar_length(o.text, entity.name, ratio=3.0)]
+        if len(options) < count:
+            singular, plural = KIND_NOUNS[entity.kind]
+            noun = singular if len(options) == 1 else plural
+            return Shortage(f"only {len(options)} other {noun} in the bank for distractors; "
+                            f"expected at least {count}")
+        return rng.sample(options, count)
+
+    def _texts(self, fact, slot, answer: str, count, rng, fresh) -> list[Option] | Shortage:
+        values: list[str] = []
+        same_kind_who = fact.kind == "role" and slot == "role"
+        who_kind = self.bank.entities[fact.data["who"]].kind if same_kind_who else None  # type: ignore[index]
+        with_role_fact = set()
+        for other in self.by_kind.get(fact.kind, ()):
+            if slot not in other.data:
+                continue
+            if same_kind_who:  # a person's role is not offered as the role of a country
+                with_role_fact.add(other.data["who"])
+                if self.bank.entities[other.data["who"]].kind != who_kind:  # type: ignore[index]
+                    continue
+            if fact.kind == "quote" and bool(other.data.get("verbatim")) != bool(fact.data.get("verbatim")):
+                continue  # an exact quotation among reported speech gives itself away
+            values.append(str(other.data[slot]))
+        if same_kind_who:  # roles written on entities, for those without a role fact
+            values.extend(e.role for eid, e in self.bank.entities.items()
+                          if e.role and e.kind == who_kind and eid not in with_role_fact)
+        form = text_form(answer)
+        pool = sorted(set(v for v in values if text_form(v) == form and similar_length(v, answer)))
+        options = fresh(pool)
+        if len(options) < count:
+            return Shortage(f"only {len(options)} other {fact.kind} {slot!r} value"
+                            f"{'' if len(options) == 1 else 's'} of similar length and form in the bank "
+                            f"for distractors; expected at least {count}")
+        return rng.sample(options, count)
+
+    def _dates(self, fact, slot, answer: DateValue, count, rng, fresh, statement: bool) -> list[Option] | Shortage:
+        near = {"year": 12 * 366, "month": 3 * 366, "day": 62}[answer.precision]
+        bank_dates: set[str] = set()
+        for other in self.bank.facts:
+            for field, (_, value_kind) in FACT_FIELDS[other.kind].items():
+                if value_kind == "date" and field in other.data:
+                    bank_dates.add(str(other.data[field]))
+        same_precision = [DateValue.parse(t) for t in sorted(bank_dates)]
+        same_precision = [d for d in same_precision if d.precision == answer.precision]
+        shifted = _date_shifts(answer, rng)
+        if statement:  # the nearest other dates of the bank, then nearby dates
+            same_precision.sort(key=lambda d: (abs((d.start - answer.start).days), d.start))
+            options = fresh(same_precision + shifted)
+            if len(options) < count:
+                return Shortage(f"too few dates near {answer.display()} to swap in; expected at least {count}")
+            return options[:count]
+        from_bank = [d for d in same_precision if abs((d.start - answer.start).days) <= near]
+        rng.shuffle(from_bank)
+        # at most one date from the bank: the rest are nearby dates of the same precision
+        options = fresh(from_bank[:1] + shifted)
+        return _balanced(options, answer, count, rng, lambda o: o.value.start,  # type: ignore[union-attr]
+                         f"too few dates near {answer.display()} for distractors; expected at least {count}")
+
+    def _numbers(self, fact, slot, answer: float, unit, count, rng, fresh) -> list[Option] | Shortage:
+        same_unit = []
+        for other in self.by_kind.get("quantity", ()):
+            if other.data.get("unit") == unit and "value" in other.data:
+                value = float(other.data["value"])  # type: ignore[arg-type]
+                if value > 0 and answer > 0 and 0.2 <= value / answer <= 5:
+                    same_unit.append(value)
+        same_unit = sorted(set(same_unit))
+        rng.shuffle(same_unit)
+        options = fresh(same_unit[:1] + nearby_numbers(answer, rng))
+        return _balanced(options, answer, count, rng, lambda o: float(o.value),  # type: ignore[arg-type]
+                         f"too few plausible numbers near {format_number(answer)} for distractors; "
+                         f"expected at least {count}")
+
+
+def _balanced(options: list[Option], answer, count: int, rng: random.Random, position,
+              shortage: str) -> list[Option] | Shortage:
+    """Pick ``count`` options with some below and some above the answer when both exist,
+    so the answer is neither always the largest nor always the smallest."""
+    if len(options) < count:
+        return Shortage(shortage)
+    below = [o for o in options if position(o) < _pos(answer)]
+    above = [o for o in options if position(o) > _pos(answer)]
+    if below and above and count >= 2:
+        n_below = rng.randint(max(1, count - len(above)), min(count - 1, len(below)))
+        chosen = rng.sample(below, n_below) + rng.sample(above, count - n_below)
+    else:
+        chosen = rng.sample(options, count)
+    chosen.sort(key=position)
+    return chosen
+
+
+def _pos(answer) -> object:
+    return answer.start if isinstance(answer, DateValue) else answer
+
+
+def _date_shifts(answer: DateValue, rng: random.Random) -> list[DateValue]:
+    """Nearby dates at the answer's precision, in a random (seeded) order."""
+    out: list[DateValue] = []
+    start = answer.start
+    if answer.precision == "year":
+        for delta in (-5, -4, -3, -2, -1, 1, 2, 3, 4, 5):
+            if 1 <= start.year + delta <= 9999:
+                out.append(DateValue.of(start.replace(year=start.year + delta, month=1, day=1), "year"))
+    elif answer.precision == "month":
+        for delta in (-12, -6, -4, -3, -2, -1, 1, 2, 3, 4, 6, 12):
+            index = start.year * 12 + start.month - 1 + delta
+            if 12 <= index < 12 * 10000:
+                out.append(DateValue.of(dt.date(index // 12, index % 12 + 1, 1), "month"))
+    else:
+        for delta in (-30, -14, -7, -5, -3, -2, -1, 1, 2, 3, 5, 7, 14, 30):
+            try:
+                out.append(DateValue.of(start + dt.timedelta(days=delta), "day"))
+            except OverflowError:
+                pass
+        for delta in (-1, 1):  # the same day in a neighbouring year
+            try:
+                out.append(DateValue.of(start.replace(year=start.year + delta), "day"))
+            except ValueError:  # 29 February, or out of range
+                pass
+    rng.shuffle(out)
+    return out
+
+
+def nice_step(value: float) -> float:
+    """The grid round numbers near ``value`` sit on: 1 for 4, 2 for 14, 200 million for 1 billion."""
+    size = abs(value)
+    if size == 0:
+        return 1.0
+    magnitude = 10 ** math.floor(math.log10(size))
+    if size.is_integer() and size <= 10:
+        return 1.0
+    lead = size / magnitude
+    return magnitude * (0.5 if lead >= 5 else 0.2)
+
+
+def significant_digits(value: float) -> int:
+    text = f"{abs(value):.12g}".replace(".", "").lstrip("0").rstrip("0")
+    return max(1, len(text))
+
+
+def nearby_numbers(value: float, rng: random.Random) -> list[float]:
+    """Plausible wrong numbers near ``value``: round, of the same sign, never equal to it,
+    on both sides of it, in a random (seeded) order."""
+    step = nice_step(value)
+    whole = float(value).is_integer()
+    candidates: set[float] = set()
+    for k in (-4, -3, -2, -1, 1, 2, 3, 4):
+        candidates.add(value + k * step)
+    for factor in (0.5, 2, 3):
+        candidates.add(value * factor)
+    digits = significant_digits(value) + 1
+    out = []
+    for c in sorted(candidates):
+        c = float(f"{c:.{digits}g}")  # round away float noise ("0.30000000000000004")
+        if whole and not c.is_integer():
+            continue
+        if (value > 0 and c <= 0) or (value < 0 and c >= 0) or (value == 0 and c <= 0):
+            continue
+        if math.isclose(c, value, rel_tol=1e-9, abs_tol=1e-12) or significant_digits(c) > digits:
+            continue
+        if c not in out:
+            out.append(c)
+    rng.shuffle(out)
+    return out
+
+
+def value_kinds(kind: str) -> Mapping[str, str]:
+    """Field name -> value kind for a fact kind."""
+    return {name: spec[1] for name, spec in FACT_FIELDS[kind].items()}
+
