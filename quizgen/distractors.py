@@ -148,10 +148,11 @@ def text_key(text: str) -> str:
 
 
 def text_form(text: str) -> str:
-    """The grammatical start of an option: an article, "to", or anything else. Options of
-    one question share it, so "to ratify" never stands alone among noun phrases."""
+    """The grammatical form of an option: "to ..." (a verb) or anything else (a noun
+    phrase or a clause). Options of one question share it, so "to ratify a treaty"
+    never stands alone among noun phrases."""
     first = text.split(None, 1)[0].casefold() if text.split() else ""
-    return "article" if first in ARTICLES else "to" if first == "to" else "other"
+    return "to" if first == "to" else "other"
 
 
 def contains_words(text: str, key: str) -> bool:
@@ -159,7 +160,7 @@ def contains_words(text: str, key: str) -> bool:
     return bool(key) and re.search(r"(?<!\w)" + re.escape(key) + r"(?!\w)", text) is not None
 
 
-def similar_length(a: str, b: str, ratio: float = 2.0, slack: int = 12) -> bool:
+def similar_length(a: str, b: str, ratio: float = 2.0, slack: int = 16) -> bool:
     short, long = sorted((len(a), len(b)))
     return long <= max(short * ratio, short + slack)
 
@@ -359,11 +360,21 @@ class SlotTruth:
         same_precision = [DateValue.parse(t) for t in sorted(bank_dates)]
         same_precision = [d for d in same_precision if d.precision == answer.precision]
         shifted = _date_shifts(answer, rng)
-        if statement:  # the nearest other dates of the bank, then nearby dates
-            same_precision.sort(key=lambda d: (abs((d.start - answer.start).days), d.start))
-            options = fresh(same_precision + shifted)
+        if statement:
+            # A false statement needs a date clearly apart from the true one: another
+            # date of the bank within a few years first ("adopted on 1 July 2002"),
+            # else a shifted one; never a neighbouring day ("on 15 November" for the 14th).
+            apart = {"year": 1, "month": 60, "day": 7}[answer.precision]
+            window = 6 * 366
+            def far_enough(d: DateValue) -> bool:
+                return abs((d.start - answer.start).days) >= apart
+            near_bank = sorted((d for d in same_precision if far_enough(d)
+                                and abs((d.start - answer.start).days) <= window),
+                               key=lambda d: (abs((d.start - answer.start).days), d.start))
+            options = fresh(near_bank + [d for d in shifted if far_enough(d)])
             if len(options) < count:
-                return Shortage(f"too few dates near {answer.display()} to swap in; expected at least {count}")
+                return Shortage(f"too few dates apart from {answer.display()} to swap in; "
+                                f"expected at least {count}")
             return options[:count]
         from_bank = [d for d in same_precision if abs((d.start - answer.start).days) <= near]
         rng.shuffle(from_bank)
@@ -459,9 +470,9 @@ def nearby_numbers(value: float, rng: random.Random) -> list[float]:
     step = nice_step(value)
     whole = float(value).is_integer()
     candidates: set[float] = set()
-    for k in (-4, -3, -2, -1, 1, 2, 3, 4):
+    for k in (-3, -2, -1, 1, 2, 3):
         candidates.add(value + k * step)
-    for factor in (0.5, 2, 3):
+    for factor in (0.5, 2):
         candidates.add(value * factor)
     digits = significant_digits(value) + 1
     out = []
