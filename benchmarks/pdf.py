@@ -1,0 +1,179 @@
+"""Benchmark the worksheet and answer-key PDFs (a script, not a test).
+
+    .venv/bin/python benchmarks/pdf.py [--runs 7] [--quick]
+
+Workloads:
+
+1. class set: a synthetic 20-question multiple-choice bank, 30 versions, worksheets and
+   per-version answer keys, through ``quizgen.pipeline.build`` (the call the CLI makes;
+   bank loading, selection, rendering and the atomic writes included). Target: 0.4 s,
+   a tenth of what auto-multiple-choice takes for the same job (3.96 s, DESIGN.md §10).
+2. the floor: raw reportlab platypus (Paragraph + KeepTogether, DejaVu Sans) laying out
+   a 1,000-question multiple-choice worksheet, measured here on this machine.
+3. quizgen's 1,000-question worksheet + answer key through ``pipeline.build``.
+   Target: no more than the raw platypus worksheet alone (workload 2).
+
+"warm" runs are medians in one process (fonts registered, modules imported); the
+"cold" row is a fresh ``quizgen build`` process, imports and all, for the class set.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+WORDS = ("treaty court statute decree ministry signature withdrawal verdict prosecutor spokesman "
+         "member state report annexation investigation budget jurisdiction ratification council "
+         "session assembly vote sanction tribunal charter").split()
+NAMES = ["Vladimir Putin", "Dmitry Peskov", "Fatou Bensouda", "Sergei Lavrov", "Maria Zakharova",
+         "Ban Ki-moon", "Barack Obama", "Theresa May", "Angela Merkel", "Xi Jinping", "Recep Erdogan",
+         "Jacob Zuma", "Yahya Jammeh", "Pierre Nkurunziza", "Rodrigo Duterte", "Sidiki Kaba"]
+
+
+def synthetic_bank(n: int, seed: int = 7) -> str:
+    """YAML text of a bank with ``n`` multiple-choice questions of realistic length."""
+    rng = random.Random(seed)
+    lines = [
+        "bank: bench", "title: Benchmark bank \u2014 the ICC and its members",
+        "sources:", "  src:", "    title: \u201cA report on the court\u201d", "    publisher: Bench News",
+        "    date: 2016-11-17", "questions:",
+    ]
+    for i in range(n):
+        words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 16)))
+        options = rng.sample(NAMES, 4) if i % 2 else [
+            " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 6))) for _ in range(4)]
+        if len(set(options)) < 4:
+            options = [f"{o} {k}" for k, o in enumerate(options)]
+        lines += [
+            f"  - id: q{i:04d}", "    type: multiple_choice",
+            f"    prompt: \"Question {i}: which {words}?\"",
+            f"    answer: \"{options[0]}\"",
+            "    distractors: [" + ", ".join(f"\"{o}\"" for o in options[1:]) + "]",
+            "    source: src",
+            f"    explanation: \"Because the {rng.choice(WORDS)} said so in the {rng.choice(WORDS)}.\"",
+            f"    evidence: \"the {rng.choice(WORDS)} of the {rng.choice(WORDS)}\"",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def timed(fn, runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def quizgen_build(bank_dir: Path, out: Path, versions: int, formats=("worksheet", "key")):
+    import quizgen.select
+    from quizgen.pipeline import BuildConfig, build
+    from quizgen.select import SelectionSpec
+
+    # select caps --versions at 26 (A-Z); the class-set workload is 30 copies (AA, AB, ...).
+    quizgen.select.MAX_VERSIONS = max(quizgen.select.MAX_VERSIONS, versions)
+
+    config = BuildConfig(paths=(str(bank_dir),), out=out, formats=formats,
+                         selection=SelectionSpec(versions=versions), state_dir=out)
+    return lambda: build(config)
+
+
+def raw_platypus_worksheet(n: int) -> bytes:
+    """The floor: a plain platypus worksheet, Paragraphs in KeepTogether, DejaVu Sans."""
+    from reportlab.lib.pagesizes import LETTER
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer
+
+    from quizgen.exporters.pdf_fonts import fonts
+    from quizgen.banks import load_bank_text
+
+    fonts()
+    bank = load_bank_text(synthetic_bank(n), "bench.yaml")
+    prompt = ParagraphStyle("p", fontName="QuizgenSans", fontSize=10, leading=13.5, leftIndent=24,
+                            firstLineIndent=-24)
+    option = ParagraphStyle("o", fontName="QuizgenSans", fontSize=10, leading=13.5, leftIndent=40)
+    story = []
+    for number, q in enumerate(bank.questions, start=1):
+        parts = [Paragraph(f"<b>{number}.</b> {q.prompt}", prompt)]
+        for k, text in enumerate(q.answers + q.distractors):
+            parts.append(Paragraph(f"({'ABCD'[k]}) {text}", option))
+        parts.append(Spacer(1, 10))
+        story.append(KeepTogether(parts))
+    buf = io.BytesIO()
+    SimpleDocTemplate(buf, pagesize=LETTER, invariant=1).build(story)
+    return buf.getvalue()
+
+
+def row(name: str, times: list[float], target: float | None) -> str:
+    med = statistics.median(times)
+    ratio = f"{med / target:5.2f}\u00d7 of {target:.2f} s" if target else ""
+    return f"| {name:<46} | {med:7.3f} s | {min(times):6.3f}\u2013{max(times):6.3f} s | {len(times):>4} | {ratio} |"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--quick", action="store_true", help="skip the 1,000-question workloads")
+    args = parser.parse_args()
+    runs = max(5, args.runs)
+    tmp = Path(tempfile.mkdtemp(prefix="quizgen-bench-"))
+    try:
+        class_dir = tmp / "class"
+        class_dir.mkdir()
+        (class_dir / "bench.yaml").write_text(synthetic_bank(20), encoding="utf-8")
+        big_dir = tmp / "big"
+        big_dir.mkdir()
+        (big_dir / "bench.yaml").write_text(synthetic_bank(1000), encoding="utf-8")
+
+        print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; medians of {runs} runs\n")
+        print("| workload | median | min\u2013max | runs | vs target |")
+        print("| --- | --- | --- | --- | --- |")
+        class_set = quizgen_build(class_dir, tmp / "out-class", versions=30)
+        class_set()  # warm up: imports, font registration
+        class_times = timed(class_set, runs)
+        print(row("class set: 20 MC \u00d7 30 versions, sheets + keys", class_times, 0.4), flush=True)
+
+        cold = []
+        exe = ROOT / ".venv" / "bin" / "quizgen"
+        cmd = [str(exe) if exe.exists() else "quizgen", "build", str(class_dir), "--out", str(tmp / "out-cold"),
+               "--versions", "26", "--format", "worksheet,key"]  # the CLI's maximum
+        for _ in range(runs):
+            start = time.perf_counter()
+            subprocess.run(cmd, check=True, capture_output=True)
+            cold.append(time.perf_counter() - start)
+        print(row("class set (26 versions: CLI max), fresh process", cold, 0.4), flush=True)
+
+        if not args.quick:
+            floor = timed(lambda: raw_platypus_worksheet(1000), max(3, runs // 2))
+            floor_med = statistics.median(floor)
+            print(row("floor: raw platypus, 1,000-question worksheet", floor, None), flush=True)
+            big = quizgen_build(big_dir, tmp / "out-big", versions=1)
+            big()
+            big_times = timed(big, runs)
+            print(row("quizgen: 1,000 questions, worksheet + key", big_times, floor_med), flush=True)
+            cold_big = quizgen_build(big_dir, tmp / "out-big2", versions=1)
+            from quizgen.exporters import pdf_fonts, pdf_layout
+            def uncached():
+                pdf_layout._paras.clear()
+                pdf_fonts._widths.clear()
+                pdf_fonts._stream_cache.clear()
+                cold_big()
+            print(row("  same, layout caches emptied before each run", timed(uncached, runs), floor_med),
+                  flush=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,264 @@
+"""Printable worksheets and answer keys as PDF (reportlab platypus, DejaVu Sans embedded).
+
+``WorksheetExporter`` writes one worksheet per version (``B-worksheet.pdf``, or
+``B-worksheet-A.pdf``, ``-B.pdf``, ... with several versions) and, with
+``--combined``, ``B-worksheets-all.pdf`` where every version starts on an odd page.
+``AnswerKeyExporter`` writes the matching keys (``B-answer-key[-A].pdf``) and, with
+``--key-summary``, ``B-answer-key-summary.pdf`` showing every version side by side.
+
+Both render from the job's ``QuestionSet``s as they are: numbering, question order
+and option order were fixed by ``select`` and are never changed here, so a worksheet
+and its key always agree. Output is byte-reproducible (reportlab's invariant mode,
+set per document, no global state touched).
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+from typing import Callable, Iterable
+
+from ..model import Bank, PlacedQuestion, QuestionSet
+from . import Artifact, ExportJob
+from .pdf_doc import DocInfo, Geometry, Section, render_document
+from .pdf_fonts import FONT_FAMILY, TextPlan, missing_glyphs
+from .pdf_key import key_blocks, key_summary_blocks
+from .pdf_worksheet import Layout, clean, cloze_plain, worksheet_blocks
+
+_PLANS: dict[str, TextPlan] = {}
+
+
+def paper_of(job: ExportJob) -> str:
+    """The paper size: --paper, else the bank's, else letter."""
+    paper = job.options.paper or job.bank.paper or "letter"
+    return paper.lower()
+
+
+def _bank_texts(bank: Bank, sets: Iterable[QuestionSet]) -> Iterable[tuple[str, str, str]]:
+    """(question id or "", style key, text) for everything a worksheet or key may print."""
+    yield "", "bold", bank.title
+    for source in bank.sources.values():
+        yield "", "regular", source.citation()
+    seen = set()
+    for qset in sets:
+        for item in qset.items:
+            q = item.question
+            if q.id in seen:
+                continue
+            seen.add(q.id)
+            yield from ((q.id, style, text) for style, text in question_texts(item))
+
+
+def question_texts(item: PlacedQuestion) -> list[tuple[str, str]]:
+    """(style key, text) pairs a question prints on its worksheet and in its key."""
+    q = item.question
+    texts = [("regular", q.prompt if q.type != "cloze" else cloze_plain(item, ""))]
+    texts += [("regular", t) for t in q.answers + q.distractors + q.accept + q.items]
+    texts += [("regular", t) for pair in q.pairs for t in pair]
+    texts += [("bold", b.answer) for b in q.blanks] + [("regular", b.answer) for b in q.blanks]
+    texts += [("italic", b.hint) for b in q.blanks if b.hint]
+    if q.unit:
+        texts.append(("regular", q.unit))
+    if q.explanation:
+        texts.append(("regular", q.explanation))
+    if q.evidence:
+        texts.append(("italic", q.evidence))
+    return texts
+
+
+def text_plan(job: ExportJob) -> TextPlan:
+    """The bank's shared text plan (one per set of characters, reused across builds)."""
+    chars = set()
+    for _, _, text in _bank_texts(job.bank, job.sets):
+        chars.update(text)
+    plan_chars = "".join(sorted(c for c in chars if ord(c) > 126))
+    plan = _PLANS.get(plan_chars)
+    if plan is None:
+        if len(_PLANS) > 32:
+            _PLANS.clear()
+        plan = _PLANS[plan_chars] = TextPlan(plan_chars)
+    return plan
+
+
+def glyph_warnings(job: ExportJob, what: str) -> tuple[str, ...]:
+    """One warning per question (or the bank title) with characters the font cannot print."""
+    found: dict[str, set[str]] = {}
+    for qid, style, text in _bank_texts(job.bank, job.sets):
+        missing = missing_glyphs(text, style)
+        if missing:
+            found.setdefault(qid, set()).update(missing)
+    out = []
+    for qid, chars in found.items():
+        listed = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in sorted(chars))
+        where = f"question {qid!r}" if qid else "the bank's title or sources"
+        out.append(f"{job.bank.path}: {what}: {where} has characters that {FONT_FAMILY} has no glyph for: "
+                   f"{listed}; they print as empty boxes")
+    return tuple(out)
+
+
+def sources_line(bank: Bank) -> str:
+    cites = [clean(s.citation()) for s in bank.sources.values()]
+    label = "Source: " if len(cites) == 1 else "Sources: "
+    return label + "; ".join(cites)
+
+
+def _file_name(bank_id: str, stem: str, version: str | None) -> str:
+    return f"{bank_id}-{stem}-{version}.pdf" if version else f"{bank_id}-{stem}.pdf"
+
+
+class _Renderer:
+    """Shared state for rendering one job's PDFs."""
+
+    def __init__(self, job: ExportJob):
+        self.job = job
+        self.bank = job.bank
+        self.geometry = Geometry(paper_of(job))
+        self.plan = text_plan(job)
+        self.layout = Layout(width=self.geometry.width, show_points=job.options.show_points,
+                             group_by=job.options.group_by, word_bank=job.options.word_bank)
+
+    def info(self, subject: str, version: str | None) -> DocInfo:
+        title = clean(self.bank.title) + (f" \u2014 {subject}, version {version}" if version else f" \u2014 {subject}")
+        return DocInfo(title=title, subject=subject, language=self.bank.language, sources=sources_line(self.bank))
+
+    def worksheet_section(self, qset: QuestionSet) -> Section:
+        blocks = worksheet_blocks(self.bank, qset, self.layout)
+        return Section(blocks, f"{clean(self.bank.title)} \u00b7 Worksheet", qset.version, "Worksheet")
+
+    def key_section(self, qset: QuestionSet) -> Section:
+        blocks = key_blocks(self.bank, qset, self.layout)
+        return Section(blocks, f"{clean(self.bank.title)} \u00b7 Answer key", qset.version, "Answer key")
+
+    def render(self, sections: list[Section], subject: str, version: str | None, odd_starts: bool = False) -> bytes:
+        return render_document(sections, self.info(subject, version), self.geometry, self.plan, odd_starts)
+
+
+# Below this many documents a second process does not pay for its start.
+PARALLEL_MIN_DOCUMENTS = 6
+
+
+def _workers(job: ExportJob) -> int:
+    """How many processes may render: ``options.extra["pdf_workers"]``, else the CPUs we may use (max 2)."""
+    wanted = job.options.extra.get("pdf_workers")
+    if wanted is not None:
+        return max(1, int(wanted))
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return min(2, cpus)
+
+
+def render_all(render: Callable[[int], bytes], count: int, workers: int = 1) -> list[bytes]:
+    """``[render(0), ..., render(count - 1)]``, using a second process when it pays.
+
+    The first document is rendered here first, so the forked child starts with warm
+    caches (fonts, laid-out text); then the child renders the second half of the rest
+    while this process renders the first half. Every document is a pure function of
+    its index, so the bytes are the same whichever process made them. Without
+    ``os.fork``, with other threads running, or if the child fails, everything is
+    rendered here.
+    """
+    if count == 0:
+        return []
+    results = [render(0)]
+    rest = list(range(1, count))
+    if workers < 2 or count < PARALLEL_MIN_DOCUMENTS or not hasattr(os, "fork") \
+            or threading.active_count() > 1:
+        return results + [render(i) for i in rest]
+    half = len(rest) // 2
+    mine, theirs = rest[:half], rest[half:]
+    read_fd, write_fd = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_fd)
+        os.close(write_fd)
+        return results + [render(i) for i in rest]
+    if pid == 0:  # the child: render its share, send it, leave without cleanup of the parent's state
+        status = 1
+        try:
+            os.close(read_fd)
+            payload = pickle.dumps([render(i) for i in theirs], protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(write_fd, "wb") as pipe:
+                pipe.write(payload)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_fd)
+    try:
+        results += [render(i) for i in mine]
+    finally:
+        with os.fdopen(read_fd, "rb") as pipe:
+            payload = pipe.read()
+        _, status = os.waitpid(pid, 0)
+    child: list[bytes] | None = None
+    if status == 0:
+        try:
+            child = pickle.loads(payload)
+        except Exception:  # a truncated message: render the share here instead
+            child = None
+    if not isinstance(child, list) or len(child) != len(theirs):
+        child = [render(i) for i in theirs]
+    return results + child
+
+
+def _item_ids(qset: QuestionSet) -> tuple[str, ...]:
+    return tuple(item.question.id for item in qset.items)
+
+
+def _item_keys(qset: QuestionSet) -> tuple[str | None, ...]:
+    return tuple(item.key_text for item in qset.items)
+
+
+class WorksheetExporter:
+    """Printable worksheet PDFs, one per version (plus an all-versions PDF with --combined)."""
+
+    name = "worksheet"
+    description = "printable worksheet PDF per version (B-worksheet[-A].pdf)"
+
+    def render(self, job: ExportJob) -> list[Artifact]:
+        r = _Renderer(job)
+        warnings = glyph_warnings(job, "worksheet")
+        out = []
+        sets = job.sets
+        documents = render_all(lambda i: r.render([r.worksheet_section(sets[i])], "Worksheet", sets[i].version),
+                               len(sets), _workers(job))
+        for qset, data in zip(sets, documents):
+            out.append(Artifact(name=_file_name(job.bank.id, "worksheet", qset.version), data=data,
+                                kind="worksheet", bank=job.bank.id, version=qset.version,
+                                questions=_item_ids(qset), key=_item_keys(qset),
+                                warnings=warnings if not out else ()))
+        if job.options.combined:
+            data = r.render([r.worksheet_section(qset) for qset in job.sets], "Worksheets, all versions", None,
+                            odd_starts=True)
+            out.append(Artifact(name=f"{job.bank.id}-worksheets-all.pdf", data=data, kind="worksheet_combined",
+                                bank=job.bank.id, version=None, questions=(), key=None))
+        return out
+
+
+class AnswerKeyExporter:
+    """Answer key PDFs, one per version (plus a cross-version summary with --key-summary)."""
+
+    name = "key"
+    description = "answer key PDF per version (B-answer-key[-A].pdf)"
+
+    def render(self, job: ExportJob) -> list[Artifact]:
+        r = _Renderer(job)
+        warnings = glyph_warnings(job, "answer key")
+        out = []
+        sets = job.sets
+        documents = render_all(lambda i: r.render([r.key_section(sets[i])], "Answer key", sets[i].version),
+                               len(sets), _workers(job))
+        for qset, data in zip(sets, documents):
+            out.append(Artifact(name=_file_name(job.bank.id, "answer-key", qset.version), data=data,
+                                kind="answer_key", bank=job.bank.id, version=qset.version,
+                                questions=_item_ids(qset), key=_item_keys(qset),
+                                warnings=warnings if not out else ()))
+        if job.options.key_summary:
+            blocks = key_summary_blocks(job.bank, job.sets, r.layout)
+            section = Section(blocks, f"{clean(job.bank.title)} \u00b7 Answer key summary", None, "Key summary")
+            data = r.render([section], "Answer key summary", None)
+            out.append(Artifact(name=f"{job.bank.id}-answer-key-summary.pdf", data=data, kind="key_summary",
+                                bank=job.bank.id, version=None, questions=(), key=None))
+        return out

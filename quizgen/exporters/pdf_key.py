@@ -1,0 +1,292 @@
+"""Answer keys: a quick grid to mark with, then every answer with its explanation and source.
+
+The grid's codes are the ones a teacher compares with a student's page: the letter
+of a multiple-choice answer ("C", "A, C"), T or F, the pairs of a matching question
+("1-b, 2-a, 3-c") and the printed letters of an ordering question in the right order
+("c, a, d, b"). The cross-version summary shows, for each question, its number and
+code in every version side by side.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from ..model import Bank, PlacedQuestion, QuestionSet, format_number, letter
+from .pdf_doc import version_box
+from .pdf_layout import Block, BlockBuilder, Run, Style, line, para, rect
+from .pdf_worksheet import (
+    BODY, GAP, HEADING, INSTRUCTION, NUM_W, NUMBER, POINTS, POINTS_W, SUBTITLE, TITLE, TYPE_NAMES, Layout,
+    clean, cloze_parts, cloze_plain, points_label,
+)
+
+LABEL = Style("bold", 9.0, 12.5)
+TEXT = Style("regular", 9.0, 12.5)
+ANSWER_BOLD = Style("bold", 9.0, 12.5)
+QUOTE = Style("italic", 8.5, 12.0, 0.2)
+SOURCE = Style("regular", 8.5, 12.0, 0.2)
+META = Style("regular", 7.0, 10.0, 0.45)
+GRID_NUM = Style("bold", 9.0, 12.0, 0.3)
+GRID_CODE = Style("bold", 10.0, 12.0)
+GRID_SEE = Style("italic", 8.5, 12.0, 0.45)
+TABLE_HEAD = Style("bold", 8.5, 11.0)
+TABLE_TEXT = Style("regular", 8.5, 11.0)
+TABLE_ID = Style("regular", 8.0, 11.0, 0.2)
+SEE_BELOW = "see below"
+PROMPT_CHARS = 220
+
+
+def grid_code(item: PlacedQuestion) -> str | None:
+    """The quick-key code of a question as printed in its version; None: see the full key."""
+    q = item.question
+    if q.type == "multiple_choice":
+        return ", ".join(letter(i) for i in sorted(item.key))
+    if q.type == "true_false":
+        return "T" if q.truth else "F"
+    if q.type == "matching":
+        return ", ".join(f"{i + 1}-{letter(k).lower()}" for i, k in enumerate(item.key))
+    if q.type == "ordering":
+        return ", ".join(letter(p).lower() for p in ordering_sequence(item))
+    return None
+
+
+def ordering_sequence(item: PlacedQuestion) -> list[int]:
+    """Printed indexes of an ordering question's items, in the correct order."""
+    return [p for _, p in sorted((pos, p) for p, pos in enumerate(item.key))]
+
+
+def short_prompt(text: str) -> str:
+    text = clean(text)
+    if len(text) <= PROMPT_CHARS:
+        return text
+    cut = text[:PROMPT_CHARS].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "\u2026"
+
+
+# ---- header and grid ----
+
+def key_header(bank: Bank, qset: QuestionSet, layout: Layout) -> Block:
+    w = layout.width
+    b = BlockBuilder(w)
+    box = 46.0
+    title_w = w - (box + 14 if qset.version else 0)
+    top = b.para(0, 0, para(clean(bank.title), TITLE, title_w))
+    count = len(qset.items)
+    total = sum(item.question.points for item in qset.items)
+    facts = ["Answer key", f"{count} question{'s' if count != 1 else ''}"]
+    if layout.show_points:
+        facts.append(f"{format_number(total)} point{'s' if total != 1 else ''}")
+    if qset.version:
+        facts.append(f"for worksheet version {qset.version} only")
+    top = b.para(0, top + 1, para(" \u00b7 ".join(facts), SUBTITLE, title_w))
+    if qset.version:
+        b.parts.extend(version_box(w - box, 0, box, qset.version, Style("bold", 24.0, 26.0)))
+        b.bottom = max(b.bottom, box)
+        top = max(top, box)
+    top = b.para(0, top + 10, para("Teacher\u2019s copy. The quick key comes first; every answer follows with its "
+                                   "explanation and its source.", INSTRUCTION, w))
+    top += 5
+    b.ops(top, top + 1, line(0, top, w, top, 0.8, 0.0))
+    b.bottom = top + 1
+    return b.build("the answer key header", pad_bottom=12)
+
+
+def grid_block(qset: QuestionSet, layout: Layout) -> Block:
+    """The quick key: numbers and codes in columns (numbers run down each column)."""
+    w = layout.width
+    b = BlockBuilder(w)
+    top = b.text(0, 0, HEADING, "Quick key") + 5
+    entries = [(item.number, grid_code(item)) for item in qset.items]
+    num_w = max((GRID_NUM.width(f"{n}.") for n, _ in entries), default=10.0) + 6
+    widest = max((GRID_CODE.width(c) if c else GRID_SEE.width(SEE_BELOW) for _, c in entries), default=10.0)
+    cols = max(1, min(5, int(w // (num_w + widest + 16)), len(entries)))
+    rows = -(-len(entries) // cols)
+    cols = max(1, -(-len(entries) // rows))  # no empty column at the right
+    col_w = w / cols
+    pad = 3.0
+    row_top = top
+    for r in range(rows):
+        row_bottom = row_top + GRID_CODE.leading + 2 * pad
+        cells = [entries[c * rows + r] for c in range(cols) if c * rows + r < len(entries)]
+        placed = []
+        for c, (number, code) in enumerate(cells):
+            x = c * col_w
+            label = f"{number}."
+            b.text(x + num_w - 4 - GRID_NUM.width(label), row_top + pad, GRID_NUM, label)
+            style = GRID_CODE if code else GRID_SEE
+            p = para(code or SEE_BELOW, style, col_w - num_w - 6)
+            placed.append(b.para(x + num_w + 2, row_top + pad, p) + pad)
+        row_bottom = max([row_bottom] + placed)
+        if r % 2 == 0:
+            b.parts.insert(0, (row_top, row_bottom, "ops", rect(0, row_top, w, row_bottom - row_top, 0, 1, fill=0.94)))
+        row_top = row_bottom
+    b.ops(top, row_top, rect(0, top, w, row_top - top, 0.6, 0.4))
+    for c in range(1, cols):
+        b.ops(top, row_top, line(c * col_w, top, c * col_w, row_top, 0.4, 0.6))
+    b.bottom = row_top
+    return b.build("the quick key", pad_bottom=16)
+
+
+# ---- full key, one block per question ----
+
+def _labelled(b: BlockBuilder, top: float, x: float, width: float, label: str, runs: list[Run]) -> float:
+    return b.para(x, top, para([Run(label + " ", LABEL)] + runs, TEXT, width))
+
+
+def _answer_runs(item: PlacedQuestion) -> tuple[str, list[Run]]:
+    """The answer line's label and text for the types that fit on one line."""
+    q = item.question
+    if q.type == "multiple_choice":
+        picked = sorted(item.key)
+        runs: list[Run] = []
+        for n, i in enumerate(picked):
+            if n:
+                runs.append(Run("; ", TEXT))
+            runs.append(Run(letter(i), ANSWER_BOLD))
+            runs.append(Run(f" \u2014 {clean(item.options[i])}", TEXT))
+        return ("Answers:" if len(picked) > 1 else "Answer:"), runs
+    if q.type == "true_false":
+        return "Answer:", [Run("True" if q.truth else "False", ANSWER_BOLD)]
+    if q.type == "short_answer":
+        runs = [Run(clean(q.answers[0]) if q.answers else "", ANSWER_BOLD)]
+        others = [clean(a) for a in q.answers[1:] + q.accept]
+        if others:
+            runs.append(Run(" (also accept: " + "; ".join(others) + ")", TEXT))
+        return "Answer:", runs
+    if q.type == "numeric":
+        text = format_number(q.number)
+        if q.tolerance:
+            text += f" \u00b1 {format_number(q.tolerance)}"
+        if q.unit:
+            text += f" {clean(q.unit)}"
+        return "Answer:", [Run(text, ANSWER_BOLD)]
+    if q.type == "cloze":
+        runs = []
+        for kind, value in cloze_parts(item):
+            if kind == "text":
+                runs.append(Run(value, TEXT))
+            else:
+                runs.append(Run(clean(value.answer), ANSWER_BOLD))
+        return ("Answers:" if len(q.blanks) > 1 else "Answer:"), runs
+    code = grid_code(item) or ""
+    label = "Answer:" if q.type == "matching" else "Correct order:"
+    return label, [Run(code, ANSWER_BOLD)]
+
+
+def key_entry(bank: Bank, item: PlacedQuestion, layout: Layout, b: BlockBuilder | None = None,
+              top: float = 0.0) -> Block:
+    """The full key of one question (added below whatever ``b`` already holds)."""
+    q = item.question
+    w = layout.width
+    b = b or BlockBuilder(w)
+    x = NUM_W
+    inner = w - x
+    num = f"{item.number}."
+    b.text(NUM_W - 6 - NUMBER.width(num), top, NUMBER, num)
+    prompt_w = inner - (POINTS_W if layout.show_points else 0)
+    prompt = cloze_plain(item, "_____") if q.type == "cloze" else q.prompt
+    first = top
+    top = b.para(x, top, para(short_prompt(prompt), BODY, prompt_w))
+    if layout.show_points:
+        label = f"({points_label(q.points)})"
+        b.text(w - POINTS.width(label), first, POINTS, label)
+    top = b.para(x, top, para(f"{TYPE_NAMES[q.type]} \u00b7 {q.id}", META, prompt_w))
+    top += 2
+    label, runs = _answer_runs(item)
+    top = _labelled(b, top, x, inner, label, runs)
+    if q.type == "matching":
+        rights = item.options
+        for i, (left, _) in enumerate(q.pairs):
+            k = item.key[i]
+            row = [Run(f"{i + 1}-{letter(k).lower()}", ANSWER_BOLD),
+                   Run(f"  {clean(left)} \u2192 {clean(rights[k])}", TEXT)]
+            b.allow_break(top)
+            top = b.para(x + 12, top, para(row, TEXT, inner - 12))
+    elif q.type == "ordering":
+        for pos, p in enumerate(ordering_sequence(item)):
+            row = [Run(f"{pos + 1}.", ANSWER_BOLD), Run(f" {letter(p).lower()}", ANSWER_BOLD),
+                   Run(f"  {clean(item.options[p])}", TEXT)]
+            b.allow_break(top)
+            top = b.para(x + 12, top, para(row, TEXT, inner - 12))
+    b.allow_break(top)
+    if q.explanation:
+        top = _labelled(b, top + 1, x, inner, "Explanation:", [Run(clean(q.explanation), TEXT)])
+    source = bank.sources.get(q.source)
+    cite = clean(source.citation()) if source else q.source
+    runs = [Run(cite, SOURCE)]
+    if q.evidence:
+        runs += [Run(" \u2014 ", SOURCE), Run(f"\u201c{clean(q.evidence)}\u201d", QUOTE)]
+    top = b.para(x, top + 1, para([Run("Source: ", LABEL.with_(size=8.5, leading=12.0))] + runs, SOURCE, inner))
+    return b.build(f"question {q.id!r}", pad_bottom=GAP)
+
+
+def key_blocks(bank: Bank, qset: QuestionSet, layout: Layout) -> list[Block]:
+    blocks = [key_header(bank, qset, layout), grid_block(qset, layout)]
+    heading = BlockBuilder(layout.width)
+    top = heading.text(0, 0, HEADING, "Answers, explanations and sources")
+    heading.ops(top + 1, top + 2, line(0, top + 1, layout.width, top + 1, 0.5, 0.55))
+    heading.bottom = top + 2
+    for i, item in enumerate(qset.items):
+        if i == 0:  # the heading stays with the first answer
+            blocks.append(key_entry(bank, item, layout, heading, heading.bottom + 9))
+        else:
+            blocks.append(key_entry(bank, item, layout))
+    return blocks
+
+
+# ---- cross-version summary ----
+
+def key_summary_blocks(bank: Bank, sets: Sequence[QuestionSet], layout: Layout) -> list[Block]:
+    """One table: a row per question (in the first version's order), a column per version."""
+    w = layout.width
+    head = BlockBuilder(w)
+    top = head.para(0, 0, para(clean(bank.title), TITLE, w))
+    versions = [s.version or "\u2013" for s in sets]
+    top = head.para(0, top + 1, para(f"Answer key summary \u00b7 {len(sets)} version{'s' if len(sets) != 1 else ''} "
+                                     f"\u00b7 {len(sets[0].items) if sets else 0} questions", SUBTITLE, w))
+    top = head.para(0, top + 8, para("Each cell gives the question\u2019s number in that version and its answer code "
+                                     "(the letter of a multiple-choice answer, T or F, matching pairs, ordering "
+                                     "letters). A number alone: see that version\u2019s full key.", INSTRUCTION, w))
+    top += 5
+    head.ops(top, top + 1, line(0, top, w, top, 0.8, 0.0))
+    head.bottom = top + 1
+    blocks: list[Block] = [head.build("the summary header", pad_bottom=12)]
+    if not sets:
+        return blocks
+    placed = [{item.question.id: item for item in s.items} for s in sets]
+    order = [item.question.id for item in sets[0].items]
+    cells = {(qid, v): _summary_cell(placed[v][qid]) for qid in order for v in range(len(sets))}
+    id_w = min(160.0, max(TABLE_ID.width(qid) for qid in order) + 12)
+    col_w = min(150.0, max(44.0, max(TABLE_TEXT.width(c) for c in cells.values()) + 10))
+    per_chunk = max(1, int((w - id_w) // col_w))
+    chunks = [list(range(i, min(i + per_chunk, len(sets)))) for i in range(0, len(sets), per_chunk)]
+    rows_per_block = 25
+    for chunk in chunks:
+        col = (w - id_w) / len(chunk) if len(chunk) == per_chunk else col_w
+        for start in range(0, len(order), rows_per_block):
+            b = BlockBuilder(w)
+            b.ops(0, 16, rect(0, 0, id_w + col * len(chunk), 16, 0, 1, fill=0.88))
+            b.text(4, 2, TABLE_HEAD, "Question")
+            for j, v in enumerate(chunk):
+                b.text(id_w + j * col + 4, 2, TABLE_HEAD, f"Version {versions[v]}")
+            row_top = 16.0
+            for r, qid in enumerate(order[start:start + rows_per_block]):
+                heights = [b.para(4, row_top + 2, para(qid, TABLE_ID, id_w - 8))]
+                for j, v in enumerate(chunk):
+                    heights.append(b.para(id_w + j * col + 4, row_top + 2, para(cells[(qid, v)], TABLE_TEXT, col - 8)))
+                bottom = max(heights) + 2
+                if r % 2 == 1:
+                    b.parts.insert(0, (row_top, bottom, "ops",
+                                       rect(0, row_top, id_w + col * len(chunk), bottom - row_top, 0, 1, fill=0.95)))
+                row_top = bottom
+            right = id_w + col * len(chunk)
+            b.ops(0, row_top, rect(0, 0, right, row_top, 0.6, 0.4))
+            for j in range(len(chunk)):
+                x = id_w + j * col
+                b.ops(0, row_top, line(x, 0, x, row_top, 0.4, 0.6))
+            b.bottom = row_top
+            blocks.append(b.build("the summary table", pad_bottom=14))
+    return blocks
+
+
+def _summary_cell(item: PlacedQuestion) -> str:
+    code = grid_code(item)
+    return f"{item.number}: {code}" if code else f"{item.number}"

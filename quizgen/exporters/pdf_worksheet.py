@@ -1,0 +1,449 @@
+"""The worksheet: header, section headings and one block per question, by type.
+
+Every question is one ``Block`` (never split across pages; its options never
+orphaned from its prompt). A section heading and the word bank are part of the
+block of the first question they introduce, so they never end a page alone.
+Blocks are built from cached ``Para``s, so a version costs little more than placing
+the pieces again: only the numbers and the option order differ between versions.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from ..model import Bank, PlacedQuestion, QuestionSet, format_number, letter
+from .pdf_doc import version_box
+from .pdf_layout import Block, BlockBuilder, Piece, Run, Style, circle, line, para, rect
+
+BODY = Style("regular", 10.0, 13.5)
+NUMBER = Style("bold", 10.0, 13.5)
+POINTS = Style("regular", 8.0, 13.5, 0.35)
+NOTE = Style("italic", 8.5, 12.0, 0.3)
+HINT = Style("italic", 7.5, 13.5, 0.35)
+MARK_LETTER = Style("regular", 6.5, 8.0, 0.3)
+ITEM_LABEL = Style("bold", 9.5, 13.5, 0.15)
+HEADING = Style("bold", 12.0, 15.0)
+HEADING_POINTS = Style("regular", 8.5, 15.0, 0.35)
+INSTRUCTION = Style("italic", 9.0, 12.0, 0.25)
+TITLE = Style("bold", 16.0, 20.0)
+SUBTITLE = Style("regular", 9.5, 13.0, 0.3)
+FIELD = Style("regular", 9.5, 13.0)
+BANK_LABEL = Style("bold", 8.5, 12.0, 0.2)
+
+NUM_W = 24.0  # the number column
+POINTS_W = 44.0  # kept free at the right of a prompt when points are shown
+MARK_X = NUM_W + 1.0  # where bubbles, boxes and answer spaces start
+GAP = 13.0  # between questions
+BUBBLE_R = 6.0
+LINE_GRAY = 0.45
+BLANK_MARKUP = re.compile(r"\[\[(.*?)\]\]", re.S)
+
+SECTION_TITLES = {
+    "multiple_choice": "Multiple choice",
+    "true_false": "True or false",
+    "short_answer": "Short answer",
+    "cloze": "Fill in the blanks",
+    "numeric": "Numeric answers",
+    "matching": "Matching",
+    "ordering": "Ordering",
+}
+SECTION_INSTRUCTIONS = {
+    "multiple_choice": "Fill in the bubble next to the best answer.",
+    "true_false": "Circle True or False.",
+    "short_answer": "Answer in a few words on the lines below each question.",
+    "cloze": "Write the missing word or words on each line.",
+    "numeric": "Write the number on the line; the unit is printed after it.",
+    "matching": "Write the letter of the matching item on the line before each numbered item.",
+    "ordering": "Number the boxes 1, 2, 3, \u2026 to put the items in order.",
+}
+SELECT_ALL_INSTRUCTION = " Where a question says \u201cSelect all that apply\u201d, tick every box that is right."
+WORD_BANK_INSTRUCTION = " Choose from the word bank."
+SELECT_ALL_NOTE = "Select all that apply."
+# Printed under a question when questions are not grouped into sections.
+QUESTION_NOTES = {
+    "true_false": "Circle True or False.",
+    "short_answer": "Answer on the lines.",
+    "cloze": "Fill in the blanks.",
+    "matching": "Write the letter of the matching item on the line before each numbered item.",
+    "ordering": "Number the boxes to put the items in order.",
+}
+TYPE_NAMES = {
+    "multiple_choice": "multiple choice",
+    "true_false": "true or false",
+    "short_answer": "short answer",
+    "cloze": "fill in the blanks",
+    "numeric": "number",
+    "matching": "matching",
+    "ordering": "ordering",
+}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What shapes a worksheet page apart from the questions."""
+
+    width: float
+    show_points: bool = True
+    group_by: str = "type"
+    word_bank: bool = False
+
+
+def points_label(points: float) -> str:
+    return f"{format_number(points)} {'pt' if points == 1 else 'pts'}"
+
+
+def clean(text: str) -> str:
+    """Bank text on one line: runs of whitespace (newlines from YAML blocks) become one space."""
+    return " ".join(text.split())
+
+
+def cloze_parts(item: PlacedQuestion) -> list[tuple[str, object]]:
+    """The cloze text as ("text", str) and ("blank", Blank) pieces, in order."""
+    q = item.question
+    out: list[tuple[str, object]] = []
+    pos = 0
+    blanks = list(q.blanks)
+    for i, match in enumerate(BLANK_MARKUP.finditer(q.prompt)):
+        if match.start() > pos:
+            out.append(("text", q.prompt[pos:match.start()]))
+        if i < len(blanks):
+            out.append(("blank", blanks[i]))
+        pos = match.end()
+    if pos < len(q.prompt):
+        out.append(("text", q.prompt[pos:]))
+    return out
+
+
+def cloze_plain(item: PlacedQuestion, fill: str | None = None) -> str:
+    """The cloze text with each blank as ``fill`` (or its answer when fill is None)."""
+    return clean("".join(v if k == "text" else (fill if fill is not None else v.answer)
+                         for k, v in cloze_parts(item)))
+
+
+def blank_underscores(answer: str) -> str:
+    """A blank as underscores: room for the answer, rounded so its length gives little away."""
+    needed = max(66.0, min(220.0, BODY.width(answer) * 1.3 + 14))
+    step = 33.0
+    width = math.ceil(needed / step) * step
+    return "_" * max(8, int(width / BODY.width("_")))
+
+
+def word_bank_entries(qset: QuestionSet) -> list[str]:
+    """Every blank answer of the set's cloze questions, once each, sorted alphabetically."""
+    seen: dict[str, str] = {}
+    for item in qset.items:
+        if item.question.type == "cloze":
+            for blank in item.question.blanks:
+                entry = clean(blank.answer)
+                seen.setdefault(entry, entry)
+    return sorted(seen, key=lambda e: (e.casefold(), e))
+
+
+# ---- header ----
+
+def worksheet_header(bank: Bank, qset: QuestionSet, layout: Layout, kind: str = "Worksheet") -> Block:
+    """The first page's header: title, version, Name/Class/Date, instructions."""
+    w = layout.width
+    b = BlockBuilder(w)
+    box = 46.0
+    title_w = w - (box + 14 if qset.version else 0)
+    title = para(clean(bank.title), TITLE, title_w)
+    top = b.para(0, 0, title)
+    total = sum(item.question.points for item in qset.items)
+    count = len(qset.items)
+    facts = [kind, f"{count} question{'s' if count != 1 else ''}"]
+    if layout.show_points:
+        facts.append(f"{format_number(total)} point{'s' if total != 1 else ''}")
+    top = b.para(0, top + 1, para(" \u00b7 ".join(facts), SUBTITLE, title_w))
+    if qset.version:
+        for part in version_box(w - box, 0, box, qset.version, Style("bold", 24.0, 26.0)):
+            b.parts.append(part)
+        b.bottom = max(b.bottom, box)
+        top = max(top, box)
+    top += 14
+    # Name / Class / Date
+    fields = [("Name", 0.5), ("Class", 0.25), ("Date", 0.25)]
+    x = 0.0
+    for label, share in fields:
+        cell = w * share
+        b.text(x, top, FIELD, label)
+        start = x + FIELD.width(label) + 4
+        end = x + cell - (12 if x + cell < w - 1 else 0)
+        b.ops(top, top + 14, line(start, top + FIELD.baseline + 2, end, top + FIELD.baseline + 2, 0.6, 0.2))
+        x += cell
+    top += FIELD.leading + 10
+    instructions = "Instructions: Answer every question in the space provided. Each section says how to mark your answers."
+    if layout.group_by != "type":
+        instructions = "Instructions: Answer every question in the space provided, as each question says."
+    if layout.show_points:
+        instructions += " Points are shown beside each question."
+    top = b.para(0, top, para(instructions, INSTRUCTION, w))
+    top += 5
+    b.ops(top, top + 1, line(0, top, w, top, 0.8, 0.0))
+    b.bottom = top + 1
+    return b.build("the worksheet header", pad_bottom=12)
+
+
+# ---- one question ----
+
+def _start(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float, prompt: str | list[Run],
+           note: str | None = None) -> float:
+    """Number, points and prompt; returns the top of what follows."""
+    q = item.question
+    num = f"{item.number}."
+    b.text(NUM_W - 6 - NUMBER.width(num), top, NUMBER, num)
+    prompt_w = layout.width - NUM_W - (POINTS_W if layout.show_points else 0)
+    p = para(prompt, BODY, prompt_w)
+    bottom = b.para(NUM_W, top, p)
+    if layout.show_points:
+        label = f"({points_label(q.points)})"
+        b.text(layout.width - POINTS.width(label), top, POINTS, label)
+    for i in range(1, len(p.lines)):
+        b.allow_break(top + i * BODY.leading)
+    if note:
+        bottom = b.para(NUM_W, bottom + 1, para(note, NOTE, prompt_w))
+    return bottom
+
+
+def heading_parts(b: BlockBuilder, qtype: str, layout: Layout, first: bool, points: float,
+                  select_all: bool, word_bank: bool) -> float:
+    """A section heading with its one instruction line; returns the top of what follows."""
+    top = 0.0 if first else 8.0
+    b.text(0, top, HEADING, SECTION_TITLES[qtype])
+    if layout.show_points:
+        label = points_label(points)
+        b.text(layout.width - HEADING_POINTS.width(label), top, HEADING_POINTS, label)
+    top += HEADING.leading + 1
+    b.ops(top, top + 1, line(0, top, layout.width, top, 0.5, 0.55))
+    text = SECTION_INSTRUCTIONS[qtype]
+    if select_all:
+        text += SELECT_ALL_INSTRUCTION
+    if word_bank:
+        text += WORD_BANK_INSTRUCTION
+    top = b.para(0, top + 3, para(text, INSTRUCTION, layout.width))
+    return top + 9
+
+
+def word_bank_parts(b: BlockBuilder, entries: list[str], layout: Layout, top: float) -> float:
+    """A boxed word bank; returns the top of what follows."""
+    pad = 8.0
+    inner = layout.width - 2 * pad
+    label_top = top + pad - 2
+    rows: list[list[tuple[float, str]]] = [[]]
+    x = 0.0
+    gap = 24.0
+    for entry in entries:
+        w = BODY.width(entry)
+        if rows[-1] and x + w > inner:
+            rows.append([])
+            x = 0.0
+        rows[-1].append((x, entry))
+        x += w + gap
+    height = pad + BANK_LABEL.leading + len(rows) * BODY.leading + pad - 2
+    b.ops(top, top + height, rect(0, top, layout.width, height, 0.7, 0.35, fill=0.96))
+    b.text(pad, label_top, BANK_LABEL, "WORD BANK")
+    row_top = label_top + BANK_LABEL.leading
+    for row in rows:
+        for x, entry in row:
+            if BODY.width(entry) > inner:
+                b.para(pad + x, row_top, para(entry, BODY, inner))
+            else:
+                b.text(pad + x, row_top, BODY, entry)
+        row_top += BODY.leading
+    return top + height + 10
+
+
+_marks: dict[tuple[int, bool], Piece] = {}
+
+
+def _mark(b: BlockBuilder, x: float, top: float, index: int, square: bool) -> None:
+    """An empty bubble (or box) with the option's letter in it, centred on a text line."""
+    piece = _marks.get((index, square))
+    if piece is None:
+        cx = BUBBLE_R
+        cy = BODY.baseline - 0.36 * BODY.size
+        if square:
+            s = BUBBLE_R * 1.85
+            ops = rect(cx - s / 2, cy - s / 2, s, s, 0.7, 0.1)
+        else:
+            ops = circle(cx, cy, BUBBLE_R, 0.7, 0.1)
+        mark = letter(index)
+        w = MARK_LETTER.width(mark)
+        text = (cx - w / 2, cy + 0.36 * MARK_LETTER.size - MARK_LETTER.baseline, MARK_LETTER, mark)
+        piece = _marks[(index, square)] = Piece(ops, [text], BODY.leading)
+    b.para(x, top, piece)
+
+
+def _columns(texts: tuple[str, ...], avail: float, text_offset: float) -> int:
+    """4 or 2 columns when every option fits on one line of such a column, else 1."""
+    widest = max((BODY.width(clean(t)) for t in texts), default=0.0)
+    for cols in (4, 2):
+        if len(texts) >= cols and widest <= avail / cols - text_offset - 10:
+            return cols
+    return 1
+
+
+def _multiple_choice(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float) -> float:
+    q = item.question
+    note = None
+    if q.select_all and SELECT_ALL_NOTE.rstrip(".").casefold() not in q.prompt.casefold():
+        note = SELECT_ALL_NOTE
+    top = _start(b, item, layout, top, clean(q.prompt), note) + 4
+    text_offset = 2 * BUBBLE_R + 7
+    avail = layout.width - MARK_X
+    cols = _columns(item.options, avail, text_offset)
+    col_w = avail / cols
+    row_top = top
+    row_bottom = top
+    for i, option in enumerate(item.options):
+        col = i % cols
+        if col == 0 and i:
+            row_top = row_bottom + 3
+            b.allow_break(row_top)
+        x = MARK_X + col * col_w
+        _mark(b, x, row_top, i, q.select_all)
+        p = para(clean(option), BODY, col_w - text_offset - (8 if cols > 1 else 0))
+        row_bottom = max(row_bottom, b.para(x + text_offset, row_top, p))
+    return row_bottom
+
+
+def _true_false(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float) -> float:
+    note = QUESTION_NOTES["true_false"] if layout.group_by != "type" else None
+    top = _start(b, item, layout, top, clean(item.question.prompt), note) + 4
+    b.text(MARK_X + 4, top, BODY, "True")
+    b.text(MARK_X + 4 + 64, top, BODY, "False")
+    return top + BODY.leading
+
+
+def _short_answer(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float) -> float:
+    note = QUESTION_NOTES["short_answer"] if layout.group_by != "type" else None
+    top = _start(b, item, layout, top, clean(item.question.prompt), note)
+    for _ in range(2):
+        top += 22
+        b.ops(top - 1, top + 1, line(NUM_W, top, layout.width, top, 0.5, LINE_GRAY))
+    return top + 2
+
+
+def _cloze(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float) -> float:
+    runs: list[Run] = []
+    for kind, value in cloze_parts(item):
+        if kind == "text":
+            runs.append(Run(value, BODY))
+        else:
+            runs.append(Run(blank_underscores(value.answer), BODY))
+            if value.hint:
+                runs.append(Run(f" ({clean(value.hint)})", HINT, glue=True))
+    note = QUESTION_NOTES["cloze"] if layout.group_by != "type" else None
+    return _start(b, item, layout, top, runs, note)
+
+
+def _numeric(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float) -> float:
+    q = item.question
+    top = _start(b, item, layout, top, clean(q.prompt)) + 4
+    text = "Answer: " + "_" * 22
+    if q.unit:
+        text += " " + clean(q.unit)
+    b.para(MARK_X, top, para(text, BODY, layout.width - MARK_X))
+    return top + BODY.leading
+
+
+def _matching(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float) -> float:
+    q = item.question
+    note = QUESTION_NOTES["matching"] if layout.group_by != "type" else None
+    top = _start(b, item, layout, top, clean(q.prompt), note) + 5
+    avail = layout.width - MARK_X
+    space = "_" * 5
+    space_w = BODY.width(space) + 6
+    left_w = avail * 0.46
+    right_x = MARK_X + left_w + 10
+    label_w = 16.0
+    row_top = top
+    for i, (left, _) in enumerate(q.pairs):
+        if i:
+            b.allow_break(row_top)
+        b.text(MARK_X, row_top, BODY, space)
+        num = f"{i + 1}."
+        b.text(MARK_X + space_w, row_top, ITEM_LABEL, num)
+        lp = para(clean(left), BODY, left_w - space_w - label_w - 4)
+        bottom = b.para(MARK_X + space_w + label_w, row_top, lp)
+        if i < len(item.options):
+            b.text(right_x, row_top, ITEM_LABEL, f"{letter(i).lower()}.")
+            rp = para(clean(item.options[i]), BODY, layout.width - right_x - label_w)
+            bottom = max(bottom, b.para(right_x + label_w, row_top, rp))
+        row_top = bottom + 4
+    # a right-hand item with no left partner (never from the bank format, but be safe)
+    for i in range(len(q.pairs), len(item.options)):
+        b.text(right_x, row_top, ITEM_LABEL, f"{letter(i).lower()}.")
+        row_top = b.para(right_x + label_w, row_top, para(clean(item.options[i]), BODY,
+                                                          layout.width - right_x - label_w)) + 4
+    return row_top - 4
+
+
+def _ordering(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float) -> float:
+    note = QUESTION_NOTES["ordering"] if layout.group_by != "type" else None
+    top = _start(b, item, layout, top, clean(item.question.prompt), note) + 5
+    box_w, box_h = 17.0, 13.5
+    label_w = 16.0
+    row_top = top
+    for i, text in enumerate(item.options):
+        if i:
+            b.allow_break(row_top)
+        b.ops(row_top, row_top + box_h, rect(MARK_X, row_top, box_w, box_h, 0.7, 0.1))
+        b.text(MARK_X + box_w + 7, row_top, ITEM_LABEL, f"{letter(i).lower()}.")
+        x = MARK_X + box_w + 7 + label_w
+        row_top = b.para(x, row_top, para(clean(text), BODY, layout.width - x)) + 5
+    return row_top - 5
+
+
+LAYOUTS = {
+    "multiple_choice": _multiple_choice,
+    "true_false": _true_false,
+    "short_answer": _short_answer,
+    "cloze": _cloze,
+    "numeric": _numeric,
+    "matching": _matching,
+    "ordering": _ordering,
+}
+
+
+def question_block(item: PlacedQuestion, layout: Layout, heading: dict | None = None,
+                   bank_entries: list[str] | None = None) -> Block:
+    """The block of one question, with a section heading and word bank above it if given."""
+    b = BlockBuilder(layout.width)
+    top = 0.0
+    if heading is not None:
+        top = heading_parts(b, item.question.type, layout, **heading)
+    if bank_entries:
+        top = word_bank_parts(b, bank_entries, layout, top)
+    LAYOUTS[item.question.type](b, item, layout, top)
+    return b.build(f"question {item.question.id!r}", pad_bottom=GAP)
+
+
+def worksheet_blocks(bank: Bank, qset: QuestionSet, layout: Layout) -> list[Block]:
+    """Header plus one block per question, with section headings when grouped by type."""
+    blocks: list[Block] = [worksheet_header(bank, qset, layout)]
+    entries = word_bank_entries(qset) if layout.word_bank else []
+    sections: dict[str, list[PlacedQuestion]] = {}
+    for item in qset.items:
+        sections.setdefault(item.question.type, []).append(item)
+    previous = None
+    bank_done = False
+    for item in qset.items:
+        qtype = item.question.type
+        heading = None
+        if layout.group_by == "type" and qtype != previous:
+            members = sections[qtype]
+            heading = {
+                "first": previous is None,
+                "points": sum(m.question.points for m in members),
+                "select_all": qtype == "multiple_choice" and any(m.question.select_all for m in members),
+                "word_bank": bool(entries) and qtype == "cloze",
+            }
+        bank_here = None
+        if entries and qtype == "cloze" and not bank_done:
+            bank_here = entries
+            bank_done = True
+        blocks.append(question_block(item, layout, heading, bank_here))
+        previous = qtype
+    return blocks

@@ -1,0 +1,517 @@
+"""The worksheet and answer-key PDFs, read back with pypdf.
+
+Each test renders QuestionSets made by ``select_questions`` through the exporters (one
+test goes through ``pipeline.build``) and checks what a teacher would: every question
+is on the worksheet, every answer is in the key, numbering and letters agree between
+the two and the manifest, no question is cut by a page break, any script prints.
+"""
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+pypdf = pytest.importorskip("pypdf")
+
+from quizgen.banks import load_bank, load_bank_text  # noqa: E402
+from quizgen.exporters import ExportJob, ExportOptions, load_exporter  # noqa: E402
+from quizgen.exporters import pdf as pdf_exporter  # noqa: E402
+from quizgen.exporters import pdf_fonts, pdf_layout  # noqa: E402
+from quizgen.exporters.pdf_key import grid_code  # noqa: E402
+from quizgen.exporters.pdf_worksheet import clean, cloze_plain  # noqa: E402
+from quizgen.model import letter  # noqa: E402
+from quizgen.pipeline import BuildConfig, build  # noqa: E402
+from quizgen.select import SelectionSpec, select_questions  # noqa: E402
+
+SAMPLE = Path(__file__).parent / "data" / "banks" / "valid" / "sample.yaml"
+LETTER_SIZE = (612.0, 792.0)
+A4_SIZE = (595.276, 841.89)
+
+
+# ---- helpers ----
+
+def make_job(bank, versions=1, seed=2016, group_by="type", **options):
+    sets = tuple(select_questions(bank, bank.questions, SelectionSpec(seed=seed, versions=versions,
+                                                                      group_by=group_by)))
+    return ExportJob(bank=bank, sets=sets, questions=bank.questions,
+                     options=ExportOptions(group_by=group_by, **options))
+
+
+def render(job, *names):
+    out = []
+    for name in names or ("worksheet", "key"):
+        out.extend(load_exporter(name).render(job))
+    return {a.name: a for a in out}
+
+
+def pages(data: bytes) -> list[str]:
+    return [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages]
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def page_of(texts: list[str], needle: str) -> int:
+    hits = [i for i, t in enumerate(texts) if flat(needle) in flat(t)]
+    assert hits, f"{needle!r} is on no page"
+    return hits[0]
+
+
+def mc_bank(n: int, bank_id: str = "many", extra: str = "") -> str:
+    """A bank of ``n`` multiple-choice questions with unique, longish texts (forces page breaks)."""
+    lines = [f"bank: {bank_id}", "title: Many questions", "sources:", "  s:", "    title: Report",
+             "    publisher: Pub", "    date: 2016-11", "questions:"]
+    for i in (f"{k:03d}" for k in range(n)):
+        lines += [
+            f"  - id: q{i}", "    type: multiple_choice",
+            f"    prompt: Question {i} asks about a fairly long statement number {i} that needs some room "
+            f"on the printed page to be read properly by student number {i}.",
+            f"    answer: right answer {i}",
+            f"    distractors: [first wrong {i}, second wrong {i}, a much longer wrong answer number {i} that "
+            f"goes on and on so it cannot fit in a column of its own]",
+            "    source: s",
+        ]
+    return "\n".join(lines) + "\n" + extra
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load_bank(SAMPLE)
+
+
+@pytest.fixture(scope="module")
+def sample_pdfs(sample):
+    job = make_job(sample, word_bank=True)
+    return job, render(job)
+
+
+# ---- artifacts and names (the outputs contract) ----
+
+def test_single_version_artifacts(sample_pdfs):
+    job, arts = sample_pdfs
+    assert sorted(arts) == ["sample-bank-answer-key.pdf", "sample-bank-worksheet.pdf"]
+    qset = job.sets[0]
+    ids = tuple(item.question.id for item in qset.items)
+    keys = tuple(item.key_text for item in qset.items)
+    sheet, key = arts["sample-bank-worksheet.pdf"], arts["sample-bank-answer-key.pdf"]
+    assert (sheet.kind, key.kind) == ("worksheet", "answer_key")
+    for art in (sheet, key):
+        assert art.bank == "sample-bank" and art.version is None
+        assert art.questions == ids and art.key == keys
+        assert art.data.startswith(b"%PDF-")
+        assert art.warnings == ()
+
+
+def test_versions_artifacts_hold_the_same_questions_in_other_orders(sample):
+    job = make_job(sample, versions=3, group_by="none")
+    arts = render(job)
+    names = sorted(arts)
+    assert names == [f"sample-bank-{kind}-{v}.pdf" for kind in ("answer-key", "worksheet") for v in "ABC"]
+    orders = [arts[f"sample-bank-worksheet-{v}.pdf"].questions for v in "ABC"]
+    assert all(sorted(o) == sorted(orders[0]) for o in orders)
+    assert len(set(orders)) > 1, "versions should differ in question order"
+    for v in "ABC":
+        assert arts[f"sample-bank-worksheet-{v}.pdf"].version == v
+        assert arts[f"sample-bank-answer-key-{v}.pdf"].questions == arts[f"sample-bank-worksheet-{v}.pdf"].questions
+    # the printed order is the set's order, never reshuffled by the exporter
+    for qset in job.sets:
+        printed = [flat(t) for t in pages(arts[f"sample-bank-worksheet-{qset.version}.pdf"].data)]
+        text = " ".join(printed)
+        positions = [text.index(f"{item.number}. ") for item in qset.items]
+        assert positions == sorted(positions)
+
+
+# ---- the worksheet ----
+
+def _prompt_pieces(item) -> list[str]:
+    q = item.question
+    if q.type == "cloze":
+        return [flat(p) for p in re.split(r"\[\[.*?\]\]", q.prompt) if flat(p).strip(" .")]
+    return [flat(q.prompt)]
+
+
+def test_worksheet_prints_every_question_and_option(sample_pdfs):
+    job, arts = sample_pdfs
+    text = flat(" ".join(pages(arts["sample-bank-worksheet.pdf"].data)))
+    for item in job.sets[0].items:
+        assert f"{item.number}. " in text
+        for piece in _prompt_pieces(item):
+            assert piece in text, (item.question.id, piece)
+        for option in item.options:
+            assert flat(option) in text
+        for left, _ in item.question.pairs:
+            assert left in text
+        if item.question.unit:
+            assert item.question.unit in text
+    # the answers of other types are not on the worksheet
+    assert "Dmitry Peskov" not in text.split("Name the Kremlin spokesman.")[1].split("Fill in")[0]
+
+
+def test_worksheet_layout_marks(sample_pdfs):
+    job, arts = sample_pdfs
+    text = flat(" ".join(pages(arts["sample-bank-worksheet.pdf"].data)))
+    for heading in ("Multiple choice", "True or false", "Short answer", "Fill in the blanks", "Numeric answers",
+                    "Matching", "Ordering"):
+        assert heading in text
+    assert "True False" in text
+    assert "Select all that apply" in text
+    assert text.count("Select all that apply") == 2  # the section note and the prompt, not a third
+    assert "Answer: ______" in text and "verdicts" in text
+    assert "(treaty)" in text  # the hint after the blank
+    assert re.search(r"_{8,} the _{8,} \(treaty\)", text)
+    assert "Name" in text and "Class" in text and "Date" in text
+    assert "8 questions" in text and "9 points" in text and "(2 pts)" in text
+
+
+def test_word_bank_is_sorted_and_above_the_fill_in_section(sample_pdfs):
+    job, arts = sample_pdfs
+    text = flat(" ".join(pages(arts["sample-bank-worksheet.pdf"].data)))
+    assert "WORD BANK ratified Rome Statute" in text
+    cloze = next(item for item in job.sets[0].items if item.question.type == "cloze")
+    assert text.index("WORD BANK") < text.index(f"{cloze.number}. Russia signed")
+    assert text.index("Fill in the blanks") < text.index("WORD BANK")
+    plain = render(make_job(load_bank(SAMPLE)), "worksheet")["sample-bank-worksheet.pdf"]
+    assert "WORD BANK" not in " ".join(pages(plain.data))
+
+
+def test_every_page_has_version_page_numbers_and_sources(sample):
+    job = make_job(sample, versions=2)
+    arts = render(job)
+    for name, art in arts.items():
+        texts = pages(art.data)
+        for n, text in enumerate(texts, start=1):
+            assert f"Page {n} of {len(texts)}" in text, name
+            assert f"Version {art.version}" in text, name
+            assert "Alpha News" in text and "Beta Weekly" in text and "\u201cBeta Analysis\u201d" in flat(text)
+        assert re.search(rf"VERSION\s+{art.version}\b", texts[0])
+
+
+def test_points_can_be_left_out(sample):
+    arts = render(make_job(sample, show_points=False))
+    for art in arts.values():
+        text = " ".join(pages(art.data))
+        assert "pts" not in text and "(1 pt)" not in text and "points" not in text
+
+
+def test_group_by_none_prints_no_sections_but_notes(sample):
+    job = make_job(sample, group_by="none", word_bank=True)
+    text = flat(" ".join(pages(render(job, "worksheet")["sample-bank-worksheet.pdf"].data)))
+    assert "Multiple choice" not in text and "Numeric answers" not in text
+    assert "Circle True or False." in text and "Number the boxes to put the items in order." in text
+    assert "WORD BANK" in text
+
+
+# ---- the answer key ----
+
+def _grid(text: str) -> dict[int, str]:
+    block = text.split("Quick key", 1)[1].split("Answers, explanations and sources", 1)[0]
+    grid = {}
+    for line in block.splitlines():
+        for number, code in re.findall(r"(\d+)\.\s+(.+?)(?=\s+\d+\.\s|$)", line.strip()):
+            grid[int(number)] = code.strip()
+    return grid
+
+
+def test_key_grid_matches_full_key_and_manifest(sample):
+    for versions in (1, 3):
+        job = make_job(sample, versions=versions, group_by="none")
+        for qset, art in zip(job.sets, [a for a in render(job, "key").values() if a.kind == "answer_key"]):
+            texts = pages(art.data)
+            grid = _grid(texts[0])
+            assert sorted(grid) == [item.number for item in qset.items]
+            full = flat(" ".join(texts))
+            for item, key_text in zip(qset.items, art.key):
+                q = item.question
+                code = grid[item.number]
+                if q.type == "multiple_choice":
+                    assert code == key_text.replace(",", ", ")
+                    for index in item.key:
+                        assert f"{letter(index)} \u2014 {flat(item.options[index])}" in full
+                elif q.type == "true_false":
+                    assert code == key_text[0]
+                    assert f"Answer: {key_text}" in full
+                elif q.type in ("matching", "ordering"):
+                    assert code == grid_code(item)
+                    assert code in full
+                else:
+                    assert code == "see below"
+
+
+def test_key_prints_every_answer_explanation_and_source(sample_pdfs):
+    job, arts = sample_pdfs
+    text = flat(" ".join(pages(arts["sample-bank-answer-key.pdf"].data)))
+    for item in job.sets[0].items:
+        q = item.question
+        assert f"{q.id}" in text
+        assert f"{item.number}. " in text
+        if q.explanation:
+            assert flat(q.explanation) in text
+        if q.evidence:
+            assert f"\u201c{q.evidence}\u201d" in text
+    assert "Answers: Russia signed but never ratified the Rome Statute." in text
+    assert "Dmitry Peskov (also accept: Peskov)" in text
+    assert "Answer: 4 verdicts" in text
+    roles = next(i for i in job.sets[0].items if i.question.id == "roles")
+    for i, (left, right) in enumerate(roles.question.pairs):
+        assert f"{i + 1}-{letter(roles.key[i]).lower()} {left} \u2192 {right}" in text
+    timeline = next(i for i in job.sets[0].items if i.question.id == "timeline")
+    for pos, item_text in enumerate(timeline.question.items, start=1):
+        assert re.search(rf"{pos}\. [a-d] {re.escape(item_text)}", text)
+    assert "Alpha News, \u201cAlpha Report on the Treaty\u201d, 2016-11-21" in text
+
+
+def test_numbering_matches_between_worksheet_and_key(sample):
+    job = make_job(sample, versions=2, group_by="none")
+    arts = render(job)
+    for qset in job.sets:
+        sheet = flat(" ".join(pages(arts[f"sample-bank-worksheet-{qset.version}.pdf"].data)))
+        key = flat(" ".join(pages(arts[f"sample-bank-answer-key-{qset.version}.pdf"].data)))
+        for item in qset.items:
+            q = item.question
+            start = flat(cloze_plain(item, "_____") if q.type == "cloze" else q.prompt)[:25]
+            if q.type != "cloze":
+                assert f"{item.number}. {start}" in sheet
+            assert f"{item.number}. {start}" in key
+
+
+def test_key_summary_shows_every_version(sample):
+    job = make_job(sample, versions=3, group_by="none", key_summary=True)
+    arts = render(job, "key")
+    summary = arts["sample-bank-answer-key-summary.pdf"]
+    assert (summary.kind, summary.questions, summary.key, summary.version) == ("key_summary", (), None, None)
+    text = flat(" ".join(pages(summary.data)))
+    assert "Version A Version B Version C" in text
+    for item_a in job.sets[0].items:
+        row = [item_a.question.id]
+        for qset in job.sets:
+            item = next(i for i in qset.items if i.question.id == item_a.question.id)
+            code = grid_code(item)
+            row.append(f"{item.number}: {code}" if code else f"{item.number}")
+        assert " ".join(row) in text
+
+
+# ---- pages ----
+
+def test_no_question_is_split_across_pages():
+    bank = load_bank_text(mc_bank(40), "many.yaml")
+    for paper in ("letter", "a4"):
+        job = make_job(bank, paper=paper)
+        arts = render(job)
+        sheet_pages = pages(arts["many-worksheet.pdf"].data)
+        key_pages = pages(arts["many-answer-key.pdf"].data)
+        assert len(sheet_pages) >= 4
+        for item in job.sets[0].items:
+            q = item.question
+            first = page_of(sheet_pages, f"{item.number}. {q.prompt[:30]}")
+            assert page_of(sheet_pages, item.options[-1]) == first, (paper, q.id)
+            assert page_of(sheet_pages, q.prompt[-40:]) == first
+            key_first = page_of(key_pages, f"{item.number}. {q.prompt[:30]}")
+            assert page_of(key_pages, f"multiple choice \u00b7 {q.id} Answer:") == key_first
+            assert page_of(key_pages, f"{item.options[item.key[0]]} Source:") == key_first
+
+
+def test_paper_sizes(sample):
+    def size(data):
+        box = pypdf.PdfReader(io.BytesIO(data)).pages[0].mediabox
+        return (round(float(box.width), 3), round(float(box.height), 3))
+
+    for art in render(make_job(sample)).values():
+        assert size(art.data) == LETTER_SIZE
+    for art in render(make_job(sample, paper="a4")).values():
+        assert size(art.data) == A4_SIZE
+    bank_a4 = load_bank_text(SAMPLE.read_text(encoding="utf-8").replace("title: Sample bank for tests",
+                                                                       "title: Sample bank for tests\npaper: a4"))
+    assert bank_a4.paper == "a4"
+    assert size(render(make_job(bank_a4), "worksheet")["sample-bank-worksheet.pdf"].data) == A4_SIZE
+    assert size(render(make_job(bank_a4, paper="letter"), "worksheet")["sample-bank-worksheet.pdf"].data) == LETTER_SIZE
+
+
+def test_combined_pdf_starts_every_version_on_an_odd_page():
+    bank = load_bank_text(mc_bank(3, "odd"), "odd.yaml")
+    job = make_job(bank, versions=3, combined=True)
+    arts = render(job, "worksheet")
+    combined = arts["odd-worksheets-all.pdf"]
+    assert (combined.kind, combined.questions, combined.key, combined.version) == ("worksheet_combined", (), None, None)
+    singles = [pages(arts[f"odd-worksheet-{v}.pdf"].data) for v in "ABC"]
+    assert len(singles[0]) % 2 == 1, "the test needs versions with an odd page count"
+    texts = pages(combined.data)
+    start = 0
+    for v, single in zip("ABC", singles):
+        assert start % 2 == 0  # 0-based even index: an odd page number
+        assert re.search(rf"VERSION\s+{v}\b", texts[start])
+        for n in range(len(single)):
+            assert f"Version {v} \u00b7 Page {n + 1} of {len(single)}" in texts[start + n]
+        start += len(single)
+        if start % 2 == 1 and v != "C":
+            assert "intentionally left blank" in texts[start]
+            start += 1
+    assert start == len(texts)
+
+
+def test_a_question_taller_than_a_page_still_prints():
+    pairs = "\n".join(f"      - [left item number {i}, right item number {i}]" for i in range(70))
+    text = ("bank: tall\ntitle: Tall\nsources:\n  s: {title: T, publisher: P}\nquestions:\n"
+            "  - id: huge\n    type: matching\n    prompt: Match them all.\n    pairs:\n" + pairs + "\n    source: s\n")
+    bank = load_bank_text(text, "tall.yaml")
+    arts = render(make_job(bank))
+    sheet = pages(arts["tall-worksheet.pdf"].data)
+    assert len(sheet) >= 2
+    joined = flat(" ".join(sheet))
+    assert "left item number 0" in joined and "left item number 69" in joined
+
+
+# ---- text of any kind ----
+
+RUSSIAN = """bank: ru
+title: Россия и МУС
+language: ru
+sources:
+  tass:
+    title: Распоряжение президента
+    publisher: ТАСС
+    date: 2016-11-16
+questions:
+  - id: who
+    type: multiple_choice
+    prompt: Кто подписал распоряжение?
+    answer: Владимир Путин
+    distractors: [Дмитрий Песков, Сергей Лавров, Мария Захарова]
+    explanation: Распоряжение подписал президент.
+    evidence: «Путин подписал распоряжение»
+    source: tass
+  - id: greek
+    type: true_false
+    statement: "Ελληνικά, français « ç », café — “quotes” ‘single’ … fine"
+    answer: true
+    source: tass
+"""
+
+
+def test_cyrillic_greek_and_accents_print_as_text():
+    bank = load_bank_text(RUSSIAN, "ru.yaml")
+    arts = render(make_job(bank, versions=2))
+    for art in arts.values():
+        assert art.warnings == ()
+        text = flat(" ".join(pages(art.data)))
+        assert "Кто подписал распоряжение?" in text
+        assert "Ελληνικά, français « ç », café — “quotes” ‘single’ … fine" in text
+        assert "ТАСС, \u201cРаспоряжение президента\u201d, 2016-11-16" in text
+    key = flat(" ".join(pages(arts["ru-answer-key-A.pdf"].data)))
+    assert "Владимир Путин" in key and "Распоряжение подписал президент." in key
+    reader = pypdf.PdfReader(io.BytesIO(arts["ru-worksheet-A.pdf"].data))
+    fonts = {f["/BaseFont"] for page in reader.pages for f in page["/Resources"]["/Font"].values()}
+    assert any("DejaVuSans" in str(f) for f in fonts)
+    assert not any("Helvetica" in str(f) for f in fonts)
+
+
+def test_markup_characters_print_literally():
+    text = SAMPLE.read_text(encoding="utf-8").replace(
+        "prompt: Who signed the decree?", "prompt: \"Who signed <b>the</b> decree & why? 1 < 2 > 0 &amp;\"")
+    bank = load_bank_text(text, "markup.yaml")
+    arts = render(make_job(bank))
+    for art in arts.values():
+        assert "Who signed <b>the</b> decree & why? 1 < 2 > 0 &amp;" in flat(" ".join(pages(art.data)))
+
+
+def test_missing_glyphs_are_reported_with_the_question():
+    text = SAMPLE.read_text(encoding="utf-8").replace("prompt: Name the Kremlin spokesman.",
+                                                      "prompt: Name the Kremlin spokesman \u6f22\u5b57.")
+    bank = load_bank_text(text, "cjk.yaml")
+    arts = render(make_job(bank, versions=2))
+    for name, art in arts.items():
+        if name.endswith("-A.pdf"):
+            assert len(art.warnings) == 1
+            assert "spokesman-name" in art.warnings[0] and "U+6F22" in art.warnings[0] and "U+5B57" in art.warnings[0]
+        else:
+            assert art.warnings == ()  # reported once per exporter, not once per version
+
+
+# ---- reproducibility ----
+
+def test_rebuilds_are_byte_identical_with_or_without_caches(sample):
+    job = make_job(sample, versions=3, combined=True, key_summary=True, word_bank=True)
+    first = {n: a.data for n, a in render(job).items()}
+    assert {n: a.data for n, a in render(job).items()} == first
+    pdf_layout._paras.clear()
+    pdf_fonts._widths.clear()
+    pdf_fonts._stream_cache.clear()
+    pdf_exporter._PLANS.clear()
+    assert {n: a.data for n, a in render(job).items()} == first
+    assert b"CreationDate (D:20000101000000" in first["sample-bank-worksheet-A.pdf"]
+
+
+def test_second_process_gives_the_same_bytes():
+    bank = load_bank_text(mc_bank(8, "par"), "par.yaml")
+    serial = render(make_job(bank, versions=8, extra={"pdf_workers": 1}))
+    parallel = render(make_job(bank, versions=8, extra={"pdf_workers": 2}))
+    assert len(serial) == 16
+    assert {n: a.data for n, a in serial.items()} == {n: a.data for n, a in parallel.items()}
+
+
+def test_render_all_falls_back_when_the_child_fails():
+    calls = []
+
+    def render_one(i):
+        calls.append(i)
+        return bytes([i])
+
+    assert pdf_exporter.render_all(render_one, 10, workers=2) == [bytes([i]) for i in range(10)]
+    assert pdf_exporter.render_all(render_one, 3, workers=2) == [bytes([i]) for i in range(3)]
+    assert pdf_exporter.render_all(render_one, 0, workers=2) == []
+
+
+# ---- through the pipeline ----
+
+def test_build_writes_worksheets_keys_and_manifest(sample_bank_dir, tmp_path):
+    out = tmp_path / "out"
+    config = BuildConfig(paths=(str(sample_bank_dir),), out=out, formats=("worksheet", "key"),
+                         selection=SelectionSpec(versions=2),
+                         options=ExportOptions(combined=True, key_summary=True, word_bank=True))
+    report = build(config)
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["manifest.json", "sample-bank-answer-key-A.pdf", "sample-bank-answer-key-B.pdf",
+                     "sample-bank-answer-key-summary.pdf", "sample-bank-worksheet-A.pdf",
+                     "sample-bank-worksheet-B.pdf", "sample-bank-worksheets-all.pdf"]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    by_path = {entry["path"]: entry for entry in manifest}
+    for v in "AB":
+        sheet, key = by_path[f"sample-bank-worksheet-{v}.pdf"], by_path[f"sample-bank-answer-key-{v}.pdf"]
+        assert sheet["questions"] == key["questions"] and sheet["key"] == key["key"]
+        assert sheet["version"] == v and sheet["kind"] == "worksheet"
+        grid = _grid(pages((out / f"sample-bank-answer-key-{v}.pdf").read_bytes())[0])
+        for number, (qid, key_text) in enumerate(zip(key["questions"], key["key"]), start=1):
+            if key_text in ("True", "False"):
+                assert grid[number] == key_text[0]
+            elif key_text:
+                assert grid[number] == key_text.replace(",", ", ")
+    assert by_path["sample-bank-worksheets-all.pdf"]["kind"] == "worksheet_combined"
+    assert by_path["sample-bank-answer-key-summary.pdf"]["key"] is None
+    assert report.warnings == []
+
+
+# ---- golden text ----
+
+def _golden_text(data: bytes) -> str:
+    texts = pages(data)
+    out = []
+    for n, text in enumerate(texts, start=1):
+        out.append(f"--- page {n} of {len(texts)} ---")
+        out.extend(line.rstrip() for line in text.splitlines())
+    return "\n".join(out) + "\n"
+
+
+def test_golden_text(sample_pdfs, check_golden):
+    _, arts = sample_pdfs
+    check_golden("pdf/worksheet.txt", _golden_text(arts["sample-bank-worksheet.pdf"].data))
+    check_golden("pdf/answer_key.txt", _golden_text(arts["sample-bank-answer-key.pdf"].data))
+
+
+def test_golden_text_a4_versions(sample, check_golden):
+    job = make_job(sample, versions=2, group_by="none", paper="a4", key_summary=True)
+    arts = render(job)
+    check_golden("pdf/worksheet-B-a4-ungrouped.txt", _golden_text(arts["sample-bank-worksheet-B.pdf"].data))
+    check_golden("pdf/answer-key-summary.txt", _golden_text(arts["sample-bank-answer-key-summary.pdf"].data))
