@@ -176,10 +176,47 @@ class _Ctx:
     label: str
 
 
+ID_LINE = re.compile(r"^[ \t]*(?:-[ \t]+)?id:[ \t]*[\"']?([a-z0-9-]+)", re.M)
+TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:", re.M)
+
+
 class _BankReader:
     def __init__(self, path: str):
         self.path = path
         self.errors: list[BankError] = []
+        self.source_text = ""
+        self._id_lines: dict[str, int] | None = None
+
+    def key_line(self, section: str, key: str) -> int:
+        """The line of ``key:`` under the top-level ``section:`` (when the fast parser gave no lines)."""
+        start = re.search(rf"^{re.escape(section)}[ \t]*:", self.source_text, re.M)
+        if start is None:
+            return 1
+        found = re.compile(rf"^[ \t]+[\"']?{re.escape(key)}[\"']?[ \t]*:", re.M).search(self.source_text, start.end())
+        return self.source_text.count("\n", 0, found.start()) + 1 if found else 1
+
+    def first_line(self) -> int:
+        """The first line that is not blank or a comment: where the top mapping starts."""
+        for number, line in enumerate(self.source_text.splitlines(), start=1):
+            if line.strip() and not line.lstrip().startswith("#"):
+                return number
+        return 1
+
+    def id_line(self, section: str, item_id: str) -> int:
+        """The line of ``id: item_id`` in the top-level list ``section`` (when the fast
+        parser gave no lines). Facts and questions have separate ids, hence the section."""
+        if self._id_lines is None:
+            self._id_lines = {}
+            text = self.source_text
+            tops = [(m.group(1), m.start()) for m in TOP_KEY.finditer(text)] + [("", len(text))]
+            for (name, start), (_, end) in zip(tops, tops[1:]):
+                lines = self._id_lines.setdefault(name, {})
+                line, position = text.count("\n", 0, start) + 1, start
+                for match in ID_LINE.finditer(text, start, end):
+                    line += text.count("\n", position, match.start())
+                    position = match.start()
+                    lines.setdefault(match.group(1), line)
+        return self._id_lines.get(section, {}).get(item_id, 1)
 
     # -- reporting ------------------------------------------------------
     def error(self, line: int, message: str) -> None:
@@ -221,6 +258,13 @@ class _BankReader:
         if not text.strip():
             self.error(1, "the file is empty; expected a bank (a mapping with bank, title, sources, ...)")
             return None
+        self.source_text = text
+        fast = yamlnodes.parse_fast(text)
+        if isinstance(fast, LDict):
+            bank = self.bank(fast)
+            if not self.errors and bank is not None:
+                return bank
+            self.errors.clear()  # read again, slowly, to give every error its line
         try:
             doc, problems = yamlnodes.parse(text)
         except yamlnodes.YamlProblem as exc:
@@ -402,7 +446,8 @@ class _BankReader:
         return Bank(
             id=bank_id, title=title, path=self.path, sources=sources, entities=entities,
             facts=tuple(facts), questions=tuple(questions), language=language,
-            description=description, paper=paper, disable=tuple(disable), ref=self.ref(doc.line),
+            description=description, paper=paper, disable=tuple(disable),
+            ref=self.ref(doc.line or self.first_line()),
         )
 
     def sources(self, doc: LDict) -> dict[str, Source]:
@@ -431,7 +476,7 @@ class _BankReader:
                 out[key] = Source(
                     id=key, title=title, publisher=publisher, date=self.date(value, "date", label),
                     author=self.text(value, "author", label), url=self.text(value, "url", label),
-                    ref=self.ref(line),
+                    ref=self.ref(line or self.key_line("sources", key)),
                 )
         return out
 
@@ -454,7 +499,7 @@ class _BankReader:
             role = self.text(value, "role", label)
             aliases = self.text_list(value, "aliases", label) or ()
             if name and kind:
-                out[key] = Entity(key, name, kind, role, aliases, self.ref(line))
+                out[key] = Entity(key, name, kind, role, aliases, self.ref(line or self.key_line("entities", key)))
         return out
 
     def items_of(self, doc: LDict, key: str) -> Iterable[tuple[int, LDict]]:
@@ -502,7 +547,8 @@ class _BankReader:
                 if value is not None:
                     data[field] = value
             if fact_id and kind and source and all(f in data for f, (req, _) in own.items() if req):
-                out.append(Fact(fact_id, kind, source, data, evidence, tags, deck, self.ref(node.line)))
+                out.append(Fact(fact_id, kind, source, data, evidence, tags, deck,
+                                self.ref(node.line or self.id_line("facts", fact_id))))
         return out
 
     def fact_value(self, node: LDict, field: str, value_kind: str, label: str, entities: dict) -> object:
@@ -583,7 +629,7 @@ class _BankReader:
             if qid and qtype and specific is not None and common["source"]:
                 out.append(Question(
                     id=override or qid, bank=bank_id, type=qtype, points=points or 1,
-                    ref=self.ref(node.line), **common, **specific,  # type: ignore[arg-type]
+                    ref=self.ref(node.line or self.id_line("questions", qid)), **common, **specific,  # type: ignore[arg-type]
                 ))
         return out
 

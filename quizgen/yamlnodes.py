@@ -9,7 +9,9 @@ Only the YAML 1.1 safe types are built (no Python objects, ever).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import re
 
 import yaml
@@ -50,20 +52,20 @@ class YamlProblem(Exception):
 
 
 class LDict(dict):
-    """A dict that knows its own line and the line of each key."""
+    """A dict that knows its own line and the line of each key (0: not known)."""
 
     line: int = 0
-    key_lines: dict
+    key_lines: dict = {}  # replaced per instance by the line-keeping parser
 
     def line_of(self, key: object) -> int:
         return self.key_lines.get(key, self.line)
 
 
 class LList(list):
-    """A list that knows its own line and the line of each item."""
+    """A list that knows its own line and the line of each item (0: not known)."""
 
     line: int = 0
-    item_lines: list
+    item_lines: list = []  # replaced per instance by the line-keeping parser
 
     def line_of(self, index: int) -> int:
         if 0 <= index < len(self.item_lines):
@@ -158,7 +160,7 @@ class _Builder:
             raise YamlProblem(line, f"{exc.problem}; expected a plain YAML value") from None
         except ValueError:  # a timestamp with an impossible date: keep the text,
             return node.value  # and let the field's own check name the problem
-        if isinstance(value, dt.datetime):
+        if isinstance(value, (dt.date, dt.datetime)):  # dates are text with a checked format
             value = value.isoformat()
         return value
 
@@ -193,3 +195,146 @@ class _Builder:
             out[key] = self.build(value_node)
             out.key_lines[key] = key_line
         return out
+
+
+# -- the fast path ------------------------------------------------------------
+#
+# rapidyaml parses about 20x faster than PyYAML's C composer but keeps no line
+# numbers we can use and types scalars its own way. ``parse_fast`` therefore only
+# answers when its result is certain to equal ``parse``'s (lines aside): it gives
+# up (returns None) on anything that could be read differently (anchors, aliases,
+# tags, merge keys, several documents, tabs, duplicate keys, and any text that
+# PyYAML's resolvers would type as something other than a string), and callers
+# fall back to ``parse``, which is also what they use to locate errors.
+
+try:
+    import json as _json
+
+    import ryml as _ryml
+except ImportError:  # pragma: no cover - rapidyaml is a declared dependency
+    _ryml = None
+
+_RISKY_TEXT = re.compile(
+    r"""[\s\[{,][&*!] | ^[&*!]     # anchors, aliases, tags
+      | <<                          # merge keys
+      | ^---|^\.\.\.|^%              # several documents, directives
+      | \t                          # tabs (PyYAML's message is the one we want)
+    """, re.M | re.X)
+# a JSON string that PyYAML might have typed (first characters of its resolvers)
+_MAYBE_TYPED = re.compile(
+    r'"(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|=|<<'
+    r'|[-+]?\.?[0-9][^"\\]{0,40}|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))"'
+)
+_PLAIN_DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
+_RESOLVER = _Loader("")  # only its resolve() is used
+
+
+_DOCUMENT_MARKS = re.compile(r"^(?:---|\.\.\.|%)", re.M)
+_INDICATORS = re.compile(r"[]}@`]")
+
+
+def _starts_with_indicator(text: str) -> bool:
+    """Does a plain scalar start with ] } @ or a backtick? rapidyaml reads it as text,
+    PyYAML refuses it; such files take the slow path, which reports the error."""
+    for match in _INDICATORS.finditer(text):
+        start = text.rfind("\n", 0, match.start()) + 1
+        before = text[start:match.start()].rstrip(" ")
+        if before.lstrip().startswith("#"):
+            continue  # in a comment
+        if not before or before[-1] in ":-,":
+            return True
+        if before[-1] in "[{" and match.group() not in "]}":
+            return True
+    return False
+
+
+# characters PyYAML refuses anywhere, even in comments (rapidyaml lets them pass)
+_NON_PRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+
+
+def _risky(text: str) -> bool:
+    """Does the text use YAML features the fast path leaves to PyYAML?"""
+    if _NON_PRINTABLE.search(text):
+        return True
+    if any(mark in text for mark in ("&", "*", "!", "<<", "\t")):  # cheap test first
+        if _RISKY_TEXT.search(text) is not None:
+            return True
+    return _DOCUMENT_MARKS.search(text) is not None or _starts_with_indicator(text)
+
+
+class _Ambiguous(Exception):
+    pass
+
+
+def _resolved_tag(text: str) -> str:
+    return _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))
+
+
+def _number(text: str) -> object:
+    tag = _resolved_tag(text)
+    if tag == "tag:yaml.org,2002:int":
+        return int(text)
+    if tag == "tag:yaml.org,2002:float":
+        return float(text)
+    return text  # e.g. "1e3": PyYAML 1.1 reads it as text
+
+
+def _mapping(pairs: list) -> LDict:
+    out = LDict()
+    for key, value in pairs:
+        if key in out:
+            raise _Ambiguous  # duplicate key: let the slow path report it
+        if type(value) is list:
+            value = _to_llist(value)
+        out[key] = value
+    return out
+
+
+def _to_llist(items: list) -> LList:
+    return LList(_to_llist(v) if type(v) is list else v for v in items)
+
+
+FAST_PATH_MIN_CHARS = 256 * 1024  # below this PyYAML is quick enough, and exact
+
+
+@contextlib.contextmanager
+def _silent_stderr():
+    """rapidyaml prints its own parse errors on file descriptor 2; we report ours."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def parse_fast(text: str) -> object | None:
+    """Parse with rapidyaml when the result is sure to equal ``parse``'s; else None."""
+    if _ryml is None or len(text) < FAST_PATH_MIN_CHARS or _risky(text):
+        return None
+    try:
+        with _silent_stderr():
+            tree = _ryml.parse_in_arena(text.encode("utf-8"))
+        emitted = _ryml.emit_json(tree)
+    except Exception:  # any parse problem: the slow path reports it with its line
+        return None
+    if isinstance(emitted, (bytes, memoryview)):
+        emitted = bytes(emitted).decode("utf-8")
+    if not isinstance(emitted, str) or not emitted.strip():
+        return None
+    for match in _MAYBE_TYPED.finditer(emitted):
+        value = match.group(1)
+        if _resolved_tag(value) != "tag:yaml.org,2002:str" and not _PLAIN_DATE.match(value):
+            return None  # PyYAML may have typed this scalar: don't guess
+    try:
+        value = _json.loads(emitted, object_pairs_hook=_mapping, parse_int=_number,
+                            parse_float=_number, parse_constant=lambda c: _Ambiguous)
+    except (_Ambiguous, ValueError):
+        return None
+    return value if isinstance(value, LDict) else None  # a bank is a mapping

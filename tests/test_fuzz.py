@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from quizgen.banks import load_bank_text
@@ -98,3 +99,58 @@ def test_mutated_default_bank(text: str) -> None:
 @given(st.text(max_size=200))
 def test_random_text(text: str) -> None:
     check(text)
+
+
+# -- the rapidyaml fast path must read exactly what PyYAML reads ---------------------
+
+from quizgen import yamlnodes  # noqa: E402
+
+
+@pytest.fixture
+def fast_always(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yamlnodes, "FAST_PATH_MIN_CHARS", 0)
+
+
+def slow_parse(text: str) -> object:
+    try:
+        value, problems = yamlnodes.parse(text)
+    except yamlnodes.YamlProblem:
+        return "error"
+    return "error" if problems else value
+
+
+@settings(FAST, max_examples=(SCALE // 4) or 500)
+@given(st.one_of(mutated(SAMPLE), mutated(DEFAULT), st.text(max_size=120)))
+def test_fast_path_agrees_with_pyyaml(text: str) -> None:
+    saved = yamlnodes.FAST_PATH_MIN_CHARS
+    yamlnodes.FAST_PATH_MIN_CHARS = 0
+    try:
+        fast = yamlnodes.parse_fast(text)
+    finally:
+        yamlnodes.FAST_PATH_MIN_CHARS = saved
+    if fast is not None:
+        assert fast == slow_parse(text)
+
+
+@pytest.mark.parametrize("scalar,expected", [
+    ("1998", 1998), ('"1998"', "1998"), ("1.5", 1.5), ("1e3", "1e3"), ("yes", "yes"), ("true", True),
+    ("2016-11-21", "2016-11-21"), ('"2016-11"', "2016-11"), ("null", None), ("", None), ("'x: y'", "x: y"),
+])
+def test_scalar_typing_matches(fast_always: None, scalar: str, expected: object) -> None:
+    text = f"key: {scalar}\nother: [a, b]\n"
+    assert slow_parse(text) == {"key": expected, "other": ["a", "b"]}
+    fast = yamlnodes.parse_fast(text)
+    assert fast is None or fast == slow_parse(text)
+
+
+@pytest.mark.parametrize("path", [SAMPLE_BANK, DEFAULT_BANK], ids=["sample", "default"])
+def test_fast_path_gives_the_same_bank(monkeypatch: pytest.MonkeyPatch, path) -> None:
+    text = path.read_text(encoding="utf-8")
+    slow = load_bank_text(text, "x.yaml")
+    monkeypatch.setattr(yamlnodes, "FAST_PATH_MIN_CHARS", 0)
+    calls = []
+    real = yamlnodes.parse_fast
+    monkeypatch.setattr(yamlnodes, "parse_fast", lambda t: calls.append(1) or real(t))
+    fast = load_bank_text(text, "x.yaml")
+    assert calls and real(text) is not None, "the fast path was not taken"
+    assert fast == slow  # refs (lines) included
