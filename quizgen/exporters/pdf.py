@@ -20,7 +20,7 @@ from typing import Callable, Iterable
 
 from ..model import Bank, PlacedQuestion, QuestionSet
 from . import Artifact, ExportJob
-from .pdf_doc import DocInfo, Geometry, Section, render_document
+from .pdf_doc import DocInfo, Geometry, Section, frame_heights, render_document
 from .pdf_fonts import FONT_FAMILY, TextPlan, missing_glyphs
 from .pdf_key import key_blocks, key_summary_blocks
 from .pdf_worksheet import Layout, clean, cloze_plain, worksheet_blocks
@@ -114,8 +114,10 @@ class _Renderer:
         self.bank = job.bank
         self.geometry = Geometry(paper_of(job))
         self.plan = text_plan(job)
+        first_h, later_h = frame_heights(self.geometry, sources_line(self.bank))
         self.layout = Layout(width=self.geometry.width, show_points=job.options.show_points,
-                             group_by=job.options.group_by, word_bank=job.options.word_bank)
+                             group_by=job.options.group_by, word_bank=job.options.word_bank,
+                             first_height=first_h, later_height=later_h)
 
     def info(self, subject: str, version: str | None) -> DocInfo:
         title = clean(self.bank.title) + (f" \u2014 {subject}, version {version}" if version else f" \u2014 {subject}")

@@ -237,14 +237,20 @@ def footer_para(sources: str, geometry: Geometry) -> Para:
     return p
 
 
+def frame_heights(geometry: Geometry, sources: str) -> tuple[float, float]:
+    """Heights of the text frame on a section's first page and on the pages after it."""
+    footer = footer_para(sources, geometry)
+    first_h = geometry.size[1] - MARGIN_TOP - (FOOTER_BOTTOM + footer.height + 14)
+    return first_h, first_h - RUNNING_HEADER
+
+
 def render_document(sections: Sequence[Section], info: DocInfo, geometry: Geometry, plan: TextPlan,
                     odd_starts: bool = False) -> bytes:
     """Lay out and write one PDF; returns its bytes (identical for identical input)."""
     width, height = geometry.size
     footer = footer_para(info.sources, geometry)
     frame_bottom = FOOTER_BOTTOM + footer.height + 14
-    first_h = height - MARGIN_TOP - frame_bottom
-    later_h = first_h - RUNNING_HEADER
+    first_h, later_h = frame_heights(geometry, info.sources)
     first = Frame(MARGIN_X, frame_bottom, geometry.width, first_h, 0, 0, 0, 0, id="first")
     later = Frame(MARGIN_X, frame_bottom, geometry.width, later_h, 0, 0, 0, 0, id="later")
     buf = io.BytesIO()

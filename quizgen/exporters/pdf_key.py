@@ -53,6 +53,13 @@ def ordering_sequence(item: PlacedQuestion) -> list[int]:
     return [p for _, p in sorted((pos, p) for p, pos in enumerate(item.key))]
 
 
+def number_text(value: float | None, unit: str | None) -> str:
+    """A numeric answer as printed: "1998" (a year: four digits and no unit), else "1,000"."""
+    if value is not None and not unit and float(value).is_integer() and 1000 <= abs(value) <= 9999:
+        return str(int(value))
+    return format_number(value)
+
+
 def short_prompt(text: str) -> str:
     text = clean(text)
     if len(text) <= PROMPT_CHARS:
@@ -89,17 +96,43 @@ def key_header(bank: Bank, qset: QuestionSet, layout: Layout) -> Block:
     return b.build("the answer key header", pad_bottom=12)
 
 
-def grid_block(qset: QuestionSet, layout: Layout) -> Block:
-    """The quick key: numbers and codes in columns (numbers run down each column)."""
+def grid_blocks(qset: QuestionSet, layout: Layout, first_room: float) -> list[Block]:
+    """The quick key: numbers and codes in columns, numbers running down each column.
+
+    A long key is cut into page-sized grids (the first sized to the room left under
+    the header, ``first_room``), each read column by column.
+    """
     w = layout.width
-    b = BlockBuilder(w)
-    top = b.text(0, 0, HEADING, "Quick key") + 5
     entries = [(item.number, grid_code(item)) for item in qset.items]
     num_w = max((GRID_NUM.width(f"{n}.") for n, _ in entries), default=10.0) + 6
-    widest = max((GRID_CODE.width(c) if c else GRID_SEE.width(SEE_BELOW) for _, c in entries), default=10.0)
+    # columns as wide as the short codes need; long matching/ordering codes wrap in their cell
+    short = [GRID_CODE.width(c) if c else GRID_SEE.width(SEE_BELOW) for _, c in entries if not c or len(c) <= 9]
+    widest = max(short or [GRID_CODE.width("1-a, 2-b, 3-c")])
     cols = max(1, min(5, int(w // (num_w + widest + 16)), len(entries)))
+    row_h = GRID_CODE.leading + 6
+    heading_h = HEADING.leading + 5
+    blocks = []
+    start = 0
+    room = first_room
+    while start < len(entries) or not blocks:
+        rows_fit = max(1, int((room - heading_h - 18) // row_h))
+        chunk = entries[start:start + rows_fit * cols]
+        blocks.append(_grid(chunk, cols, num_w, layout, "Quick key" if not blocks else "Quick key (continued)"))
+        start += len(chunk)
+        room = layout.later_height
+        if not chunk:
+            break
+    return blocks
+
+
+def _grid(entries: list[tuple[int, str | None]], max_cols: int, num_w: float, layout: Layout,
+          title: str) -> Block:
+    w = layout.width
+    b = BlockBuilder(w)
+    top = b.text(0, 0, HEADING, title) + 5
+    cols = max(1, min(max_cols, len(entries)))
     rows = -(-len(entries) // cols)
-    cols = max(1, -(-len(entries) // rows))  # no empty column at the right
+    cols = max(1, -(-len(entries) // rows)) if entries else 1  # no empty column at the right
     col_w = w / cols
     pad = 3.0
     row_top = top
@@ -152,9 +185,9 @@ def _answer_runs(item: PlacedQuestion) -> tuple[str, list[Run]]:
             runs.append(Run(" (also accept: " + "; ".join(others) + ")", TEXT))
         return "Answer:", runs
     if q.type == "numeric":
-        text = format_number(q.number)
+        text = number_text(q.number, q.unit)
         if q.tolerance:
-            text += f" \u00b1 {format_number(q.tolerance)}"
+            text += f" \u00b1 {number_text(q.tolerance, q.unit)}"
         if q.unit:
             text += f" {clean(q.unit)}"
         return "Answer:", [Run(text, ANSWER_BOLD)]
@@ -219,7 +252,8 @@ def key_entry(bank: Bank, item: PlacedQuestion, layout: Layout, b: BlockBuilder 
 
 
 def key_blocks(bank: Bank, qset: QuestionSet, layout: Layout) -> list[Block]:
-    blocks = [key_header(bank, qset, layout), grid_block(qset, layout)]
+    header = key_header(bank, qset, layout)
+    blocks = [header] + grid_blocks(qset, layout, layout.first_height - header.height)
     heading = BlockBuilder(layout.width)
     top = heading.text(0, 0, HEADING, "Answers, explanations and sources")
     heading.ops(top + 1, top + 2, line(0, top + 1, layout.width, top + 1, 0.5, 0.55))
@@ -254,36 +288,55 @@ def key_summary_blocks(bank: Bank, sets: Sequence[QuestionSet], layout: Layout) 
     placed = [{item.question.id: item for item in s.items} for s in sets]
     order = [item.question.id for item in sets[0].items]
     cells = {(qid, v): _summary_cell(placed[v][qid]) for qid in order for v in range(len(sets))}
-    id_w = min(160.0, max(TABLE_ID.width(qid) for qid in order) + 12)
+    id_w = min(190.0, max(TABLE_ID.width(qid) for qid in order) + 12)
     col_w = min(150.0, max(44.0, max(TABLE_TEXT.width(c) for c in cells.values()) + 10))
     per_chunk = max(1, int((w - id_w) // col_w))
     chunks = [list(range(i, min(i + per_chunk, len(sets)))) for i in range(0, len(sets), per_chunk)]
-    rows_per_block = 25
+    room = layout.first_height - blocks[0].height
+    head_h = 16.0
     for chunk in chunks:
         col = (w - id_w) / len(chunk) if len(chunk) == per_chunk else col_w
-        for start in range(0, len(order), rows_per_block):
+        right = id_w + col * len(chunk)
+        rows = []  # (height, [(x, para)]) for every question
+        for qid in order:
+            cells_here = [(4.0, para(qid, TABLE_ID, id_w - 8))]
+            cells_here += [(id_w + j * col + 4, para(cells[(qid, v)], TABLE_TEXT, col - 8)) for j, v in enumerate(chunk)]
+            rows.append((max(p.height for _, p in cells_here) + 4, cells_here))
+        start = 0
+        while start < len(rows):
+            # as many rows as fit in the room left on this page (a fresh page if not even a few fit)
+            used, end = head_h + 14, start
+            while end < len(rows) and used + rows[end][0] <= room:
+                used += rows[end][0]
+                end += 1
+            if end - start < min(5, len(rows) - start) and room < layout.later_height:
+                room = layout.later_height
+                continue
+            end = max(end, start + 1)
             b = BlockBuilder(w)
-            b.ops(0, 16, rect(0, 0, id_w + col * len(chunk), 16, 0, 1, fill=0.88))
+            b.ops(0, head_h, rect(0, 0, right, head_h, 0, 1, fill=0.88))
             b.text(4, 2, TABLE_HEAD, "Question")
             for j, v in enumerate(chunk):
                 b.text(id_w + j * col + 4, 2, TABLE_HEAD, f"Version {versions[v]}")
-            row_top = 16.0
-            for r, qid in enumerate(order[start:start + rows_per_block]):
-                heights = [b.para(4, row_top + 2, para(qid, TABLE_ID, id_w - 8))]
-                for j, v in enumerate(chunk):
-                    heights.append(b.para(id_w + j * col + 4, row_top + 2, para(cells[(qid, v)], TABLE_TEXT, col - 8)))
-                bottom = max(heights) + 2
-                if r % 2 == 1:
-                    b.parts.insert(0, (row_top, bottom, "ops",
-                                       rect(0, row_top, id_w + col * len(chunk), bottom - row_top, 0, 1, fill=0.95)))
-                row_top = bottom
-            right = id_w + col * len(chunk)
+            row_top = head_h
+            for r in range(start, end):
+                height, cells_here = rows[r]
+                if (r - start) % 2 == 1:
+                    b.ops(row_top, row_top + height, rect(0, row_top, right, height, 0, 1, fill=0.95))
+                for x, p in cells_here:
+                    b.para(x, row_top + 2, p)
+                row_top += height
             b.ops(0, row_top, rect(0, 0, right, row_top, 0.6, 0.4))
             for j in range(len(chunk)):
                 x = id_w + j * col
                 b.ops(0, row_top, line(x, 0, x, row_top, 0.4, 0.6))
             b.bottom = row_top
-            blocks.append(b.build("the summary table", pad_bottom=14))
+            block = b.build("the summary table", pad_bottom=14)
+            blocks.append(block)
+            start = end
+            room -= block.height
+            if room < head_h + 14 + 5 * (TABLE_TEXT.leading + 4):
+                room = layout.later_height
     return blocks
 
 

@@ -23,6 +23,7 @@ NOTE = Style("italic", 8.5, 12.0, 0.3)
 HINT = Style("italic", 7.5, 13.5, 0.35)
 MARK_LETTER = Style("regular", 6.5, 8.0, 0.3)
 ITEM_LABEL = Style("bold", 9.5, 13.5, 0.15)
+TF_STYLE = Style("regular", 10.0, 13.5, 0.1)
 HEADING = Style("bold", 12.0, 15.0)
 HEADING_POINTS = Style("regular", 8.5, 15.0, 0.35)
 INSTRUCTION = Style("italic", 9.0, 12.0, 0.25)
@@ -30,6 +31,7 @@ TITLE = Style("bold", 16.0, 20.0)
 SUBTITLE = Style("regular", 9.5, 13.0, 0.3)
 FIELD = Style("regular", 9.5, 13.0)
 BANK_LABEL = Style("bold", 8.5, 12.0, 0.2)
+BANK_SEP = Style("bold", 10.0, 13.5, 0.5)
 
 NUM_W = 24.0  # the number column
 POINTS_W = 44.0  # kept free at the right of a prompt when points are shown
@@ -87,6 +89,8 @@ class Layout:
     show_points: bool = True
     group_by: str = "type"
     word_bank: bool = False
+    first_height: float = 600.0  # the text frame's height on a first page ...
+    later_height: float = 560.0  # ... and on the pages after it
 
 
 def points_label(points: float) -> str:
@@ -130,14 +134,25 @@ def blank_underscores(answer: str) -> str:
 
 
 def word_bank_entries(qset: QuestionSet) -> list[str]:
-    """Every blank answer of the set's cloze questions, once each, sorted alphabetically."""
+    """Every blank answer of the set's cloze questions, once each, sorted alphabetically.
+
+    Answers that differ only in capitals ("Genocide", "genocide") are listed once, in
+    the form with the fewest capitals: the bank must not hint which blank starts a
+    sentence.
+    """
     seen: dict[str, str] = {}
     for item in qset.items:
         if item.question.type == "cloze":
             for blank in item.question.blanks:
                 entry = clean(blank.answer)
-                seen.setdefault(entry, entry)
-    return sorted(seen, key=lambda e: (e.casefold(), e))
+                key = entry.casefold()
+                if key not in seen or _capitals(entry) < _capitals(seen[key]):
+                    seen[key] = entry
+    return sorted(seen.values(), key=lambda e: (e.casefold(), e))
+
+
+def _capitals(text: str) -> int:
+    return sum(1 for c in text if c.isupper())
 
 
 # ---- header ----
@@ -188,19 +203,26 @@ def worksheet_header(bank: Bank, qset: QuestionSet, layout: Layout, kind: str = 
 # ---- one question ----
 
 def _start(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float, prompt: str | list[Run],
-           note: str | None = None) -> float:
-    """Number, points and prompt; returns the top of what follows."""
+           note: str | None = None, beside: tuple[tuple[str, Style], ...] = ()) -> float:
+    """Number, prompt and points; returns the top of what follows.
+
+    ``beside`` are words printed at the right of the prompt's first line, before the
+    points (a true/false question's True and False), 16 points apart.
+    """
     q = item.question
     num = f"{item.number}."
     b.text(NUM_W - 6 - NUMBER.width(num), top, NUMBER, num)
-    prompt_w = layout.width - NUM_W - (POINTS_W if layout.show_points else 0)
-    p = para(prompt, BODY, prompt_w)
-    bottom = b.para(NUM_W, top, p)
+    gap = 16.0
+    right = sum(style.width(text) + gap for text, style in beside) + (8 if beside else 0)
+    prompt_w = layout.width - NUM_W - (POINTS_W if layout.show_points else 0) - right
+    bottom = b.para(NUM_W, top, para(prompt, BODY, prompt_w))
+    x = NUM_W + prompt_w + 8 + gap / 2
+    for text, style in beside:
+        b.text(x, top, style, text)
+        x += style.width(text) + gap
     if layout.show_points:
         label = f"({points_label(q.points)})"
         b.text(layout.width - POINTS.width(label), top, POINTS, label)
-    for i in range(1, len(p.lines)):
-        b.allow_break(top + i * BODY.leading)
     if note:
         bottom = b.para(NUM_W, bottom + 1, para(note, NOTE, prompt_w))
     return bottom
@@ -226,31 +248,49 @@ def heading_parts(b: BlockBuilder, qtype: str, layout: Layout, first: bool, poin
 
 
 def word_bank_parts(b: BlockBuilder, entries: list[str], layout: Layout, top: float) -> float:
-    """A boxed word bank; returns the top of what follows."""
+    """A boxed word bank in alphabetical order, no entry ever broken over two lines.
+
+    Even columns when at least three fit; otherwise (long entries) the entries run on
+    along the lines, separated by dots.
+    """
     pad = 8.0
     inner = layout.width - 2 * pad
+    gap = 14.0
+    widest = max(BODY.width(e) for e in entries)
+    cols = min(5, int((inner + gap) // (widest + gap)), len(entries))
     label_top = top + pad - 2
-    rows: list[list[tuple[float, str]]] = [[]]
-    x = 0.0
-    gap = 24.0
-    for entry in entries:
-        w = BODY.width(entry)
-        if rows[-1] and x + w > inner:
-            rows.append([])
-            x = 0.0
-        rows[-1].append((x, entry))
-        x += w + gap
-    height = pad + BANK_LABEL.leading + len(rows) * BODY.leading + pad - 2
-    b.ops(top, top + height, rect(0, top, layout.width, height, 0.7, 0.35, fill=0.96))
-    b.text(pad, label_top, BANK_LABEL, "WORD BANK")
     row_top = label_top + BANK_LABEL.leading
-    for row in rows:
-        for x, entry in row:
-            if BODY.width(entry) > inner:
-                b.para(pad + x, row_top, para(entry, BODY, inner))
+    parts_at = len(b.parts)
+    if cols >= 3 or len(entries) < 3:
+        cols = max(1, cols)
+        col_w = (inner + gap) / cols
+        for start in range(0, len(entries), cols):
+            bottom = row_top + BODY.leading
+            for c, entry in enumerate(entries[start:start + cols]):
+                bottom = max(bottom, b.para(pad + c * col_w, row_top, para(entry, BODY, inner)))
+            row_top = bottom
+    else:
+        sep = "\u00b7"
+        sep_w = BANK_SEP.width(sep)
+        x = 0.0
+        for i, entry in enumerate(entries):
+            w = BODY.width(entry)
+            if x and x + sep_w + 2 * gap + w > inner:
+                row_top += BODY.leading
+                x = 0.0
+            if x:
+                b.text(pad + x + gap, row_top, BANK_SEP, sep)
+                x += sep_w + 2 * gap
+            if w > inner:
+                row_top = b.para(pad, row_top, para(entry, BODY, inner)) - BODY.leading
+                x = inner
             else:
                 b.text(pad + x, row_top, BODY, entry)
+                x += w
         row_top += BODY.leading
+    height = row_top - top + pad - 2
+    b.parts.insert(parts_at, (top, top + height, "ops", rect(0, top, layout.width, height, 0.7, 0.35, fill=0.96)))
+    b.parts.insert(parts_at + 1, (label_top, label_top + BANK_LABEL.leading, "text", pad, BANK_LABEL, "WORD BANK"))
     return top + height + 10
 
 
@@ -309,11 +349,10 @@ def _multiple_choice(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top:
 
 
 def _true_false(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float) -> float:
+    """The statement, with True and False to circle at the right of its first line."""
     note = QUESTION_NOTES["true_false"] if layout.group_by != "type" else None
-    top = _start(b, item, layout, top, clean(item.question.prompt), note) + 4
-    b.text(MARK_X + 4, top, BODY, "True")
-    b.text(MARK_X + 4 + 64, top, BODY, "False")
-    return top + BODY.leading
+    return _start(b, item, layout, top, clean(item.question.prompt), note,
+                  beside=(("True", TF_STYLE), ("False", TF_STYLE)))
 
 
 def _short_answer(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float) -> float:
@@ -355,7 +394,11 @@ def _matching(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float)
     avail = layout.width - MARK_X
     space = "_" * 5
     space_w = BODY.width(space) + 6
-    left_w = avail * 0.46
+    # share the width by what each column holds, the left one taking 38 to 60 per cent
+    left_need = max((BODY.width(clean(left)) for left, _ in q.pairs), default=1.0) + space_w + 20
+    right_need = max((BODY.width(clean(t)) for t in item.options), default=1.0) + 26
+    share = min(0.6, max(0.38, left_need / (left_need + right_need)))
+    left_w = avail * share
     right_x = MARK_X + left_w + 10
     label_w = 16.0
     row_top = top
