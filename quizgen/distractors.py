@@ -213,7 +213,7 @@ class SlotTruth:
         if value_kind == "number":
             return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)  # type: ignore[arg-type]
         if value_kind == "date":
-            return str(a) == str(b)
+            return getattr(a, "text", a) == getattr(b, "text", b)
         return text_key(str(a)) == text_key(str(b))
 
     def true_values(self, fact: Fact, slot: str) -> list[object]:

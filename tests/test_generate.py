@@ -1,0 +1,585 @@
+"""Questions generated from facts: templates, distractors, ids, override/disable, the CLI."""
+from __future__ import annotations
+
+import random
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from quizgen.banks import GENERATED_ID_PATTERN, load_bank, load_bank_text, normalize
+from quizgen.cli import app
+from quizgen.distractors import CORE_FIELDS, SlotTruth, nearby_numbers, text_key
+from quizgen.errors import TemplateError
+from quizgen.generate import (
+    builtin_templates_dir,
+    expand_bank,
+    format_preview,
+    load_templates,
+    preview,
+)
+from quizgen.model import FACT_KINDS
+from quizgen.pipeline import list_questions
+
+from conftest import DEFAULT_BANK, ROOT
+
+HEADER = """\
+bank: gen-test
+title: Generator test bank
+sources:
+  alpha: {title: Alpha Report, publisher: Alpha News, date: "2016-11-21"}
+  beta: {title: Beta Analysis, publisher: Beta Weekly}
+entities:
+  putin: {name: Vladimir Putin, kind: person, aliases: [Putin]}
+  peskov: {name: Dmitry Peskov, kind: person, aliases: [Peskov]}
+  bensouda: {name: Fatou Bensouda, kind: person}
+  lavrov: {name: Sergei Lavrov, kind: person}
+  ministry: {name: Russian Foreign Ministry, kind: organization}
+  icc: {name: International Criminal Court, kind: organization, aliases: [ICC]}
+  committee: {name: Third Committee, kind: organization}
+  magazine: {name: Foreign Policy, kind: organization}
+  russia: {name: Russia, kind: country}
+  ukraine: {name: Ukraine, kind: country}
+"""
+
+FACTS = """\
+facts:
+  - id: peskov-interests
+    kind: quote
+    who: peskov
+    said: the withdrawal was done purely on national interests
+    key: national interests
+    source: alpha
+    evidence: done purely on national interests
+    tags: [reasons]
+  - id: ministry-verdicts
+    kind: quantity
+    what: the number of verdicts the court had passed in 14 years
+    value: 4
+    claimed_by: ministry
+    source: alpha
+  - id: ministry-bias
+    kind: claim
+    who: ministry
+    claim: the court had become biased
+    source: alpha
+"""
+
+
+def bank_text(facts: str = FACTS, questions: str = "", extra: str = "") -> str:
+    return HEADER + extra + facts + (("questions:\n" + questions) if questions else "")
+
+
+def bank_of(facts: str = FACTS, questions: str = "", extra: str = "", path: str = "test.yaml"):
+    return load_bank_text(bank_text(facts, questions, extra), path=path)
+
+
+def write_templates(folder: Path, files: dict[str, str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return folder
+
+
+def generated(expansion) -> list:
+    return [q for q in expansion.questions if q.origin == "template"]
+
+
+# -- the basics -------------------------------------------------------------------------
+
+def test_generated_questions_carry_their_fact() -> None:
+    bank = bank_of()
+    questions = {q.id: q for q in generated(expand_bank(bank))}
+    q = questions["peskov-interests.quote-who"]
+    assert q.type == "multiple_choice"
+    assert q.prompt == "Who said that the withdrawal was done purely on national interests?"
+    assert q.answers == ("Dmitry Peskov",)
+    assert set(q.distractors) == {"Vladimir Putin", "Fatou Bensouda", "Sergei Lavrov"}
+    assert (q.origin, q.fact, q.template, q.source) == ("template", "peskov-interests", "quote-who", "alpha")
+    assert q.evidence == "done purely on national interests" and q.tags == ("reasons",)
+    assert q.ref is not None and q.ref.path == "test.yaml" and q.ref.line == bank.facts[0].ref.line
+    cloze = questions["peskov-interests.quote-cloze"]
+    assert cloze.prompt == "Dmitry Peskov said that the withdrawal was done purely on [[national interests]]."
+    assert [b.answer for b in cloze.blanks] == ["national interests"]
+
+
+def test_contested_claims_are_attributed() -> None:
+    questions = {q.id: q for q in generated(expand_bank(bank_of()))}
+    assert questions["ministry-verdicts.quantity-value"].prompt.startswith(
+        "According to the Russian Foreign Ministry, what was the number of verdicts")
+    assert "ministry-bias.claim-cloze" not in questions  # no key: no cloze
+    organizations = ("Russian Foreign Ministry", "International Criminal Court", "Third Committee", "Foreign Policy")
+    for q in questions.values():
+        if q.fact in ("ministry-verdicts", "ministry-bias") and q.template != "claim-who":
+            named = "Russian Foreign Ministry" if q.truth is not False else organizations
+            assert any(name in q.prompt for name in ([named] if isinstance(named, str) else named)), q.prompt
+
+
+def test_unattributed_claim_template_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    folder = write_templates(tmp_path / "t", {"claim.j2": """
+        {% macro claim_bare(fact, type="true_false", truth=true) -%}
+        {{ fact.claim }}.
+        {%- endmacro %}
+    """})
+    result = expand_bank(bank_of(), templates_dir=folder, builtin=False)
+    assert not generated(result)
+    assert any("template 'claim-bare' skipped: the text does not say who makes this contested claim" in w
+               for w in result.warnings)
+
+
+def test_false_statement_swaps_in_a_wrong_value_and_explains() -> None:
+    questions = {q.id: q for q in generated(expand_bank(bank_of()))}
+    false = questions["peskov-interests.quote-false-who"]
+    assert false.truth is False
+    assert false.explanation == ("False: Dmitry Peskov said that the withdrawal was done purely on "
+                                 "national interests.")
+    assert false.prompt.endswith(" said that the withdrawal was done purely on national interests.")
+    assert not false.prompt.startswith("Dmitry Peskov")
+    assert questions["peskov-interests.quote-true"].truth is True
+
+
+def test_too_few_distractors_skips_with_a_warning() -> None:
+    header_two_people = HEADER.replace("  bensouda: {name: Fatou Bensouda, kind: person}\n", "") \
+                              .replace("  lavrov: {name: Sergei Lavrov, kind: person}\n", "")
+    bank = load_bank_text(header_two_people + FACTS, path="few.yaml")
+    result = expand_bank(bank)
+    ids = {q.id for q in result.questions}
+    assert "peskov-interests.quote-who" not in ids
+    line = bank.facts[0].ref.line
+    assert (f"few.yaml:{line}: fact 'peskov-interests': template 'quote-who' skipped: only 1 other person "
+            "in the bank for distractors; expected at least 3") in result.warnings
+    assert "peskov-interests.quote-false-who" in ids  # one wrong person is enough to swap in
+
+
+def test_a_value_stated_for_the_same_slot_is_never_a_wrong_option() -> None:
+    facts = FACTS + """\
+  - id: putin-interests
+    kind: quote
+    who: putin
+    said: The withdrawal was done purely on national  interests.
+    source: beta
+"""
+    result = expand_bank(bank_of(facts))
+    bank_questions = {q.id: q for q in result.questions}
+    for fact_id in ("peskov-interests", "putin-interests"):
+        q = bank_questions.get(f"{fact_id}.quote-who")
+        if q is not None:
+            assert not {"Vladimir Putin", "Dmitry Peskov"} & set(q.distractors)
+        false = bank_questions.get(f"{fact_id}.quote-false-who")
+        assert false is None or not re.match(r"(Vladimir Putin|Dmitry Peskov) ", false.prompt)
+
+
+def test_prompt_that_names_the_answer_is_skipped() -> None:
+    facts = """\
+facts:
+  - id: russia-vote
+    kind: claim
+    who: russia
+    claim: Crimea joined Russia after a popular vote
+    source: alpha
+"""
+    result = expand_bank(bank_of(facts))
+    assert "russia-vote.claim-who" not in {q.id for q in result.questions}
+    assert any("template 'claim-who' skipped: the prompt contains the answer 'Russia'" in w for w in result.warnings)
+
+
+def test_matching_and_ordering_are_built_across_facts() -> None:
+    facts = """\
+facts:
+  - {id: e1, kind: event, what: the adoption of the statute, when: "1998-07-17", source: alpha}
+  - {id: e2, kind: event, what: the entry into force, when: "2002-07-01", source: alpha}
+  - {id: e3, kind: event, what: the annexation, when: "2014-03", source: beta}
+  - {id: e4, kind: event, what: a report in the same month, when: "2014-03-20", source: beta}
+  - {id: e5, kind: event, what: the decree, when: "2016-11-16", source: alpha}
+  - {id: r1, kind: role, who: putin, role: the President of Russia, source: alpha}
+  - {id: r2, kind: role, who: peskov, role: the Kremlin spokesman, source: alpha}
+  - {id: r3, kind: role, who: bensouda, role: the ICC prosecutor, source: beta}
+"""
+    questions = {q.id: q for q in generated(expand_bank(bank_of(facts)))}
+    order = questions["e1.event-order"]
+    assert order.type == "ordering"
+    # 2014-03 and 2014-03-20 cannot be told apart: they never share a question
+    assert order.items == ("The adoption of the statute", "The entry into force", "The annexation",
+                           "The decree")
+    assert "e4.event-order" not in questions
+    match = questions["r1.role-match"]
+    assert match.pairs == (("Vladimir Putin", "The President of Russia"), ("Dmitry Peskov", "The Kremlin spokesman"),
+                           ("Fatou Bensouda", "The ICC prosecutor"))
+    assert match.prompt == "Match each name with the right role in November 2016."
+    assert match.fact == "r1" and match.source == "alpha"
+
+
+# -- override, disable, duplicates, list --json --------------------------------------
+
+def test_disable_and_override() -> None:
+    questions = """\
+  - id: my-peskov-who
+    override: peskov-interests.quote-who
+    type: short_answer
+    prompt: Who said the withdrawal was done purely on national interests?
+    answer: Dmitry Peskov
+    source: alpha
+"""
+    bank = bank_of(questions=questions, extra="disable: [peskov-interests.quote-true, nobody.quote-true]\n")
+    result = expand_bank(bank)
+    by_id = {}
+    for q in result.questions:
+        assert q.id not in by_id, f"{q.id} twice"
+        by_id[q.id] = q
+    assert by_id["peskov-interests.quote-who"].origin == "hand"
+    assert by_id["peskov-interests.quote-who"].type == "short_answer"
+    assert "peskov-interests.quote-true" not in by_id
+    assert "peskov-interests.quote-false-who" in by_id
+    assert any("disable 'nobody.quote-true' matches no generated question" in w for w in result.warnings)
+
+
+def test_duplicates_are_dropped_with_a_warning() -> None:
+    questions = """\
+  - id: same-as-generated
+    type: true_false
+    statement: "Dmitry  Peskov said that the withdrawal was done purely on national interests."
+    answer: true
+    source: alpha
+"""
+    result = expand_bank(bank_of(questions=questions))
+    ids = [q.id for q in result.questions]
+    assert "same-as-generated" in ids and "peskov-interests.quote-true" not in ids
+    assert any("question 'peskov-interests.quote-true' dropped: same prompt and answer as question "
+               "'same-as-generated'" in w for w in result.warnings)
+
+
+def test_no_generated() -> None:
+    bank = bank_of()
+    assert expand_bank(bank, include_generated=False).questions == bank.questions
+
+
+def test_list_json_shows_origin_and_fact(tmp_path: Path) -> None:
+    path = tmp_path / "bank.yaml"
+    path.write_text(bank_text(), encoding="utf-8")
+    records = {r["id"]: r for r in list_questions([str(path)])}
+    record = records["peskov-interests.quote-who"]
+    assert record["origin"] == "template" and record["fact"] == "peskov-interests"
+    assert record["answer"] == "Dmitry Peskov" and "Dmitry Peskov" in record["choices"]
+    assert len(record["choices"]) == 4
+
+
+# -- templates: format, errors, sandbox, overrides ---------------------------------------
+
+def test_builtin_templates_cover_every_fact_kind() -> None:
+    folder = builtin_templates_dir()
+    assert sorted(p.stem for p in folder.glob("*.j2")) == sorted(FACT_KINDS)
+    templates = load_templates(builtin=True)
+    for kind in FACT_KINDS:
+        assert len(templates.for_kind(kind)) >= 3, kind
+    types = {s.type for s in templates.specs}
+    assert types == {"multiple_choice", "true_false", "short_answer", "cloze", "matching", "ordering"}
+    assert {s.truth for s in templates.specs if s.type == "true_false"} == {True, False}
+
+
+def test_misspelled_field_names_template_file_line_and_fact(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_templates(tmp_path / "templates", {"quote.j2": """
+        {# line 1 #}
+        {% macro quote_who(fact, type="multiple_choice", answer="who") -%}
+        Who said that {{ fact.sayd }}?
+        {%- endmacro %}
+    """})
+    bank = bank_of(path="question_banks/x.yaml")
+    line = bank.facts[0].ref.line
+    with pytest.raises(TemplateError) as caught:
+        expand_bank(bank, builtin=False)
+    message = str(caught.value)
+    assert message.startswith("templates/quote.j2:3: 'fact.sayd' is undefined; expected one of the quote fields: ")
+    assert message.endswith(f"(fact 'peskov-interests' at question_banks/x.yaml:{line})")
+
+
+@pytest.mark.parametrize("payload", [
+    "{{ ''.__class__.__mro__ }}",
+    "{{ ''.__class__ }}",
+    "{{ fact.__class__.__init__.__globals__ }}",
+    "{{ fact._values }}",
+    "{{ fact.who.__dict__ }}",
+    "{{ fact.said.format.__globals__ }}",
+    "{{ range(3) }}",
+    "{{ cycler.__init__.__globals__.os }}",
+    "{{ self.__init__.__globals__ }}",
+    "{% for x in ().__class__.__base__.__subclasses__() %}{{ x }}{% endfor %}",
+    "{{ fact.tags.append(1) }}",
+])
+def test_templates_cannot_reach_python_internals(tmp_path: Path, payload: str) -> None:
+    folder = write_templates(tmp_path / "t", {"quote.j2": f"""
+        {{% macro quote_evil(fact, type="true_false", truth=true) -%}}
+        Dmitry Peskov said {payload}
+        {{%- endmacro %}}
+    """})
+    with pytest.raises(TemplateError) as caught:
+        expand_bank(bank_of(), templates_dir=folder, builtin=False)
+    assert re.match(rf"{re.escape(str(folder / 'quote.j2'))}:2: ", str(caught.value)), str(caught.value)
+    assert "(fact 'peskov-interests' at test.yaml:" in str(caught.value)
+
+
+@pytest.mark.parametrize("source,message", [
+    ('{% macro quote_x(fact, type="essay") %}x{% endmacro %}',
+     "quote.j2:1: template 'quote-x': type='essay' is not allowed; expected one of: multiple_choice"),
+    ('{% macro quote_x(fact, type="multiple_choice", answr="who") %}x{% endmacro %}',
+     "quote.j2:1: template 'quote-x': unknown setting answr='who' (did you mean 'answer'?)"),
+    ('{% macro quote_x(fact, type="multiple_choice", answer="whom") %}x{% endmacro %}',
+     "quote.j2:1: template 'quote-x': answer='whom' is not a field of quote facts; expected one of: who, said"),
+    ('{% macro quote_x(fact, type="true_false") %}x{% endmacro %}',
+     "quote.j2:1: template 'quote-x': true_false templates need truth=true or truth=false"),
+    ('\n{% macro quote_x(fact, type="cloze") %}{{ fact.said | blank( }}{% endmacro %}',
+     "quote.j2:2: unexpected '}'"),
+    ('{% macro quote_x(fact, type="cloze") %}x{% endmacro %}\n{% macro quote_x(fact, type="cloze") %}y{% endmacro %}',
+     "quote.j2:2: template id 'quote-x' is also defined at"),
+])
+def test_template_format_errors_name_file_and_line(tmp_path: Path, source: str, message: str) -> None:
+    folder = tmp_path / "t"
+    folder.mkdir()
+    (folder / "quote.j2").write_text(source, encoding="utf-8")
+    with pytest.raises(TemplateError) as caught:
+        load_templates(folder, builtin=False)
+    assert message in str(caught.value)
+
+
+def test_templates_in_the_working_directory_override_builtins_by_file_name(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_templates(tmp_path / "templates", {"quote.j2": """
+        {% macro quote_speaker(fact, type="short_answer", answer="who") -%}
+        Name the speaker: {{ fact.said | quoted }}
+        {%- endmacro %}
+    """})
+    questions = generated(expand_bank(bank_of()))
+    quote_templates = {q.template for q in questions if q.fact == "peskov-interests"}
+    assert quote_templates == {"quote-speaker"}
+    speaker = next(q for q in questions if q.template == "quote-speaker")
+    assert speaker.prompt == "Name the speaker: \u201cthe withdrawal was done purely on national interests\u201d"
+    assert speaker.accept == ("Peskov",)
+    assert any(q.template == "quantity-value" for q in questions)  # the other kinds: built-in
+
+
+def test_skip_from_a_template(tmp_path: Path) -> None:
+    folder = write_templates(tmp_path / "t", {"quote.j2": """
+        {% macro quote_long(fact, type="true_false", truth=true) -%}
+        {% if fact.said | length < 100 %}{{ skip("too short for this template") }}{% endif %}
+        {{ fact.who }} said that {{ fact.said }}.
+        {%- endmacro %}
+    """})
+    result = expand_bank(bank_of(), templates_dir=folder, builtin=False)
+    assert any("template 'quote-long' skipped: too short for this template" in w for w in result.warnings)
+
+
+def test_optional_field_printed_without_a_test_is_an_error(tmp_path: Path) -> None:
+    folder = write_templates(tmp_path / "t", {"quote.j2": """
+        {% macro quote_about(fact, type="true_false", truth=true) -%}
+        {{ fact.who }} spoke about {{ fact.about }}.
+        {%- endmacro %}
+    """})
+    with pytest.raises(TemplateError, match=r"quote\.j2:2: 'fact\.about' has no value for this fact"):
+        expand_bank(bank_of(), templates_dir=folder, builtin=False)
+
+
+def test_template_examples_in_the_docs_work(tmp_path: Path) -> None:
+    doc = (ROOT / "docs" / "templates.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```jinja\n(.*?)```", doc, re.S)
+    assert blocks, "docs/templates.md has no ```jinja example"
+    for i, block in enumerate(blocks):
+        name = re.search(r"\{#-? *templates/(\w+)\.j2", block)
+        assert name, f"example {i + 1} does not start with a {{# templates/KIND.j2 #}} comment"
+        folder = write_templates(tmp_path / f"doc{i}", {f"{name.group(1)}.j2": block})
+        templates = load_templates(folder, builtin=False)
+        assert templates.specs
+        expand_bank(load_bank(DEFAULT_BANK), templates_dir=folder, builtin=False)
+
+
+# -- the CLI -----------------------------------------------------------------------------
+
+def test_cli_generate_text_and_filters(tmp_path: Path) -> None:
+    path = tmp_path / "bank.yaml"
+    path.write_text(bank_text(), encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(app, ["generate", str(path), "--fact", "peskov-interests"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "peskov-interests.quote-who  (multiple choice, source alpha)\n" in result.stdout
+    assert "    * Dmitry Peskov\n" in result.stdout
+    assert "ministry-verdicts" not in result.stdout
+    result = runner.invoke(app, ["generate", str(path), "--template", "quantity-value"], catch_exceptions=False)
+    assert result.stdout.strip().endswith("1 generated questions (quantity-value 1)")
+    result = runner.invoke(app, ["generate", str(path), "--fact", "nobody"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: --fact 'nobody' is not a fact of these banks; expected one of: ")
+
+
+def test_cli_generate_yaml_pastes_into_a_bank_as_overrides(tmp_path: Path) -> None:
+    path = tmp_path / "bank.yaml"
+    path.write_text(bank_text(), encoding="utf-8")
+    result = CliRunner().invoke(app, ["generate", str(path), "--yaml"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    pasted = bank_text(questions=textwrap.indent(result.stdout, "  "))
+    bank = load_bank_text(pasted, path="pasted.yaml")
+    before = generated(expand_bank(bank_of()))
+    assert len(bank.questions) == len(before) > 5
+    after = expand_bank(bank)
+    assert not generated(after)
+    assert sorted(q.id for q in after.questions) == sorted(q.id for q in before)
+    by_id = {q.id: q for q in after.questions}
+    for q in before:
+        hand = by_id[q.id]
+        assert (hand.type, hand.prompt, hand.answer_text, hand.source) == (q.type, q.prompt, q.answer_text, q.source)
+        assert set(hand.distractors) == set(q.distractors)
+
+
+# -- the default bank --------------------------------------------------------------------
+
+def test_default_bank_golden(check_golden) -> None:
+    bank = load_bank(DEFAULT_BANK)
+    result = preview([bank])
+    text = format_preview(result)
+    if result.warnings:
+        text += "\nwarnings:\n" + "".join(f"  {w}\n" for w in result.warnings)
+    check_golden("generated/icc-withdrawal-2016.txt", text.replace(str(ROOT) + "/", ""))
+
+
+def test_default_bank_has_enough_facts_and_questions() -> None:
+    bank = load_bank(DEFAULT_BANK)
+    kinds = [f.kind for f in bank.facts]
+    assert len(kinds) >= 30 and all(kinds.count(k) >= 2 for k in FACT_KINDS)
+    result = expand_bank(bank)
+    assert len(generated(result)) >= 80
+    assert len(result.warnings) <= 3, result.warnings
+    hand_texts = {normalize(q.prompt) for q in bank.questions}
+    assert not {normalize(q.prompt) for q in generated(result)} & hand_texts
+
+
+# -- properties over random banks ------------------------------------------------------------
+
+PEOPLE = ["Ann Lee", "Bo Chan", "Cy Diaz", "Di Ekwe", "Ed Fox", "Lee", "Ann"]
+ORGS = ["City Court", "Press Office", "Foreign Ministry", "Court", "Ministry of Truth"]
+COUNTRIES = ["Ruritania", "Freedonia", "Elbonia", "Latveria"]
+SAID = ["the court was biased", "The court was biased.", "the decree was a formality",
+        "it was about national interests", "the vote was legitimate", "nothing would change"]
+THINGS = ["the court", "the treaty", "the vote", "the decree", "a report"]
+
+
+@st.composite
+def random_banks(draw) -> str:
+    lines = [
+        "bank: random-bank", "title: Random", "sources:", "  s1: {title: One, publisher: Pub One, date: '2016-11-21'}",
+        "  s2: {title: Two, publisher: Pub Two}", "entities:",
+    ]
+    entities: dict[str, list[str]] = {"person": [], "organization": [], "country": []}
+    for kind, pool in (("person", PEOPLE), ("organization", ORGS), ("country", COUNTRIES)):
+        names = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=len(pool), unique=True))
+        for i, name in enumerate(names):
+            eid = f"{kind[:3]}{i}"
+            aliases = draw(st.lists(st.sampled_from(pool), max_size=2, unique=True))
+            aliases = [a for a in aliases if a != name]
+            role = draw(st.none() | st.sampled_from(["the spokesman", "the president", "a writer"]))
+            extra = f", role: {role}" if role else ""
+            lines.append(f"  {eid}: {{name: {name}, kind: {kind}, aliases: {aliases}{extra}}}")
+            entities[kind].append(eid)
+    everyone = [e for ids in entities.values() for e in ids]
+    lines.append("facts:")
+    n = draw(st.integers(1, 14))
+    for i in range(n):
+        kind = draw(st.sampled_from(FACT_KINDS))
+        src = draw(st.sampled_from(["s1", "s2"]))
+        who = draw(st.sampled_from(everyone))
+        date = draw(st.sampled_from(["1998", "2002-07", "2014-03", "2016-11-14", "2016-11-15", "2016-11-16",
+                                     "1998-07-17", "2016", "2016-12"]))
+        text = draw(st.sampled_from(SAID))
+        fields = {
+            "action": f"who: {who}, did: {draw(st.sampled_from(['signed it', 'left the court', 'voted']))}"
+                      + (f", when: '{date}'" if draw(st.booleans()) else ""),
+            "quote": f"who: {who}, said: '{text}', verbatim: {str(draw(st.booleans())).lower()}"
+                     + (", key: court" if "court" in text else ""),
+            "quantity": f"what: the number of {draw(st.sampled_from(['verdicts', 'years', 'cases']))}, "
+                        f"value: {draw(st.sampled_from([0, 1, 2, 3, 4, 7, 14, 15, 99, 1000, 0.5, 2.5, 1e9, -3]))}"
+                        + (f", unit: {draw(st.sampled_from(['years', 'dollars']))}" if draw(st.booleans()) else "")
+                        + (f", claimed_by: {who}" if draw(st.booleans()) else ""),
+            "event": f"what: {draw(st.sampled_from(THINGS))}, when: '{date}'",
+            "claim": f"who: {who}, claim: '{text}'" + (", key: court" if "court" in text else ""),
+            "role": f"who: {who}, role: {draw(st.sampled_from(['the spokesman', 'the president', 'a writer', 'the judge']))}",
+            "definition": f"term: {draw(st.sampled_from(['treaty', 'court', 'vote', 'decree']))}, "
+                          f"means: {draw(st.sampled_from(['a written agreement', 'a body of judges', 'a choice by ballot', 'an order']))}",
+        }[kind]
+        lines.append(f"  - {{id: f{i}, kind: {kind}, source: {src}, {fields}}}")
+    return "\n".join(lines) + "\n"
+
+
+def true_values(bank, fact, slot) -> set[str]:
+    """Every text that is a right answer for ``slot`` of ``fact`` (an independent, brute-force check)."""
+    truth = SlotTruth(bank)
+    kind = fact.kind
+    others = [c for c in CORE_FIELDS[kind] if c != slot]
+    out: set[str] = set()
+
+    def names(value) -> set[str]:
+        if truth.value_kind(kind, slot) == "entity":
+            entity = bank.entities[value]
+            return {text_key(n) for n in (entity.name, *entity.aliases)}
+        return {text_key(truth.display(kind, slot, value, fact.data.get("unit")))}
+
+    for g in bank.facts:
+        if g.kind == kind and slot in g.data and all(truth.same(truth.value_kind(kind, c), g.data.get(c), fact.data.get(c))
+                                                     for c in others):
+            out |= names(g.data[slot])
+    if kind == "role":
+        for eid, e in bank.entities.items():
+            if e.role and slot == "who" and text_key(e.role) == text_key(fact.data["role"]):
+                out |= names(eid)
+            if e.role and slot == "role" and text_key(e.name) in names(fact.data["who"]) | {text_key(bank.entities[fact.data["who"]].name)}:
+                if eid == fact.data["who"]:
+                    out.add(text_key(e.role))
+    return out
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_banks())
+def test_generated_questions_are_sound(text: str) -> None:
+    bank = load_bank_text(text, path="random.yaml")
+    templates = load_templates()
+    specs = {s.id: s for s in templates.specs}
+    facts = {f.id: f for f in bank.facts}
+    result = expand_bank(bank)
+    for q in generated(result):
+        assert GENERATED_ID_PATTERN.match(q.id), q.id
+        spec = specs[q.template]
+        fact = facts[q.fact]
+        if q.type == "multiple_choice":
+            options = [normalize(o) for o in q.answers + q.distractors]
+            assert len(q.answers) == 1 and len(set(options)) == len(options), q
+            assert options.count(normalize(q.answers[0])) == 1
+            truths = true_values(bank, fact, spec.answer)
+            for d in q.distractors:
+                assert text_key(d) not in truths, (q.id, d, truths)
+        if q.type == "true_false" and q.truth is False:
+            true_statement = q.explanation.removeprefix("False: ")
+            assert normalize(q.prompt) != normalize(true_statement)
+        if q.type == "matching":
+            lefts = [text_key(a) for a, _ in q.pairs]
+            rights = [text_key(b) for _, b in q.pairs]
+            assert len(set(lefts)) == len(lefts) >= 3 and len(set(rights)) == len(rights)
+        if q.type == "ordering":
+            assert len(q.items) == len(set(map(text_key, q.items))) >= 3
+    # stable: same questions again, whatever the global random state
+    random.seed(12345)
+    again = expand_bank(bank)
+    assert again == result
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.integers(-10**6, 10**12).map(float), st.floats(0.01, 1e6)), st.integers(0, 10**6))
+def test_numeric_distractors_are_near_never_equal_and_on_both_sides(value: float, seed: int) -> None:
+    numbers = nearby_numbers(value, random.Random(seed))
+    assert value not in numbers
+    assert len(numbers) == len(set(numbers))
+    for n in numbers:
+        assert (n > 0) == (value > 0) or value == 0
+        if value.is_integer():
+            assert n.is_integer()
+    if abs(value) >= 3:
+        assert any(n < value for n in numbers) and any(n > value for n in numbers)
