@@ -14,7 +14,7 @@ from .errors import SelectionError
 from .model import QUESTION_TYPES, Bank, PlacedQuestion, Question, QuestionSet, letter
 
 DEFAULT_SEED = 2016
-MAX_VERSIONS = 26
+MAX_VERSIONS = 100  # A..Z, then AA, AB, ...: a class set of 30 is common
 
 
 @dataclass(frozen=True)

@@ -119,3 +119,62 @@ def test_cli_reference_is_current(update_golden: bool) -> None:
     if update_golden:
         path.write_text(text, encoding="utf-8")
     assert path.read_text(encoding="utf-8") == text, "docs/cli.md is stale: run pytest --update-golden"
+
+
+CONSOLE = re.compile(r"```console\n(.*?)```", re.S)
+
+
+def console_examples() -> list[tuple[str, str]]:
+    """Every `quizgen ...` line of a console block in the README and docs/ (synopses excluded)."""
+    out = []
+    for path in [README] + sorted(DOCS.glob("*.md")):
+        for block in CONSOLE.findall(path.read_text(encoding="utf-8")):
+            for line in block.splitlines():
+                line = line.removeprefix("$ ").split("  #")[0]
+                line = re.split(r"\s(?:>>?|\|)\s", line)[0].strip()  # shell redirections are not ours
+                if line.startswith("quizgen ") and not re.search(r"\[|PATHS|OLD\.apkg|\bDIR\b|\bID\b", line):
+                    out.append((path.name, line))
+    return out
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A teacher's project folder: the default bank, and a published deck to diff against."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("project")
+    shutil.copytree(ROOT / "question_banks", folder / "question_banks",
+                    ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
+    (folder / "quizgen.toml").write_text('[sets.unit-test-1]\ntags = ["reasons", "kremlin"]\ncount = 5\n')
+    (folder / "published").mkdir()
+    return folder
+
+
+@pytest.mark.parametrize("where,line", console_examples(), ids=lambda v: v[:60])
+def test_console_examples_run(project: Path, monkeypatch: pytest.MonkeyPatch, where: str, line: str) -> None:
+    import shlex
+
+    from typer.testing import CliRunner
+
+    monkeypatch.chdir(project)
+    runner = CliRunner()
+    if "anki-diff" in line and not (project / "published" / "icc-withdrawal-2016.apkg").exists():
+        runner.invoke(app, ["build", "--format", "anki", "--out", "published"], catch_exceptions=False)
+        runner.invoke(app, ["build", "--format", "anki"], catch_exceptions=False)
+    args = shlex.split(line)[1:]
+    if args[0] == "init":
+        args[1] = str(project / "init" / args[1])
+    result = runner.invoke(app, args, catch_exceptions=False)
+    assert result.exit_code == 0, f"{where}: {line}\n{result.output}"
+
+
+TOML = re.compile(r"```toml\n(.*?)```", re.S)
+
+
+@pytest.mark.parametrize("block", [b for p in [README] + sorted(DOCS.glob("*.md"))
+                                   for b in TOML.findall(p.read_text(encoding="utf-8"))])
+def test_toml_examples_are_valid_settings(tmp_path: Path, block: str) -> None:
+    from quizgen.config import load_config
+
+    (tmp_path / "quizgen.toml").write_text(block)
+    assert load_config(tmp_path).path is not None
