@@ -240,8 +240,9 @@ def read_package(path: str | Path) -> Package:
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             note_types = _note_types_v18(conn) if "notetypes" in tables else _note_types_v11(conn)
             notes = {}
-            for guid, mid, mod, tags, flds in conn.execute(
-                    "SELECT guid, mid, mod, tags, flds FROM notes ORDER BY id"):
+            for guid, mid, mod, tags, flds in conn.execute(  # in deck order (new cards' due)
+                    "SELECT n.guid, n.mid, n.mod, n.tags, n.flds FROM notes n LEFT JOIN cards c "
+                    "ON c.nid = n.id GROUP BY n.id ORDER BY min(c.due), n.id"):
                 notes[guid] = PackageNote(guid, int(mid), int(mod), tuple(flds.split("\x1f")),
                                           tuple(tags.split()))
         except (sqlite3.DatabaseError, ValueError, KeyError, TypeError) as exc:

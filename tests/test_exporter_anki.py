@@ -112,6 +112,9 @@ def render(bank_path: Path, now: int = NOW, previous: dict | None = None):
 def test_guid_is_genankis_guid_of_bank_and_question() -> None:
     assert anki_exporter.note_guid("sample-bank", "who-signed") == genanki.guid_for("quizgen", "sample-bank",
                                                                                      "who-signed")
+    for i in range(2000):
+        bank, qid = f"bank-{i % 7}", f"q{i}.template-{i % 3}"
+        assert anki_exporter.note_guid(bank, qid) == genanki.guid_for("quizgen", bank, qid)
 
 
 def test_golden(sample_bank_dir: Path, tmp_path: Path, check_golden) -> None:
@@ -434,3 +437,36 @@ def test_anki_diff_sees_a_changed_note_type(sample_bank_dir: Path, tmp_path: Pat
     assert diff.counts()["conflicting"] == 2 and diff.counts()["unchanged"] == 6
     assert [t.status for t in diff.note_types if t.name == "quizgen Multiple choice"] == ["conflicting"]
     assert {c.label for c in diff.of("conflicting")} == {"sample-bank/who-signed", "sample-bank/select-critics"}
+
+
+def test_anki_diff_command(sample_bank_dir: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from quizgen.cli import app
+
+    old = tmp_path / "old.apkg"
+    old.write_bytes(build_deck(sample_bank_dir, tmp_path / "a", now=NOW))
+    edit_bank(sample_bank_dir, "Who signed the decree?", "Who signed the 2016 decree?")
+    new = tmp_path / "new.apkg"
+    new.write_bytes(build_deck(sample_bank_dir, tmp_path / "b", now=LATER))
+    runner = CliRunner()
+    result = runner.invoke(app, ["anki-diff", str(old), str(new)], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.output.splitlines()[2:5] == ["  added            0  new notes",
+                                               "  updated          1  updated in place (review history kept)",
+                                               "      sample-bank/who-signed (Question)"]
+    result = runner.invoke(app, ["anki-diff", str(old), str(new), "--json"], catch_exceptions=False)
+    data = json.loads(result.output)
+    assert data["counts"]["updated"] == 1 and len(data["notes"]) == 8
+    assert data["notes"][0] == {"status": "updated", "label": "sample-bank/who-signed",
+                                "guid": anki_exporter.note_guid("sample-bank", "who-signed"),
+                                "note_type": "quizgen Multiple choice", "changed": ["Question"]}
+    result = runner.invoke(app, ["anki-diff", str(tmp_path / "missing.apkg"), str(new)])
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {tmp_path / 'missing.apkg'}: cannot read (No such file or directory); "
+                             "expected an Anki package (.apkg)\n")
+    (tmp_path / "notzip.apkg").write_text("hello")
+    result = runner.invoke(app, ["anki-diff", str(tmp_path / "notzip.apkg"), str(new)])
+    assert result.exit_code == 1 and "expected an Anki package (.apkg)" in result.stderr
+    help_text = runner.invoke(app, ["anki-diff", "--help"]).output
+    assert "Example: quizgen anki-diff" in help_text

