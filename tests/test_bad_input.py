@@ -1,0 +1,132 @@
+"""Every family of bad input, through the CLI: exit 1, a located message, no traceback,
+and the output folder of the previous build left byte for byte as it was."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from quizgen.cli import app
+
+from conftest import DATA, SAMPLE_BANK
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project with the sample bank and a finished build in output/."""
+    (tmp_path / "question_banks").mkdir()
+    shutil.copy(SAMPLE_BANK, tmp_path / "question_banks" / "sample.yaml")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["build", "--timestamp", "1700000000"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return tmp_path
+
+
+def outputs(project: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in (project / "output").iterdir()}
+
+
+def fails_cleanly(project: Path, args: list[str], first_line: str) -> str:
+    before = outputs(project)
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[0].startswith(first_line), result.stderr
+    assert outputs(project) == before
+    return result.stderr
+
+
+def write_bank(project: Path, name: str, data: bytes) -> Path:
+    path = project / "question_banks" / name
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize("name", ["yaml-syntax", "tabs", "duplicate-key", "latin1", "unknown-field",
+                                  "wrong-type", "unknown-source", "cloze-unbalanced", "empty"])
+def test_bad_bank_files(project: Path, name: str) -> None:
+    source = DATA / "banks" / "invalid" / f"{name}.yaml"
+    write_bank(project, f"{name}.yaml", source.read_bytes())
+    fails_cleanly(project, ["build"], f"question_banks/{name}.yaml:")
+
+
+def test_utf16_and_bom(project: Path) -> None:
+    write_bank(project, "utf16.yaml", SAMPLE_BANK.read_text().encode("utf-16"))
+    fails_cleanly(project, ["build"], "question_banks/utf16.yaml:1: the file is UTF-16 text; expected UTF-8")
+
+
+def test_absurdly_large_file(project: Path) -> None:
+    with open(project / "question_banks" / "huge.yaml", "wb") as handle:
+        handle.write(b"bank: huge\ntitle: '")
+        handle.write(b"x" * (50 * 1024 * 1024))
+        handle.write(b"'\n")
+    fails_cleanly(project, ["build"], "question_banks/huge.yaml:1: the file is 50.0 MB; expected a bank file "
+                                      "of at most 20 MB")
+
+
+def test_alias_referring_to_itself(project: Path) -> None:
+    write_bank(project, "loop.yaml", b"bank: loop\ntitle: Loop\nsources: &s\n  a: *s\n")
+    fails_cleanly(project, ["build"], "question_banks/loop.yaml:")
+
+
+def test_folder_with_no_banks(project: Path) -> None:
+    (project / "empty").mkdir()
+    fails_cleanly(project, ["build", "empty"], "empty: no bank files (*.yaml, *.yml) in this folder")
+
+
+def test_output_not_writable(project: Path) -> None:
+    (project / "blocked").write_text("a file where the output folder should be")
+    before = outputs(project)
+    result = runner.invoke(app, ["build", "--out", "blocked"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: blocked: cannot write (File exists); expected a writable output folder")
+    assert outputs(project) == before
+
+
+def test_disk_full(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    def no_space(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    fails_cleanly(project, ["build", "--seed", "5"], "Error: output: cannot write (No space left on device)")
+
+
+def test_misspelled_template_field(project: Path) -> None:
+    (project / "question_banks" / "sample.yaml").write_text(
+        SAMPLE_BANK.read_text() + "facts:\n  - id: peskov-said\n    kind: quote\n    who: peskov\n"
+        "    said: the decree was a mere formality\n    source: alpha\n")
+    (project / "templates").mkdir()
+    (project / "templates" / "quote.j2").write_text(
+        '{% macro quote_who(fact, type="multiple_choice", answer="who") -%}\n'
+        "  Who said {{ fact.sayd }}?\n{%- endmacro %}\n")
+    stderr = fails_cleanly(project, ["build"], "Error: templates/quote.j2:2:")
+    assert "fact.sayd" in stderr and "peskov-said" in stderr
+
+
+def test_template_cannot_reach_python_internals(project: Path) -> None:
+    (project / "question_banks" / "sample.yaml").write_text(
+        SAMPLE_BANK.read_text() + "facts:\n  - id: peskov-said\n    kind: quote\n    who: peskov\n"
+        "    said: the decree was a mere formality\n    source: alpha\n")
+    (project / "templates").mkdir()
+    (project / "templates" / "quote.j2").write_text(
+        '{% macro quote_who(fact, type="multiple_choice", answer="who") -%}\n'
+        "  {{ ''.__class__.__mro__[1].__subclasses__() }}\n{%- endmacro %}\n")
+    fails_cleanly(project, ["build"], "Error: templates/quote.j2:2:")
+
+
+def test_bad_settings_file(project: Path) -> None:
+    (project / "quizgen.toml").write_text("[build]\nversions = 'two'\n")
+    fails_cleanly(project, ["build"], "Error: quizgen.toml:2: [build]: versions = 'two'; expected a whole number")
+
+
+def test_hostile_ids_cannot_escape_the_output_folder(project: Path) -> None:
+    text = SAMPLE_BANK.read_text().replace("bank: sample-bank", "bank: ../../evil")
+    write_bank(project, "sample.yaml", text.encode())
+    fails_cleanly(project, ["build"], "question_banks/sample.yaml:")
+    assert not (project.parent / "evil.apkg").exists()
