@@ -67,12 +67,23 @@ def synthetic_bank(n: int, seed: int = 7) -> str:
     return "\n".join(lines) + "\n"
 
 
+CPU: dict[int, list[float]] = {}  # id(times list) -> CPU seconds of each run (this process + children)
+
+
+def cpu_seconds() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def timed(fn, runs: int) -> list[float]:
-    times = []
+    """Wall-clock seconds of ``runs`` calls; their CPU seconds are kept in ``CPU``."""
+    times, cpu = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), cpu_seconds()
         fn()
         times.append(time.perf_counter() - start)
+        cpu.append(cpu_seconds() - start_cpu)
+    CPU[id(times)] = cpu
     return times
 
 
@@ -118,7 +129,10 @@ def raw_platypus_worksheet(n: int) -> bytes:
 def row(name: str, times: list[float], target: float | None) -> str:
     med = statistics.median(times)
     ratio = f"{med / target:5.2f}\u00d7 of {target:.2f} s" if target else ""
-    return f"| {name:<46} | {med:7.3f} s | {min(times):6.3f}\u2013{max(times):6.3f} s | {len(times):>4} | {ratio} |"
+    cpu = CPU.get(id(times))
+    cpu_text = f"{statistics.median(cpu):6.3f} s" if cpu else "     \u2013"
+    return (f"| {name:<46} | {med:7.3f} s | {min(times):6.3f}\u2013{max(times):6.3f} s | {cpu_text} "
+            f"| {len(times):>4} | {ratio} |")
 
 
 def main() -> None:
@@ -137,21 +151,27 @@ def main() -> None:
         (big_dir / "bench.yaml").write_text(synthetic_bank(1000), encoding="utf-8")
 
         print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; medians of {runs} runs\n")
-        print("| workload | median | min\u2013max | runs | vs target |")
-        print("| --- | --- | --- | --- | --- |")
+        print(f"load average before: {os.getloadavg()[0]:.2f} (other processes on this machine inflate wall times)\n")
+        print("| workload | median | min\u2013max | CPU median | runs | median vs target |")
+        print("| --- | --- | --- | --- | --- | --- |")
         class_set = quizgen_build(class_dir, tmp / "out-class", versions=30)
         class_set()  # warm up: imports, font registration
         class_times = timed(class_set, runs)
         print(row("class set: 20 MC \u00d7 30 versions, sheets + keys", class_times, 0.4), flush=True)
 
-        cold = []
+        cold: list[float] = []
+        cold_cpu: list[float] = []
+        CPU[id(cold)] = cold_cpu
         exe = ROOT / ".venv" / "bin" / "quizgen"
         cmd = [str(exe) if exe.exists() else "quizgen", "build", str(class_dir), "--out", str(tmp / "out-cold"),
                "--versions", "26", "--format", "worksheet,key"]  # the CLI's maximum
         for _ in range(runs):
-            start = time.perf_counter()
-            subprocess.run(cmd, check=True, capture_output=True)
+            start, start_cpu = time.perf_counter(), cpu_seconds()
+            done = subprocess.run(cmd, capture_output=True, text=True)
+            if done.returncode:
+                raise SystemExit(f"quizgen build failed:\n{done.stderr}")
             cold.append(time.perf_counter() - start)
+            cold_cpu.append(cpu_seconds() - start_cpu)
         print(row("class set (26 versions: CLI max), fresh process", cold, 0.4), flush=True)
 
         if not args.quick:

@@ -140,7 +140,8 @@ PARALLEL_MIN_DOCUMENTS = 6
 
 
 def _workers(job: ExportJob) -> int:
-    """How many processes may render: ``options.extra["pdf_workers"]``, else the CPUs we may use (max 2)."""
+    """How many processes may render: ``options.extra["pdf_workers"]`` if set, else 2 when a
+    second CPU is there and idle (a busy machine makes a second process cost, not save)."""
     wanted = job.options.extra.get("pdf_workers")
     if wanted is not None:
         return max(1, int(wanted))
@@ -148,7 +149,11 @@ def _workers(job: ExportJob) -> int:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cpus = os.cpu_count() or 1
-    return min(2, cpus)
+    try:
+        busy = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        busy = 0.0
+    return 2 if cpus >= 2 and busy < cpus - 0.5 else 1
 
 
 def render_all(render: Callable[[int], bytes], count: int, workers: int = 1) -> list[bytes]:

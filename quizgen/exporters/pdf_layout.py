@@ -13,19 +13,21 @@ from the block's top edge, in points.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 from reportlab.platypus import Flowable
 
-from .pdf_fonts import TextPlan, text_width
+from .pdf_fonts import SLANT, TextPlan, text_width
 
 _CACHE_LIMIT = 50_000
+_ITALIC_MATRIX = f"1 0 {SLANT:g} 1"
 
 
-@dataclass(frozen=True)
-class Style:
-    """Font (style key of pdf_fonts), size, line height and gray level (0 black, 1 white)."""
+class Style(NamedTuple):
+    """Font (style key of pdf_fonts), size, line height and gray level (0 black, 1 white).
+
+    A named tuple rather than a dataclass: styles are hashed in every cache lookup.
+    """
 
     font: str = "regular"
     size: float = 10.0
@@ -41,9 +43,7 @@ class Style:
         return text_width(text, self.font, self.size)
 
     def with_(self, **changes) -> "Style":
-        values = {"font": self.font, "size": self.size, "leading": self.leading, "gray": self.gray}
-        values.update(changes)
-        return Style(**values)
+        return self._replace(**changes)
 
 
 def _n(value: float) -> str:
@@ -58,8 +58,7 @@ def _n(value: float) -> str:
 
 # A run of text in one style. ``glue`` keeps it on the line of the run before it
 # (a hint after a blank), and keeps its own words together (a word-bank entry).
-@dataclass(frozen=True)
-class Run:
+class Run(NamedTuple):
     text: str
     style: Style
     glue: bool = False
@@ -124,7 +123,8 @@ class Piece:
 
 
 def text_ops(plan: TextPlan, x: str, y: str, style: Style, text: str) -> str:
-    ops = f"BT 1 0 0 1 {x} {y} Tm {plan.show(style.font, style.size, text)} ET"
+    matrix = _ITALIC_MATRIX if style.font == "italic" else "1 0 0 1"
+    ops = f"BT {matrix} {x} {y} Tm {plan.show(style.font, style.size, text)} ET"
     if style.gray:
         return f"{style.gray:g} g {ops} 0 g"
     return ops
@@ -135,12 +135,12 @@ _paras: dict[tuple, Para] = {}
 
 def para(text: str | Sequence[Run], style: Style, width: float) -> Para:
     """``text`` (plain, or a sequence of runs) wrapped to ``width``; cached."""
-    runs: tuple[Run, ...] = (Run(text, style),) if isinstance(text, str) else tuple(text)
-    key = (runs, style, round(width, 2))
+    key = (text if isinstance(text, str) else tuple(text), style, round(width, 2))
     found = _paras.get(key)
     if found is None:
         if len(_paras) > _CACHE_LIMIT:
             _paras.clear()
+        runs = (Run(text, style),) if isinstance(text, str) else key[0]
         found = _paras[key] = _wrap(runs, style, width)
     return found
 
