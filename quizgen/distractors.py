@@ -191,30 +191,55 @@ class Shortage:
 
 
 class SlotTruth:
-    """What the bank states, slot by slot; answers "is this value true here?"."""
+    """What the bank states, slot by slot; answers "is this value true here?".
+
+    Built once per bank: facts are indexed by their core fields, so checking a
+    candidate costs the same in a bank of ten facts or of ten thousand.
+    """
 
     def __init__(self, bank: Bank):
         self.bank = bank
         self.names = {eid: entity_names(e) for eid, e in bank.entities.items()}
+        self.canon = _canonical_entities(self.names)
         self.by_kind: dict[str, list[Fact]] = {}
         for fact in bank.facts:
             self.by_kind.setdefault(fact.kind, []).append(fact)
+        # the articles' publishers report every quote and claim of the bank
+        self.publishers = frozenset(text_key(src.publisher) for src in bank.sources.values())
+        self._index: dict[tuple[str, str], dict[tuple, list[object]]] = {}
+        self._pools: dict[tuple, list] = {}
+        # roles written on entities: role text -> entities, entity -> its role
+        self.entity_role_holders: dict[str, list[str]] = {}
+        self.entity_roles: dict[str, list[str]] = {}
+        for eid, entity in bank.entities.items():
+            if entity.role:
+                self.entity_role_holders.setdefault(text_key(entity.role), []).append(eid)
+                self.entity_roles.setdefault(self.canon[eid], []).append(entity.role)
 
     # value identity ---------------------------------------------------------
     def value_kind(self, fact_kind: str, slot: str) -> str:
         return FACT_FIELDS[fact_kind][slot][1]
 
-    def same(self, value_kind: str, a: object, b: object) -> bool:
-        """Whether two values of a slot are the same answer."""
-        if a is None or b is None:
-            return a is b
+    def key(self, value_kind: str, value: object) -> object:
+        """A value reduced to what makes it the same answer: one key per answer."""
+        if value is None:
+            return None
         if value_kind == "entity":
-            return a == b or bool(self.names.get(a, frozenset()) & self.names.get(b, frozenset()))
+            return self.canon.get(value, value)  # type: ignore[arg-type]
         if value_kind == "number":
-            return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)  # type: ignore[arg-type]
+            return float(value)  # type: ignore[arg-type]
         if value_kind == "date":
-            return getattr(a, "text", a) == getattr(b, "text", b)
-        return text_key(str(a)) == text_key(str(b))
+            return getattr(value, "text", value)
+        return text_key(str(value))
+
+    def same(self, value_kind: str, a: object, b: object) -> bool:
+        """Whether two values of a slot are the same answer (entities sharing a name or
+        an alias are the same entity)."""
+        return self.key(value_kind, a) == self.key(value_kind, b)
+
+    def _context(self, kind: str, slot: str, data) -> tuple:
+        return tuple(self.key(self.value_kind(kind, c), data.get(c))
+                     for c in CORE_FIELDS.get(kind, ()) if c != slot)
 
     def true_values(self, fact: Fact, slot: str) -> list[object]:
         """Every value the bank states for ``slot`` in the context of ``fact``.
@@ -224,30 +249,24 @@ class SlotTruth:
         entities themselves.
         """
         kind = fact.kind
-        core = CORE_FIELDS.get(kind, ())
-        others = [c for c in core if c != slot]
-        out: list[object] = []
-        if slot in fact.data:
-            out.append(fact.data[slot])
-        for other in self.by_kind.get(kind, ()):
-            if slot not in other.data:
-                continue
-            if all(self.same(self.value_kind(kind, c), other.data.get(c), fact.data.get(c)) for c in others):
-                out.append(other.data[slot])
-        if kind == "role":
-            for eid, entity in self.bank.entities.items():
-                if not entity.role:
-                    continue
-                if slot == "who" and self.same("text", entity.role, fact.data.get("role")):
-                    out.append(eid)
-                if slot == "role" and self.same("entity", eid, fact.data.get("who")):
-                    out.append(entity.role)
+        index = self._index.get((kind, slot))
+        if index is None:
+            index = self._index[(kind, slot)] = {}
+            for other in self.by_kind.get(kind, ()):
+                if slot in other.data:
+                    index.setdefault(self._context(kind, slot, other.data), []).append(other.data[slot])
+        out: list[object] = [fact.data[slot]] if slot in fact.data else []
+        out.extend(index.get(self._context(kind, slot, fact.data), ()))
+        if kind == "role" and slot == "who" and "role" in fact.data:
+            out.extend(self.entity_role_holders.get(text_key(str(fact.data["role"])), ()))
+        if kind == "role" and slot == "role" and "who" in fact.data:
+            out.extend(self.entity_roles.get(self.canon.get(fact.data["who"]), ()))  # type: ignore[arg-type]
         return out
 
     def is_true(self, fact: Fact, slot: str, value: object, truths: Sequence[object] | None = None) -> bool:
         value_kind = self.value_kind(fact.kind, slot)
         truths = self.true_values(fact, slot) if truths is None else truths
-        return any(self.same(value_kind, value, t) for t in truths)
+        return self.key(value_kind, value) in {self.key(value_kind, t) for t in truths}
 
     # display ----------------------------------------------------------------
     def display(self, fact_kind: str, slot: str, value: object, unit: str | None = None) -> str:
@@ -273,92 +292,116 @@ class SlotTruth:
         """
         value_kind = self.value_kind(fact.kind, slot)
         answer = fact.data[slot]
-        truths = self.true_values(fact, slot)
+        truth_keys = {self.key(value_kind, t) for t in self.true_values(fact, slot)}
         unit = fact.data.get("unit") if fact.kind == "quantity" else None
         answer_text = self.display(fact.kind, slot, answer, unit)  # type: ignore[arg-type]
         taken = {text_key(answer_text)}
 
-        def fresh(values: Iterable[object]) -> list[Option]:
-            out = []
-            for value in values:
-                if self.is_true(fact, slot, value, truths):
-                    continue
-                text = self.display(fact.kind, slot, value, unit)  # type: ignore[arg-type]
-                key = text_key(text)
-                if key in taken or not key:
-                    continue
-                taken.add(key)
-                out.append(Option(value, text))
-            return out
+        def fresh(value: object) -> Option | None:
+            """The value as an option, or None when it is true or already offered."""
+            if self.key(value_kind, value) in truth_keys:
+                return None
+            text = self.display(fact.kind, slot, value, unit)  # type: ignore[arg-type]
+            key = text_key(text)
+            if key in taken or not key:
+                return None
+            taken.add(key)
+            return Option(value, text)
+
+        def all_fresh(values: Iterable[object]) -> list[Option]:
+            return [o for o in map(fresh, values) if o is not None]
 
         if value_kind == "entity":
-            return self._entities(fact, slot, answer, count, rng, fresh, normalize(avoid))  # type: ignore[arg-type]
+            return self._entities(fact, answer, count, rng, fresh, normalize(avoid))  # type: ignore[arg-type]
         if value_kind == "date":
-            return self._dates(fact, slot, DateValue.parse(str(answer)), count, rng, fresh, statement)
+            return self._dates(DateValue.parse(str(answer)), count, rng, all_fresh, statement)
         if value_kind == "number":
-            return self._numbers(fact, slot, float(answer), unit, count, rng, fresh)  # type: ignore[arg-type]
+            return self._numbers(float(answer), unit, count, rng, all_fresh)  # type: ignore[arg-type]
         if value_kind == "text":
             return self._texts(fact, slot, str(answer), count, rng, fresh)
         return Shortage(f"slot {slot!r} holds {value_kind} values, which have no wrong options; "
                         "expected an entity, text, date or number field")
 
-    def _entities(self, fact, slot, answer: str, count, rng, fresh, avoid: str) -> list[Option] | Shortage:
+    def _entities(self, fact, answer: str, count, rng, fresh, avoid: str) -> list[Option] | Shortage:
         entity = self.bank.entities[answer]
         answer_names = self.names[answer]
-        pool = []
-        for eid, other in sorted(self.bank.entities.items()):
-            if eid == answer or other.kind != entity.kind:
-                continue
+        pool = self._pools.get(("entity", entity.kind))
+        if pool is None:
+            pool = self._pools[("entity", entity.kind)] = sorted(
+                eid for eid, e in self.bank.entities.items() if e.kind == entity.kind)
+
+        def option(eid: str) -> Option | None:
+            if eid == answer:
+                return None
             names = self.names[eid]
-            if any(contains_words(avoid, n) for n in names):
-                continue  # named in the question: a weak option ("led sanctions on Russia": Russia?)
-            if any(contains_words(a, n) or contains_words(n, a) for a in answer_names for n in names):
-                continue  # a part or a whole of the answer: "UN General Assembly" for its Third Committee
-            pool.append(eid)
-        options = [o for o in fresh(pool) if similar_length(o.text, entity.name, ratio=3.0)]
+            if fact.kind in ("quote", "claim", "quantity") and names & self.publishers:
+                return None  # a source reports what everyone said: never a wrong "who said it"
+            if any(n in avoid and contains_words(avoid, n) for n in names):
+                return None  # named in the question: a weak option ("led sanctions on Russia": Russia?)
+            if any((a in n or n in a) and (contains_words(a, n) or contains_words(n, a))
+                   for a in answer_names for n in names):
+                return None  # a part or a whole of the answer: "UN General Assembly" for its Third Committee
+            if not similar_length(self.bank.entities[eid].name, entity.name, ratio=3.0):
+                return None
+            return fresh(eid)
+
+        options = _pick(pool, count, rng, option)
         if len(options) < count:
             singular, plural = KIND_NOUNS[entity.kind]
             noun = singular if len(options) == 1 else plural
             return Shortage(f"only {len(options)} other {noun} in the bank for distractors; "
                             f"expected at least {count}")
-        return rng.sample(options, count)
+        return options
 
     def _texts(self, fact, slot, answer: str, count, rng, fresh) -> list[Option] | Shortage:
-        values: list[str] = []
         same_kind_who = fact.kind == "role" and slot == "role"
         who_kind = self.bank.entities[fact.data["who"]].kind if same_kind_who else None  # type: ignore[index]
-        with_role_fact = set()
-        for other in self.by_kind.get(fact.kind, ()):
-            if slot not in other.data:
-                continue
-            if same_kind_who:  # a person's role is not offered as the role of a country
-                with_role_fact.add(other.data["who"])
-                if self.bank.entities[other.data["who"]].kind != who_kind:  # type: ignore[index]
+        verbatim = bool(fact.data.get("verbatim")) if fact.kind == "quote" else None
+        pool_key = ("text", fact.kind, slot, who_kind, verbatim)
+        pool = self._pools.get(pool_key)
+        if pool is None:
+            values: set[str] = set()
+            with_role_fact = set()
+            for other in self.by_kind.get(fact.kind, ()):
+                if slot not in other.data:
                     continue
-            if fact.kind == "quote" and bool(other.data.get("verbatim")) != bool(fact.data.get("verbatim")):
-                continue  # an exact quotation among reported speech gives itself away
-            values.append(str(other.data[slot]))
-        if same_kind_who:  # roles written on entities, for those without a role fact
-            values.extend(e.role for eid, e in self.bank.entities.items()
-                          if e.role and e.kind == who_kind and eid not in with_role_fact)
+                if same_kind_who:  # a person's role is not offered as the role of a country
+                    with_role_fact.add(other.data["who"])
+                    if self.bank.entities[other.data["who"]].kind != who_kind:  # type: ignore[index]
+                        continue
+                if verbatim is not None and bool(other.data.get("verbatim")) != verbatim:
+                    continue  # an exact quotation among reported speech gives itself away
+                values.add(str(other.data[slot]))
+            if same_kind_who:  # roles written on entities, for those without a role fact
+                values.update(e.role for eid, e in self.bank.entities.items()
+                              if e.role and e.kind == who_kind and eid not in with_role_fact)
+            pool = self._pools[pool_key] = sorted(values)
         form = text_form(answer)
-        pool = sorted(set(v for v in values if text_form(v) == form and similar_length(v, answer)))
-        options = fresh(pool)
+
+        def option(value: str) -> Option | None:
+            if text_form(value) != form or not similar_length(value, answer):
+                return None
+            return fresh(value)
+
+        options = _pick(pool, count, rng, option)
         if len(options) < count:
             return Shortage(f"only {len(options)} other {fact.kind} {slot!r} value"
                             f"{'' if len(options) == 1 else 's'} of similar length and form in the bank "
                             f"for distractors; expected at least {count}")
-        return rng.sample(options, count)
+        return options
 
-    def _dates(self, fact, slot, answer: DateValue, count, rng, fresh, statement: bool) -> list[Option] | Shortage:
+    def _dates(self, answer: DateValue, count, rng, fresh, statement: bool) -> list[Option] | Shortage:
         near = {"year": 12 * 366, "month": 3 * 366, "day": 62}[answer.precision]
-        bank_dates: set[str] = set()
-        for other in self.bank.facts:
-            for field, (_, value_kind) in FACT_FIELDS[other.kind].items():
-                if value_kind == "date" and field in other.data:
-                    bank_dates.add(str(other.data[field]))
-        same_precision = [DateValue.parse(t) for t in sorted(bank_dates)]
-        same_precision = [d for d in same_precision if d.precision == answer.precision]
+        same_precision = self._pools.get(("dates", answer.precision))
+        if same_precision is None:
+            bank_dates: set[str] = set()
+            for other in self.bank.facts:
+                for field, (_, value_kind) in FACT_FIELDS[other.kind].items():
+                    if value_kind == "date" and field in other.data:
+                        bank_dates.add(str(other.data[field]))
+            parsed = [DateValue.parse(t) for t in sorted(bank_dates)]
+            same_precision = self._pools[("dates", answer.precision)] = [
+                d for d in parsed if d.precision == answer.precision]
         shifted = _date_shifts(answer, rng)
         if statement:
             # A false statement needs a date clearly apart from the true one: another
@@ -366,36 +409,85 @@ class SlotTruth:
             # else a shifted one; never a neighbouring day ("on 15 November" for the 14th).
             apart = {"year": 1, "month": 60, "day": 7}[answer.precision]
             window = 6 * 366
+
             def far_enough(d: DateValue) -> bool:
                 return abs((d.start - answer.start).days) >= apart
             near_bank = sorted((d for d in same_precision if far_enough(d)
                                 and abs((d.start - answer.start).days) <= window),
                                key=lambda d: (abs((d.start - answer.start).days), d.start))
-            options = fresh(near_bank + [d for d in shifted if far_enough(d)])
+            options = fresh(near_bank[:count + 8] + [d for d in shifted if far_enough(d)])
             if len(options) < count:
                 return Shortage(f"too few dates apart from {answer.display()} to swap in; "
                                 f"expected at least {count}")
             return options[:count]
         from_bank = [d for d in same_precision if abs((d.start - answer.start).days) <= near]
-        rng.shuffle(from_bank)
+        from_bank = rng.sample(from_bank, min(len(from_bank), 3))
         # at most one date from the bank: the rest are nearby dates of the same precision
         options = fresh(from_bank[:1] + shifted)
         return _balanced(options, answer, count, rng, lambda o: o.value.start,  # type: ignore[union-attr]
                          f"too few dates near {answer.display()} for distractors; expected at least {count}")
 
-    def _numbers(self, fact, slot, answer: float, unit, count, rng, fresh) -> list[Option] | Shortage:
-        same_unit = []
-        for other in self.by_kind.get("quantity", ()):
-            if other.data.get("unit") == unit and "value" in other.data:
-                value = float(other.data["value"])  # type: ignore[arg-type]
-                if value > 0 and answer > 0 and 0.2 <= value / answer <= 5:
-                    same_unit.append(value)
-        same_unit = sorted(set(same_unit))
-        rng.shuffle(same_unit)
-        options = fresh(same_unit[:1] + nearby_numbers(answer, rng))
+    def _numbers(self, answer: float, unit, count, rng, fresh) -> list[Option] | Shortage:
+        same_unit = self._pools.get(("numbers", unit))
+        if same_unit is None:
+            same_unit = self._pools[("numbers", unit)] = sorted({
+                float(other.data["value"]) for other in self.by_kind.get("quantity", ())  # type: ignore[arg-type]
+                if other.data.get("unit") == unit and "value" in other.data})
+        near = [v for v in same_unit if v > 0 and answer > 0 and 0.2 <= v / answer <= 5]
+        near = rng.sample(near, min(len(near), 3))
+        options = fresh(near[:1] + nearby_numbers(answer, rng))
         return _balanced(options, answer, count, rng, lambda o: float(o.value),  # type: ignore[arg-type]
                          f"too few plausible numbers near {format_number(answer)} for distractors; "
                          f"expected at least {count}")
+
+
+def _canonical_entities(names: Mapping[str, frozenset[str]]) -> dict[str, str]:
+    """Entity id -> one representative id, merging entities that share a name or alias
+    (a bank that lists "Putin" under two entities means one person)."""
+    parent = {eid: eid for eid in names}
+
+    def find(eid: str) -> str:
+        while parent[eid] != eid:
+            parent[eid] = parent[parent[eid]]
+            eid = parent[eid]
+        return eid
+
+    owner: dict[str, str] = {}
+    for eid in sorted(names):
+        for name in names[eid]:
+            if name in owner:
+                a, b = find(owner[name]), find(eid)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+            else:
+                owner[name] = eid
+    return {eid: find(eid) for eid in names}
+
+
+def _pick(pool: Sequence, count: int, rng: random.Random, option) -> list[Option]:
+    """``count`` good options from ``pool`` in a random (seeded) order, looking at as few
+    candidates as it takes: a large bank costs no more than a small one."""
+    chosen: list[Option] = []
+    if not pool or count <= 0:
+        return chosen
+    first = rng.sample(range(len(pool)), min(len(pool), 4 * count + 8))
+    seen = set(first)
+    for index in first:
+        found = option(pool[index])
+        if found is not None:
+            chosen.append(found)
+            if len(chosen) == count:
+                return chosen
+    if len(seen) < len(pool):  # few good ones: look at all the rest, still in a random order
+        rest = [i for i in range(len(pool)) if i not in seen]
+        rng.shuffle(rest)
+        for index in rest:
+            found = option(pool[index])
+            if found is not None:
+                chosen.append(found)
+                if len(chosen) == count:
+                    break
+    return chosen
 
 
 def _balanced(options: list[Option], answer, count: int, rng: random.Random, position,

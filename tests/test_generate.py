@@ -511,29 +511,43 @@ def random_banks(draw) -> str:
 
 
 def true_values(bank, fact, slot) -> set[str]:
-    """Every text that is a right answer for ``slot`` of ``fact`` (an independent, brute-force check)."""
+    """Every text that is a right answer for ``slot`` of ``fact``: a brute-force check,
+    independent of quizgen's index (entities are the same when they share a name)."""
     truth = SlotTruth(bank)
     kind = fact.kind
     others = [c for c in CORE_FIELDS[kind] if c != slot]
-    out: set[str] = set()
 
-    def names(value) -> set[str]:
+    def names_of(eid) -> set[str]:
+        entity = bank.entities[eid]
+        return {text_key(n) for n in (entity.name, *entity.aliases, eid.replace("-", " "))}
+
+    def same(field, a, b) -> bool:
+        if a is None or b is None:
+            return a is b
+        value_kind = truth.value_kind(kind, field)
+        if value_kind == "entity":
+            return bool(names_of(a) & names_of(b))
+        if value_kind == "number":
+            return float(a) == float(b)
+        if value_kind == "date":
+            return str(a) == str(b)
+        return text_key(str(a)) == text_key(str(b))
+
+    def shown(value) -> set[str]:
         if truth.value_kind(kind, slot) == "entity":
-            entity = bank.entities[value]
-            return {text_key(n) for n in (entity.name, *entity.aliases)}
+            return names_of(value)
         return {text_key(truth.display(kind, slot, value, fact.data.get("unit")))}
 
+    out: set[str] = set()
     for g in bank.facts:
-        if g.kind == kind and slot in g.data and all(truth.same(truth.value_kind(kind, c), g.data.get(c), fact.data.get(c))
-                                                     for c in others):
-            out |= names(g.data[slot])
+        if g.kind == kind and slot in g.data and all(same(c, g.data.get(c), fact.data.get(c)) for c in others):
+            out |= shown(g.data[slot])
     if kind == "role":
         for eid, e in bank.entities.items():
             if e.role and slot == "who" and text_key(e.role) == text_key(fact.data["role"]):
-                out |= names(eid)
-            if e.role and slot == "role" and text_key(e.name) in names(fact.data["who"]) | {text_key(bank.entities[fact.data["who"]].name)}:
-                if eid == fact.data["who"]:
-                    out.add(text_key(e.role))
+                out |= names_of(eid)
+            if e.role and slot == "role" and names_of(eid) & names_of(fact.data["who"]):
+                out.add(text_key(e.role))
     return out
 
 
