@@ -20,7 +20,8 @@ from typing import Callable, Iterable
 
 from ..model import Bank, PlacedQuestion, QuestionSet
 from . import Artifact, ExportJob
-from .pdf_doc import DocInfo, Geometry, Section, frame_heights, render_document
+from ..errors import ExportError
+from .pdf_doc import PAPER, DocInfo, Geometry, Section, frame_heights, render_document
 from .pdf_fonts import FONT_FAMILY, TextPlan, missing_glyphs
 from .pdf_key import key_blocks, key_summary_blocks
 from .pdf_worksheet import Layout, clean, cloze_plain, worksheet_blocks
@@ -30,8 +31,11 @@ _PLANS: dict[str, TextPlan] = {}
 
 def paper_of(job: ExportJob) -> str:
     """The paper size: --paper, else the bank's, else letter."""
-    paper = job.options.paper or job.bank.paper or "letter"
-    return paper.lower()
+    paper = (job.options.paper or job.bank.paper or "letter").lower()
+    if paper not in PAPER:
+        raise ExportError(f"{job.bank.path}: paper size {paper!r} is not supported; expected one of: "
+                          f"{', '.join(PAPER)}")
+    return paper
 
 
 def _bank_texts(bank: Bank, sets: Iterable[QuestionSet]) -> Iterable[tuple[str, str, str]]:

@@ -264,6 +264,8 @@ def word_bank_parts(b: BlockBuilder, entries: list[str], layout: Layout, top: fl
     if cols >= 3 or len(entries) < 3:
         cols = max(1, cols)
         col_w = (inner + gap) / cols
+        if len(entries) <= cols:  # a single row: keep the entries together at the left
+            col_w = min(col_w, widest + 3 * gap)
         for start in range(0, len(entries), cols):
             bottom = row_top + BODY.leading
             for c, entry in enumerate(entries[start:start + cols]):
