@@ -309,6 +309,8 @@ def test_misspelled_field_names_template_file_line_and_fact(tmp_path: Path, monk
     "{{ self.__init__.__globals__ }}",
     "{% for x in ().__class__.__base__.__subclasses__() %}{{ x }}{% endfor %}",
     "{{ fact.tags.append(1) }}",
+    "{% include '../../../../etc/passwd' %}",
+    "{% import '/etc/passwd' as secrets %}",
 ])
 def test_templates_cannot_reach_python_internals(tmp_path: Path, payload: str) -> None:
     folder = write_templates(tmp_path / "t", {"quote.j2": f"""
