@@ -113,6 +113,7 @@ def test_first_import(col: Collection, sample_bank_dir: Path, tmp_path: Path) ->
 
     typein = note_for(col, "spokesman-name")
     assert "[[type:Answer]]" in typein.cards()[0].question()
+    assert "typeGood" in col.compare_answer(typein["Answer"], "Dmitry Peskov")
     assert "Also accepted" in typein.cards()[0].answer() and "Peskov" in typein.cards()[0].answer()
     assert "\u00b1" not in note_for(col, "verdicts").cards()[0].answer()  # a zero tolerance is not shown
     assert "President of Russia" in note_for(col, "roles").cards()[0].answer()
@@ -122,6 +123,7 @@ def test_first_import(col: Collection, sample_bank_dir: Path, tmp_path: Path) ->
 def test_markup_in_a_bank_arrives_as_text(col: Collection, sample_bank_dir: Path, tmp_path: Path) -> None:
     edit_bank(sample_bank_dir, "prompt: Who signed the decree?",
               'prompt: "Is 3 < 4 & 5 > 2? <b>bold</b> <script>alert(1)</script>"')
+    edit_bank(sample_bank_dir, "answer: Dmitry Peskov\n    accept:", 'answer: "AT&T <x>"\n    accept:')
     import_deck(col, build_deck(sample_bank_dir, tmp_path / "out", NOW))
     note = note_for(col, "who-signed")
     assert note["Question"] == ("Is 3 &lt; 4 &amp; 5 &gt; 2? &lt;b&gt;bold&lt;/b&gt; "
@@ -129,6 +131,10 @@ def test_markup_in_a_bank_arrives_as_text(col: Collection, sample_bank_dir: Path
     question = note.cards()[0].question()
     assert "&lt;b&gt;bold&lt;/b&gt;" in question and "<b>bold</b>" not in question
     assert "<script>alert" not in question
+    # a typed answer is compared with the text, entities decoded
+    typein = note_for(col, "spokesman-name")
+    assert typein["Answer"] == "AT&amp;T &lt;x&gt;"
+    assert "typeGood" in col.compare_answer(typein["Answer"], "AT&T <x>")
 
 
 # -- the re-import story --------------------------------------------------------------

@@ -470,3 +470,22 @@ def test_anki_diff_command(sample_bank_dir: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1 and "expected an Anki package (.apkg)" in result.stderr
     help_text = runner.invoke(app, ["anki-diff", "--help"]).output
     assert "Example: quizgen anki-diff" in help_text
+
+
+def test_identical_bytes_across_processes(sample_bank_dir: Path, tmp_path: Path) -> None:
+    """No set or dict order, hash seed or clock leaks into the package."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    digests = []
+    for seed in ("1", "2"):
+        banks = tmp_path / f"banks{seed}"
+        shutil.copytree(sample_bank_dir, banks)
+        code = ("import sys; from quizgen.cli import app; sys.argv = ['quizgen'] + sys.argv[1:]; app()")
+        subprocess.run([sys.executable, "-c", code, "build", str(banks), "--format", "anki", "--out",
+                        str(tmp_path / f"out{seed}"), "--timestamp", str(NOW)], check=True, capture_output=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed})
+        digests.append((tmp_path / f"out{seed}" / APKG).read_bytes())
+    assert digests[0] == digests[1]
