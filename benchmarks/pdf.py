@@ -100,6 +100,21 @@ def quizgen_build(bank_dir: Path, out: Path, versions: int, formats=("worksheet"
     return lambda: build(config)
 
 
+def exporters_only(bank_path: Path, versions: int):
+    """Just the worksheet and key exporters' render calls for an already selected set."""
+    import quizgen.select
+    from quizgen.banks import load_bank
+    from quizgen.exporters import ExportJob, load_exporter
+    from quizgen.select import SelectionSpec, select_questions
+
+    quizgen.select.MAX_VERSIONS = max(quizgen.select.MAX_VERSIONS, versions)
+    bank = load_bank(bank_path)
+    sets = tuple(select_questions(bank, bank.questions, SelectionSpec(versions=versions)))
+    job = ExportJob(bank=bank, sets=sets, questions=bank.questions)
+    exporters = [load_exporter("worksheet"), load_exporter("key")]
+    return lambda: [e.render(job) for e in exporters]
+
+
 def raw_platypus_worksheet(n: int) -> bytes:
     """The floor: a plain platypus worksheet, Paragraphs in KeepTogether, DejaVu Sans."""
     from reportlab.lib.pagesizes import LETTER
@@ -158,6 +173,10 @@ def main() -> None:
         class_set()  # warm up: imports, font registration
         class_times = timed(class_set, runs)
         print(row("class set: 20 MC \u00d7 30 versions, sheets + keys", class_times, 0.4), flush=True)
+
+        render_only = exporters_only(class_dir / "bench.yaml", versions=30)
+        render_only()
+        print(row("  of which the PDF exporters (no load, no write)", timed(render_only, runs), 0.4), flush=True)
 
         cold: list[float] = []
         cold_cpu: list[float] = []

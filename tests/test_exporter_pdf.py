@@ -515,3 +515,23 @@ def test_golden_text_a4_versions(sample, check_golden):
     arts = render(job)
     check_golden("pdf/worksheet-B-a4-ungrouped.txt", _golden_text(arts["sample-bank-worksheet-B.pdf"].data))
     check_golden("pdf/answer-key-summary.txt", _golden_text(arts["sample-bank-answer-key-summary.pdf"].data))
+
+
+def test_text_outside_the_plan_still_prints_in_every_document():
+    """A character the plan was not seeded with is encoded per document, never cached across."""
+    from quizgen.exporters.pdf_doc import DocInfo, Geometry, Section, render_document
+    from quizgen.exporters.pdf_fonts import TextPlan
+    from quizgen.exporters.pdf_layout import BlockBuilder, Style, para
+
+    plan = TextPlan("")  # seeded with nothing beyond the furniture's own characters
+    geometry = Geometry("letter")
+    texts = []
+    for word in ("\u03a9mega \u0416uk", "\u0416uk \u03a9mega \u00e9t\u00e9", "\u03a9mega \u0416uk"):
+        b = BlockBuilder(geometry.width)
+        b.para(0, 0, para(word, Style(), geometry.width))
+        data = render_document([Section([b.build("t")], "running", None)], DocInfo("t", "s", sources="S"),
+                               geometry, plan)
+        texts.append(flat(pages(data)[0]))
+    assert "\u03a9mega \u0416uk" in texts[0]
+    assert "\u0416uk \u03a9mega \u00e9t\u00e9" in texts[1]
+    assert "\u03a9mega \u0416uk" in texts[2]

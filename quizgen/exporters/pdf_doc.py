@@ -275,7 +275,8 @@ def render_document(sections: Sequence[Section], info: DocInfo, geometry: Geomet
             story.append(block)
     job = _Job(plan, geometry, sections, footer, odd_starts)
     try:
-        doc.build(story, canvasmaker=lambda *a, **k: _PagedCanvas(*a, qz=job, **k))
+        with plan.lock:
+            doc.build(story, canvasmaker=lambda *a, **k: _PagedCanvas(*a, qz=job, **k))
     except LayoutError as exc:  # a question taller than a page that cannot be cut
         label = _failing_label(str(exc), story)
         raise ExportError(f"{label}is too long to fit on one page ({geometry.paper}); expected a question "

@@ -214,6 +214,11 @@ class TextPlan:
         self._ops: dict[tuple[str, float, str], str] = {}
         self._names: dict[str, tuple[str, ...]] | None = None
         self._doc = None
+        # set when show() returned operators valid only in the current document (a
+        # character outside the seed): callers must not cache what they built from them
+        self.unstable = False
+        # one document at a time per plan (the subset codes belong to that document)
+        self.lock = threading.RLock()
 
     def begin(self, canvas) -> None:
         doc = canvas._doc
@@ -246,4 +251,6 @@ class TextPlan:
         ops = " ".join(parts)
         if all(32 <= ord(c) < 127 or c in self.seed_set for c in text):  # codes fixed by the seed
             self._ops[cache_key] = ops
+        else:
+            self.unstable = True
         return ops

@@ -85,6 +85,7 @@ class Para:
         """Content-stream operators drawing the text with its top-left at (0, 0)."""
         if self._plan is plan:
             return self._code
+        plan.unstable = False
         out = []
         leading = self.style.leading
         base = self.style.baseline
@@ -92,9 +93,10 @@ class Para:
             y = _n(-(i * leading + base))
             for x, style, text in line:
                 out.append(text_ops(plan, _n(x), y, style, text))
-        self._code = " ".join(out)
-        self._plan = plan
-        return self._code
+        code = " ".join(out)
+        if not plan.unstable:  # valid in every document of this plan: keep it
+            self._code, self._plan = code, plan
+        return code
 
 
 class Piece:
@@ -114,12 +116,15 @@ class Piece:
         self._code = ""
 
     def code(self, plan: TextPlan) -> str:
-        if self._plan is not plan:
-            parts = [self.ops] if self.ops else []
-            parts += [text_ops(plan, _n(x), _n(-(top + st.baseline)), st, t) for x, top, st, t in self.texts]
-            self._code = " ".join(parts)
-            self._plan = plan
-        return self._code
+        if self._plan is plan:
+            return self._code
+        plan.unstable = False
+        parts = [self.ops] if self.ops else []
+        parts += [text_ops(plan, _n(x), _n(-(top + st.baseline)), st, t) for x, top, st, t in self.texts]
+        code = " ".join(parts)
+        if not plan.unstable:
+            self._code, self._plan = code, plan
+        return code
 
 
 def text_ops(plan: TextPlan, x: str, y: str, style: Style, text: str) -> str:
