@@ -20,6 +20,7 @@ No jinja2 and no I/O here: this module is plain data work, tested on its own.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import math
 import random
 import re
@@ -552,8 +553,9 @@ def nice_step(value: float) -> float:
 
 
 def significant_digits(value: float) -> int:
-    text = f"{abs(value):.12g}".replace(".", "").lstrip("0").rstrip("0")
-    return max(1, len(text))
+    """4 -> 1, 950000000006 -> 12, 0.25 -> 2 (from the shortest repr, so no exponent trouble)."""
+    digits = decimal.Decimal(repr(abs(float(value)))).normalize().as_tuple().digits
+    return max(1, len(digits))
 
 
 def nearby_numbers(value: float, rng: random.Random) -> list[float]:

@@ -17,7 +17,9 @@ ALLOWED = {
     "select": {"errors", "model"},
     "generate": {"errors", "model", "banks", "distractors"},
     "distractors": {"errors", "model", "banks"},
-    "pipeline": {"errors", "model", "banks", "generate", "select", "exporters"},
+    "pipeline": {"errors", "model", "banks", "generate", "select", "exporters", "starter"},
+    "starter": set(),
+    "config": {"errors"},
     "cli": {"errors", "exporters", "pipeline", "select", "banks", "generate", "anki_diff", "starter", "config"},
 }
 # third-party libraries only some modules may import
