@@ -18,9 +18,9 @@ import pickle
 import threading
 from typing import Callable, Iterable
 
+from ..errors import ExportError
 from ..model import Bank, PlacedQuestion, QuestionSet
 from . import Artifact, ExportJob
-from ..errors import ExportError
 from .pdf_doc import PAPER, DocInfo, Geometry, Section, frame_heights, render_document
 from .pdf_fonts import FONT_FAMILY, TextPlan, missing_glyphs
 from .pdf_key import key_blocks, key_summary_blocks
