@@ -535,3 +535,29 @@ def test_text_outside_the_plan_still_prints_in_every_document():
     assert "\u03a9mega \u0416uk" in texts[0]
     assert "\u0416uk \u03a9mega \u00e9t\u00e9" in texts[1]
     assert "\u03a9mega \u0416uk" in texts[2]
+
+
+def test_default_bank_builds_in_every_layout(default_bank_dir, tmp_path):
+    """The embedded default bank prints on both papers, grouped or not, with every extra."""
+    for paper, group_by in (("letter", "type"), ("a4", "none")):
+        out = tmp_path / f"{paper}-{group_by}"
+        config = BuildConfig(paths=(str(default_bank_dir),), out=out, formats=("worksheet", "key"),
+                             selection=SelectionSpec(versions=2, group_by=group_by), state_dir=tmp_path,
+                             options=ExportOptions(paper=paper, group_by=group_by, word_bank=True, combined=True,
+                                                   key_summary=True))
+        report = build(config)
+        keys = [a for a in report.artifacts if a.kind == "answer_key"]
+        assert len(keys) == 2
+        for art in keys:
+            texts = pages(art.data)
+            grid: dict[int, str] = {}
+            for text in texts:
+                if "Quick key" in text:
+                    grid.update(_grid(text.replace("Quick key (continued)", "Quick key")
+                                      + "\nAnswers, explanations and sources"))
+            assert sorted(grid) == list(range(1, len(art.questions) + 1))
+            for number, key_text in enumerate(art.key, start=1):
+                if key_text in ("True", "False"):
+                    assert grid[number] == key_text[0]
+                elif key_text:
+                    assert grid[number] == key_text.replace(",", ", ")

@@ -279,8 +279,8 @@ def render_document(sections: Sequence[Section], info: DocInfo, geometry: Geomet
             doc.build(story, canvasmaker=lambda *a, **k: _PagedCanvas(*a, qz=job, **k))
     except LayoutError as exc:  # a question taller than a page that cannot be cut
         label = _failing_label(str(exc), story)
-        raise ExportError(f"{label}is too long to fit on one page ({geometry.paper}); expected a question "
-                          "that fits on a page (shorten it or split it in two)") from None
+        raise ExportError(f"{label}is too long to fit on one page ({geometry.paper}); expected every question "
+                          "to fit on a page (shorten it or split it in two)") from None
     return buf.getvalue()
 
 

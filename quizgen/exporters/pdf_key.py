@@ -109,20 +109,34 @@ def grid_blocks(qset: QuestionSet, layout: Layout, first_room: float) -> list[Bl
     short = [GRID_CODE.width(c) if c else GRID_SEE.width(SEE_BELOW) for _, c in entries if not c or len(c) <= 9]
     widest = max(short or [GRID_CODE.width("1-a, 2-b, 3-c")])
     cols = max(1, min(5, int(w // (num_w + widest + 16)), len(entries)))
-    row_h = GRID_CODE.leading + 6
+    col_w = w / cols
+    heights = [para(c or SEE_BELOW, GRID_CODE if c else GRID_SEE, col_w - num_w - 6).height + 6 for _, c in entries]
     heading_h = HEADING.leading + 5
     blocks = []
     start = 0
     room = first_room
     while start < len(entries) or not blocks:
-        rows_fit = max(1, int((room - heading_h - 18) // row_h))
-        chunk = entries[start:start + rows_fit * cols]
+        # the most rows whose grid (rows as tall as their tallest cell) fits in the room
+        rows = 1
+        while start + rows * cols < len(entries) and \
+                _grid_height(heights[start:start + (rows + 1) * cols], rows + 1) + heading_h + 18 <= room:
+            rows += 1
+        if _grid_height(heights[start:start + rows * cols], rows) + heading_h + 18 > room and \
+                room < layout.later_height:
+            room = layout.later_height  # not even one row fits under the header: start on the next page
+            continue
+        chunk = entries[start:start + rows * cols]
         blocks.append(_grid(chunk, cols, num_w, layout, "Quick key" if not blocks else "Quick key (continued)"))
         start += len(chunk)
         room = layout.later_height
         if not chunk:
             break
     return blocks
+
+
+def _grid_height(heights: list[float], rows: int) -> float:
+    """Height of ``heights`` (cells in column order) laid out in ``rows`` rows."""
+    return sum(max(heights[r::rows] or [0.0]) for r in range(rows))
 
 
 def _grid(entries: list[tuple[int, str | None]], max_cols: int, num_w: float, layout: Layout,
