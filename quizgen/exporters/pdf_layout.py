@@ -337,6 +337,10 @@ class Block(Flowable):
     def draw(self):
         self.canv.addLiteral(self.code(self.canv._qz_plan))
 
+    def drawOn(self, canvas, x, y, _sW=0):  # noqa: N802 - platypus API
+        """Like Flowable.drawOn (save state, translate, draw, restore) in one literal."""
+        canvas.addLiteral(f"q 1 0 0 1 {_n(x)} {_n(y)} cm {self.code(canvas._qz_plan)} Q")
+
 
 class BlockBuilder:
     """Collects the parts of one block and tracks its height."""
