@@ -89,6 +89,10 @@ def version_box(x: float, top: float, size: float, letter: str, letter_style: St
     """Parts for a boxed version letter (top-left at x, top), as Block parts."""
     parts: list[tuple] = [(top, top + size, "ops", rect(x, top, size, size, 1.2, 0.0))]
     w = letter_style.width(letter)
+    if w > size - 6:  # "AA" and beyond: shrink to fit the box
+        scale = (size - 6) / w
+        letter_style = letter_style._replace(size=letter_style.size * scale, leading=letter_style.leading * scale)
+        w = letter_style.width(letter)
     if label:
         lw = VERSION_LABEL.width("VERSION")
         parts.append((top, top + 7, "text", x + (size - lw) / 2, VERSION_LABEL, "VERSION"))
