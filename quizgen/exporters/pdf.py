@@ -157,7 +157,8 @@ def _workers(job: ExportJob) -> int:
         busy = os.getloadavg()[0]
     except (AttributeError, OSError):
         busy = 0.0
-    return 2 if cpus >= 2 and busy < cpus - 0.5 else 1
+    # the 1-minute load counts this process too: below cpus - 1.2 a whole other CPU is free
+    return 2 if cpus >= 2 and busy < cpus - 1.2 else 1
 
 
 def render_all(render: Callable[[int], bytes], count: int, workers: int = 1) -> list[bytes]:
