@@ -100,7 +100,7 @@ def quizgen_build(bank_dir: Path, out: Path, versions: int, formats=("worksheet"
     return lambda: build(config)
 
 
-def exporters_only(bank_path: Path, versions: int):
+def exporters_only(bank_path: Path, versions: int, workers: int | None = None):
     """Just the worksheet and key exporters' render calls for an already selected set."""
     import quizgen.select
     from quizgen.banks import load_bank
@@ -110,7 +110,10 @@ def exporters_only(bank_path: Path, versions: int):
     quizgen.select.MAX_VERSIONS = max(quizgen.select.MAX_VERSIONS, versions)
     bank = load_bank(bank_path)
     sets = tuple(select_questions(bank, bank.questions, SelectionSpec(versions=versions)))
-    job = ExportJob(bank=bank, sets=sets, questions=bank.questions)
+    from quizgen.exporters import ExportOptions
+
+    extra = {"pdf_workers": workers} if workers else {}
+    job = ExportJob(bank=bank, sets=sets, questions=bank.questions, options=ExportOptions(extra=extra))
     exporters = [load_exporter("worksheet"), load_exporter("key")]
     return lambda: [e.render(job) for e in exporters]
 
@@ -174,9 +177,11 @@ def main() -> None:
         class_times = timed(class_set, runs)
         print(row("class set: 20 MC \u00d7 30 versions, sheets + keys", class_times, 0.4), flush=True)
 
-        render_only = exporters_only(class_dir / "bench.yaml", versions=30)
-        render_only()
-        print(row("  of which the PDF exporters (no load, no write)", timed(render_only, runs), 0.4), flush=True)
+        for workers, label in ((None, "the PDF exporters (no load, no write)"), (1, "  same, one process"),
+                               (2, "  same, a second process forced")):
+            render_only = exporters_only(class_dir / "bench.yaml", versions=30, workers=workers)
+            render_only()
+            print(row(f"  {label}", timed(render_only, runs), 0.4), flush=True)
 
         cold: list[float] = []
         cold_cpu: list[float] = []
