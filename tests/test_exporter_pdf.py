@@ -21,7 +21,7 @@ from quizgen.exporters import ExportJob, ExportOptions, load_exporter  # noqa: E
 from quizgen.exporters import pdf as pdf_exporter  # noqa: E402
 from quizgen.exporters import pdf_fonts, pdf_layout  # noqa: E402
 from quizgen.exporters.pdf_key import grid_code  # noqa: E402
-from quizgen.exporters.pdf_worksheet import clean, cloze_plain  # noqa: E402
+from quizgen.exporters.pdf_worksheet import cloze_plain  # noqa: E402
 from quizgen.model import letter  # noqa: E402
 from quizgen.pipeline import BuildConfig, build  # noqa: E402
 from quizgen.select import SelectionSpec, select_questions  # noqa: E402

@@ -19,7 +19,7 @@ from reportlab.platypus.doctemplate import LayoutError
 
 from ..errors import ExportError
 from .pdf_fonts import TextPlan
-from .pdf_layout import Block, Para, Style, _n, line, para, rect, text_ops
+from .pdf_layout import Block, Para, Style, coord, line, para, rect, text_ops
 
 PAPER = {"letter": LETTER, "a4": A4}
 MARGIN_X = 54.0  # 0.75 in
@@ -145,7 +145,7 @@ class _PagedCanvas(Canvas):
         note = "This page is intentionally left blank."
         w, h = job.geometry.size
         x = (w - BLANK_NOTE.width(note)) / 2
-        self.addLiteral(text_ops(self._qz_plan, _n(x), _n(h / 2), BLANK_NOTE, note))
+        self.addLiteral(text_ops(self._qz_plan, coord(x), coord(h / 2), BLANK_NOTE, note))
         Canvas.showPage(self)
 
 
@@ -164,7 +164,7 @@ class _Job:
         """Operators for the running header (pages 2+) and the footer of one page."""
         width, height = self.geometry.size
         right = width - MARGIN_X
-        out = [f"q 1 0 0 1 0 {_n(height)} cm"]
+        out = [f"q 1 0 0 1 0 {coord(height)} cm"]
         if page > 1:
             key = ("head", id(section))
             head = self._cache.get(key)
@@ -174,7 +174,7 @@ class _Job:
                 top = MARGIN_TOP - 12
                 title_w = self.geometry.width - (box + 12 if section.version else 0)
                 title = _fit(section.running_title, RUNNING_STYLE, title_w)
-                parts.append(text_ops(plan, _n(MARGIN_X), _n(-(top + 4 + RUNNING_STYLE.baseline)),
+                parts.append(text_ops(plan, coord(MARGIN_X), coord(-(top + 4 + RUNNING_STYLE.baseline)),
                                       RUNNING_STYLE, title))
                 if section.version:
                     for p in version_box(right - box, top - 4, box, section.version, VERSION_LETTER_RUNNING, False):
@@ -190,7 +190,7 @@ class _Job:
         if foot is None:
             rule = line(MARGIN_X, footer_top - 5, right, footer_top - 5, 0.4, 0.6)
             body = self.footer.code(plan)
-            foot = self._cache[foot_key] = f"{rule} q 1 0 0 1 {_n(MARGIN_X)} {_n(-footer_top)} cm {body} Q"
+            foot = self._cache[foot_key] = f"{rule} q 1 0 0 1 {coord(MARGIN_X)} {coord(-footer_top)} cm {body} Q"
         out.append(foot)
         label_top = footer_top + FOOTER_STYLE.baseline - PAGE_LABEL_STYLE.baseline
         page_text = f"Page {page} of {pages}"
@@ -203,7 +203,7 @@ class _Job:
         pieces.append((PAGE_LABEL_STYLE, page_text))
         x = right - sum(st.width(t) for st, t in pieces)
         for st, t in pieces:
-            out.append(text_ops(plan, _n(x), _n(-(label_top + st.baseline)), st, t))
+            out.append(text_ops(plan, coord(x), coord(-(label_top + st.baseline)), st, t))
             x += st.width(t)
         out.append("Q")
         return " ".join(out)
@@ -213,10 +213,10 @@ def _part_code(plan: TextPlan, part: tuple) -> str:
     kind = part[2]
     if kind == "text":
         _, _, _, x, style, text = part
-        return text_ops(plan, _n(x), _n(-(part[0] + style.baseline)), style, text)
+        return text_ops(plan, coord(x), coord(-(part[0] + style.baseline)), style, text)
     if kind == "para":
         _, _, _, x, p = part
-        return f"q 1 0 0 1 {_n(x)} {_n(-part[0])} cm {p.code(plan)} Q"
+        return f"q 1 0 0 1 {coord(x)} {coord(-part[0])} cm {p.code(plan)} Q"
     return part[3]
 
 

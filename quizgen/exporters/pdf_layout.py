@@ -46,7 +46,7 @@ class Style(NamedTuple):
         return self._replace(**changes)
 
 
-def _n(value: float) -> str:
+def coord(value: float) -> str:
     """A coordinate for the content stream: two decimals, no trailing zeros."""
     text = "%.2f" % value
     if text[-1] == "0":
@@ -90,9 +90,9 @@ class Para:
         leading = self.style.leading
         base = self.style.baseline
         for i, line in enumerate(self.lines):
-            y = _n(-(i * leading + base))
+            y = coord(-(i * leading + base))
             for x, style, text in line:
-                out.append(text_ops(plan, _n(x), y, style, text))
+                out.append(text_ops(plan, coord(x), y, style, text))
         code = " ".join(out)
         if not plan.unstable:  # valid in every document of this plan: keep it
             self._code, self._plan = code, plan
@@ -120,7 +120,7 @@ class Piece:
             return self._code
         plan.unstable = False
         parts = [self.ops] if self.ops else []
-        parts += [text_ops(plan, _n(x), _n(-(top + st.baseline)), st, t) for x, top, st, t in self.texts]
+        parts += [text_ops(plan, coord(x), coord(-(top + st.baseline)), st, t) for x, top, st, t in self.texts]
         code = " ".join(parts)
         if not plan.unstable:
             self._code, self._plan = code, plan
@@ -252,16 +252,16 @@ _K = 0.5523  # bezier control distance for a quarter circle
 def circle(cx: float, ctop: float, r: float, line_width: float = 0.7, gray: float = 0.0) -> str:
     y = -ctop
     k = _K * r
-    return (f"{line_width:g} w {gray:g} G {_n(cx + r)} {_n(y)} m "
-            f"{_n(cx + r)} {_n(y + k)} {_n(cx + k)} {_n(y + r)} {_n(cx)} {_n(y + r)} c "
-            f"{_n(cx - k)} {_n(y + r)} {_n(cx - r)} {_n(y + k)} {_n(cx - r)} {_n(y)} c "
-            f"{_n(cx - r)} {_n(y - k)} {_n(cx - k)} {_n(y - r)} {_n(cx)} {_n(y - r)} c "
-            f"{_n(cx + k)} {_n(y - r)} {_n(cx + r)} {_n(y - k)} {_n(cx + r)} {_n(y)} c S")
+    return (f"{line_width:g} w {gray:g} G {coord(cx + r)} {coord(y)} m "
+            f"{coord(cx + r)} {coord(y + k)} {coord(cx + k)} {coord(y + r)} {coord(cx)} {coord(y + r)} c "
+            f"{coord(cx - k)} {coord(y + r)} {coord(cx - r)} {coord(y + k)} {coord(cx - r)} {coord(y)} c "
+            f"{coord(cx - r)} {coord(y - k)} {coord(cx - k)} {coord(y - r)} {coord(cx)} {coord(y - r)} c "
+            f"{coord(cx + k)} {coord(y - r)} {coord(cx + r)} {coord(y - k)} {coord(cx + r)} {coord(y)} c S")
 
 
 def rect(x: float, top: float, w: float, h: float, line_width: float = 0.7, gray: float = 0.0,
          fill: float | None = None) -> str:
-    box = f"{_n(x)} {_n(-top - h)} {_n(w)} {_n(h)} re"
+    box = f"{coord(x)} {coord(-top - h)} {coord(w)} {coord(h)} re"
     if fill is not None and not line_width:
         return f"{fill:g} g {box} f 0 g"
     if fill is not None:
@@ -270,7 +270,7 @@ def rect(x: float, top: float, w: float, h: float, line_width: float = 0.7, gray
 
 
 def line(x1: float, top1: float, x2: float, top2: float, line_width: float = 0.5, gray: float = 0.0) -> str:
-    return f"{line_width:g} w {gray:g} G {_n(x1)} {_n(-top1)} m {_n(x2)} {_n(-top2)} l S"
+    return f"{line_width:g} w {gray:g} G {coord(x1)} {coord(-top1)} m {coord(x2)} {coord(-top2)} l S"
 
 
 class Block(Flowable):
@@ -319,17 +319,17 @@ class Block(Flowable):
         return [head, tail]
 
     def code(self, plan: TextPlan) -> str:
-        out = [f"1 0 0 1 0 {_n(self.height + self.shift)} cm"]
+        out = [f"1 0 0 1 0 {coord(self.height + self.shift)} cm"]
         for part in self.parts:
             kind = part[2]
             if kind == "para":
                 _, _, _, x, p = part
                 body = p.code(plan)
                 if body:
-                    out.append(f"q 1 0 0 1 {_n(x)} {_n(-part[0])} cm {body} Q")
+                    out.append(f"q 1 0 0 1 {coord(x)} {coord(-part[0])} cm {body} Q")
             elif kind == "text":
                 _, _, _, x, style, text = part
-                out.append(text_ops(plan, _n(x), _n(-(part[0] + style.baseline)), style, text))
+                out.append(text_ops(plan, coord(x), coord(-(part[0] + style.baseline)), style, text))
             else:
                 out.append(part[3])
         return " ".join(out)
@@ -339,7 +339,7 @@ class Block(Flowable):
 
     def drawOn(self, canvas, x, y, _sW=0):  # noqa: N802 - platypus API
         """Like Flowable.drawOn (save state, translate, draw, restore) in one literal."""
-        canvas.addLiteral(f"q 1 0 0 1 {_n(x)} {_n(y)} cm {self.code(canvas._qz_plan)} Q")
+        canvas.addLiteral(f"q 1 0 0 1 {coord(x)} {coord(y)} cm {self.code(canvas._qz_plan)} Q")
 
 
 class BlockBuilder:
