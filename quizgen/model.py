@@ -141,9 +141,15 @@ class Question:
 
 
 def format_number(value: float | None) -> str:
-    """Print 4.0 as "4", 1000000000 as "1,000,000,000", 0.5 as "0.5"."""
+    """Print 4.0 as "4", 1998 as "1998" (years!), 1000000000 as "1,000,000,000", 0.5 as "0.5".
+
+    Thousands separators start at five digits, as most style guides have it, so that a
+    year never prints as "1,998".
+    """
     if value is None:
         return ""
+    if abs(value) < 10_000:
+        return f"{int(value)}" if float(value).is_integer() else f"{value}"
     if float(value).is_integer():
         return f"{int(value):,}"
     return f"{value:,}"
