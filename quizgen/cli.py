@@ -5,6 +5,7 @@ exit 1; usage errors exit 2 (typer's own). ``--debug`` adds the traceback.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -63,7 +64,7 @@ def run(action: Callable[[], T]) -> T:
         typer.echo(exc.summary, err=True)
     except QuizgenError as exc:
         _debug_traceback()
-        typer.echo(f"Error: {exc}", err=True)
+        typer.echo(typer.style("Error:", fg="red", bold=True) + f" {exc}", err=True)
     except KeyboardInterrupt:
         typer.echo("Aborted: interrupted (the previous outputs are unchanged).", err=True)
     except Exception as exc:  # a bug: say so plainly, keep the traceback for --debug
@@ -145,15 +146,43 @@ def build(
     from .pipeline import build as run_build
 
     config = run(lambda: _build_config(ctx, set_name, timestamp))
-    report = run(lambda: run_build(config))
+    with _progress_bar() as progress:
+        report = run(lambda: run_build(config, progress=progress))
     for warning in report.warnings:
-        say(f"warning: {warning}", err=True)
+        say(typer.style("warning:", fg="yellow") + f" {warning}", err=True)
     for path in report.written:
         say(f"wrote {path}")
     if _STATE["verbose"]:
         for bank in report.banks:
             say(f"{bank.path}: bank {bank.id!r}, {len(bank.questions)} hand-written questions, "
                 f"{len(bank.facts)} facts")
+
+
+@contextlib.contextmanager
+def _progress_bar():
+    """A progress callback that shows a bar on a terminal once a build has taken 1 s."""
+    if _STATE["quiet"] or not sys.stderr.isatty():
+        yield None
+        return
+    started = time.monotonic()
+    bar: dict = {}
+
+    def progress(done: int, total: int, label: str) -> None:
+        if "progress" not in bar:
+            if time.monotonic() - started < 1.0 or done >= total:
+                return
+            from rich.progress import Progress  # only on a terminal, only for slow builds
+
+            bar["progress"] = Progress(transient=True)
+            bar["progress"].start()
+            bar["task"] = bar["progress"].add_task(label, total=total)
+        bar["progress"].update(bar["task"], completed=done, description=label)
+
+    try:
+        yield progress
+    finally:
+        if "progress" in bar:
+            bar["progress"].stop()
 
 
 def _build_config(ctx: typer.Context, set_name: Optional[str], timestamp: Optional[int]):
@@ -278,7 +307,7 @@ def generate(
 
     result = run(lambda: preview(load_banks(paths or ()), fact=fact, template=template))
     for warning in result.warnings:
-        say(f"warning: {warning}", err=True)
+        say(typer.style("warning:", fg="yellow") + f" {warning}", err=True)
     typer.echo(preview_yaml(result) if as_yaml else format_preview(result), nl=False)
 
 

@@ -13,14 +13,14 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from .banks import builtin_bank_path, load_banks
 from .errors import ExportError
 from .exporters import Artifact, ExportJob, ExportOptions, load_exporter
 from .generate import expand_bank
 from .model import Bank, Question
-from .select import SelectionSpec, check_spec, choose_questions, select_questions
+from .select import SelectionSpec, arrange_versions, check_spec, choose_questions
 
 DEFAULT_FORMATS = ("anki", "worksheet", "key")
 MANIFEST_NAME = "manifest.json"
@@ -100,21 +100,39 @@ def question_record(q: Question) -> dict:
     }
 
 
-def build(config: BuildConfig) -> BuildReport:
-    """Build every bank under ``config.paths`` into ``config.out``."""
+Progress = Callable[[int, int, str], None]  # (steps done, steps in all, what is next)
+
+
+def build(config: BuildConfig, progress: Progress | None = None) -> BuildReport:
+    """Build every bank under ``config.paths`` into ``config.out``.
+
+    ``progress``, if given, is called before each step with the number of steps done,
+    the number of steps in all, and a label (for a progress bar; the library never prints).
+    """
     check_spec(config.selection)
     exporters = [load_exporter(name) for name in config.formats]  # unknown names fail early
     report = BuildReport(banks=load_banks(config.paths))
     states: dict[Path, Mapping] = {}
+    total = len(report.banks) * (1 + len(exporters)) + 1
+    step = 0
+
+    def advance(label: str) -> None:
+        nonlocal step
+        if progress is not None:
+            progress(step, total, label)
+        step += 1
+
     for bank in report.banks:
+        advance(f"{bank.id}: generating and choosing questions")
         questions, warnings = bank_questions(bank, config.include_generated)
         report.warnings.extend(warnings)
-        sets = tuple(select_questions(bank, questions, config.selection))
         chosen = tuple(choose_questions(bank, questions, config.selection))
+        sets = tuple(arrange_versions(bank, chosen, config.selection))
         state_file = state_path(bank, config)
         job = ExportJob(bank=bank, sets=sets, questions=chosen, options=config.options,
                         previous_state=read_state(state_file))
         for exporter in exporters:
+            advance(f"{bank.id}: {exporter.name}")
             for artifact in exporter.render(job):
                 report.artifacts.append(artifact)
                 report.warnings.extend(artifact.warnings)
@@ -129,6 +147,7 @@ def build(config: BuildConfig) -> BuildReport:
     files[config.out / MANIFEST_NAME] = manifest.encode()
     for path, state in states.items():
         files[path] = (json.dumps(state, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    advance("writing")
     try:
         config.out.mkdir(parents=True, exist_ok=True)
         write_all_atomically(files)
@@ -137,6 +156,8 @@ def build(config: BuildConfig) -> BuildReport:
         raise ExportError(f"{where}: cannot write ({exc.strerror or exc}); expected a writable output "
                           "folder with free space (the previous outputs are unchanged)") from None
     report.written = [config.out / a.name for a in report.artifacts] + [config.out / MANIFEST_NAME]
+    if progress is not None:
+        progress(total, total, "done")
     return report
 
 

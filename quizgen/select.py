@@ -77,7 +77,11 @@ def choose_questions(bank: Bank, questions: Sequence[Question], spec: SelectionS
 
 def select_questions(bank: Bank, questions: Sequence[Question], spec: SelectionSpec) -> list[QuestionSet]:
     """One QuestionSet per version, each with its own question and option order."""
-    chosen = choose_questions(bank, questions, spec)
+    return arrange_versions(bank, choose_questions(bank, questions, spec), spec)
+
+
+def arrange_versions(bank: Bank, chosen: Sequence[Question], spec: SelectionSpec) -> list[QuestionSet]:
+    """Lay out already chosen questions as ``spec.versions`` shuffled versions."""
     sets = []
     for v in range(spec.versions):
         version = letter(v) if spec.versions > 1 else None

@@ -147,3 +147,10 @@ def test_list_records(sample_bank_dir: Path) -> None:
     assert by_id["select-critics"]["answer"] == ["too slow", "too expensive"]
     assert by_id["cloze-ratify"]["prompt"].startswith("Russia signed but never [[ratified]]")
     assert by_id["verdicts"]["answer"] == 4 and by_id["roles"]["choices"] is None
+
+
+def test_progress_is_reported_step_by_step(text_exporters, sample_bank_dir: Path, tmp_path: Path) -> None:
+    calls = []
+    build(config(sample_bank_dir, tmp_path / "out", formats=("text",)), progress=lambda *a: calls.append(a))
+    assert calls == [(0, 3, "sample-bank: generating and choosing questions"), (1, 3, "sample-bank: text"),
+                     (2, 3, "writing"), (3, 3, "done")]
