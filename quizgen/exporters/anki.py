@@ -32,18 +32,17 @@ import re
 import unicodedata
 import zlib
 from dataclasses import dataclass
-from typing import Iterable, Mapping, NamedTuple, Sequence
+from typing import Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 from ..errors import ExportError
 from ..model import Bank, Question, Source, format_number, letter as _letter
 from . import Artifact, ExportJob, register
-from .anki_apkg import CollectionRows, collection_bytes, package_bytes
+from .anki_apkg import CollectionRows, package
 from .anki_notetypes import BASIC, CSS, NOTE_TYPE_FOR, NOTE_TYPES, REVISION, NoteType
 
 STATE_FORMAT = 1
 STATE_COLUMNS = "hash mod added type"
 GUID_NAMESPACE = "quizgen"
-DEFAULT_DECK = {"id": 1, "name": "Default"}
 BLANK_PATTERN = re.compile(r"\[\[(.*?)\]\]", re.S)
 SPECIAL = re.compile(r"[&<>\[\n]")
 # Anki reads these inside field text as media, text-to-speech or LaTeX; bank text must not
@@ -470,8 +469,7 @@ class AnkiExporter:
 
         used = sorted({c.note_type.id: c.note_type for c in contents}.values(), key=lambda nt: nt.id)
         type_mods = {nt.id: note_type_mod(nt, old_types) for nt in used}
-        rows = self._rows(bank, contents, states, used, type_mods)
-        data = package_bytes(collection_bytes(rows))
+        data = package(self._rows(bank, contents, states, used, type_mods))
 
         types_state = dict(old_types)
         for nt in used:
@@ -487,8 +485,6 @@ class AnkiExporter:
     def _rows(bank: Bank, contents: Sequence[NoteContent], states: Sequence[NoteState],
               used: Iterable[NoteType], type_mods: Mapping[int, int]) -> CollectionRows:
         note_ids = stable_ids([(s.added, c.guid) for c, s in zip(contents, states)])
-        card_keys = [(s.added, f"{c.guid}:{ord_}") for c, s in zip(contents, states) for ord_ in range(c.cards)]
-        card_ids = iter(stable_ids(card_keys))
         top = deck_name(bank)
         names = {top} | {c.deck for c in contents}
         for name in list(names):  # parents of sub-decks exist in their own right
@@ -500,16 +496,32 @@ class AnkiExporter:
         for name in sorted(names):
             decks[str(ids[name])] = deck_json(ids[name], name, deck_description(bank) if name == top else "",
                                               deck_mod)
-        notes, cards = [], []
-        for position, (content, state, nid) in enumerate(zip(contents, states, note_ids), start=1):
-            sort_text = content.sort_text
-            csum = int(hashlib.sha1(sort_text.encode()).hexdigest()[:8], 16)
-            notes.append((nid, content.guid, content.note_type.id, state.mod, -1,
-                          f" {' '.join(content.tags)} ", "\x1f".join(content.fields), sort_text, csum, 0, ""))
-            did = ids[content.deck]
-            for ord_ in range(content.cards):
-                cards.append((next(card_ids), nid, did, ord_, state.mod, -1, 0, 0, position,
-                              0, 0, 0, 0, 0, 0, 0, 0, ""))
+        card_ids = stable_ids([(s.added, f"{c.guid}:{ord_}") for c, s in zip(contents, states)
+                               for ord_ in range(c.cards)])
+
+        # Rows are made while SQLite reads them (no list of the deck's text), in id order
+        # (appending to a table's b-tree is much faster than inserting at random places).
+        by_note_id = sorted(range(len(contents)), key=note_ids.__getitem__)
+
+        def notes() -> Iterator[tuple]:
+            for i in by_note_id:
+                content, state = contents[i], states[i]
+                sort_text = content.sort_text
+                csum = int(hashlib.sha1(sort_text.encode()).hexdigest()[:8], 16)
+                yield (note_ids[i], content.guid, content.note_type.id, state.mod, -1,
+                       f" {' '.join(content.tags)} ", "\x1f".join(content.fields), sort_text, csum, 0, "")
+
+        card_rows = []  # (card id, note index, ord): small
+        next_id = iter(card_ids)
+        for i, content in enumerate(contents):
+            card_rows.extend((next(next_id), i, ord_) for ord_ in range(content.cards))
+        card_rows.sort()
+
+        def cards() -> Iterator[tuple]:
+            for cid, i, ord_ in card_rows:  # new cards are due in bank order
+                yield (cid, note_ids[i], ids[contents[i].deck], ord_, states[i].mod, -1, 0, 0, i + 1,
+                       0, 0, 0, 0, 0, 0, 0, 0, "")
+
         models = {str(nt.id): note_type_json(nt, type_mods[nt.id]) for nt in used}
         mod_ms = 1000 * max([deck_mod] + list(type_mods.values()))
-        return CollectionRows(models=models, decks=decks, notes=notes, cards=cards, mod_ms=mod_ms)
+        return CollectionRows(models=models, decks=decks, notes=notes(), cards=cards(), mod_ms=mod_ms)
