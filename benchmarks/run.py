@@ -1,0 +1,44 @@
+"""Run every performance workload named in the issues and print their tables.
+
+    make bench                       # or: .venv/bin/python benchmarks/run.py [--quick]
+
+- start-up: `quizgen --help` against `import typer`             (benchmarks/startup.py)
+- class set: 20 questions x 30 versions, worksheets + keys;
+  1,000-question worksheet + key against raw reportlab platypus   (benchmarks/pdf.py)
+- deck: 10,000 questions against raw genanki, and 100,000 for
+  linear growth with peak memory                                 (benchmarks/anki.py)
+
+Each script prints medians, min-max and the ratio to its floor, measured side by side on
+this machine. These are scripts, not tests: timings are never asserted in the test suite.
+`--quick` runs fewer repetitions and skips the 100,000-question deck.
+"""
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer runs, no 100,000-question deck")
+    args = parser.parse_args()
+    runs = [
+        ("start-up", ["startup.py"] + (["--runs", "7"] if args.quick else [])),
+        ("worksheets and keys", ["pdf.py"] + (["--runs", "5"] if args.quick else [])),
+        ("Anki deck", ["anki.py"] + (["--runs", "5", "--sizes", "10000"] if args.quick else [])),
+    ]
+    failed = []
+    for title, script in runs:
+        print(f"\n=== {title} ({script[0]}) ===", flush=True)
+        if subprocess.run([sys.executable, str(HERE / script[0]), *script[1:]]).returncode != 0:
+            failed.append(title)
+    if failed:
+        sys.exit(f"failed: {', '.join(failed)}")
+
+
+if __name__ == "__main__":
+    main()
