@@ -223,6 +223,19 @@ def _item_keys(qset: QuestionSet) -> tuple[str | None, ...]:
     return tuple(item.key_text for item in qset.items)
 
 
+def _per_version(job: ExportJob, r: "_Renderer", section, title: str, file_part: str, kind: str,
+                 what: str) -> list[Artifact]:
+    """One PDF per version of the set (the glyph warnings go with the first only)."""
+    sets = job.sets
+    documents = render_all(lambda i: r.render([section(sets[i])], title, sets[i].version),
+                           len(sets), _workers(job))
+    warnings = glyph_warnings(job, what)
+    return [Artifact(name=_file_name(job.bank.id, file_part, qset.version), data=data, kind=kind,
+                     bank=job.bank.id, version=qset.version, questions=_item_ids(qset), key=_item_keys(qset),
+                     warnings=warnings if i == 0 else ())
+            for i, (qset, data) in enumerate(zip(sets, documents))]
+
+
 class WorksheetExporter:
     """Printable worksheet PDFs, one per version (plus an all-versions PDF with --combined)."""
 
@@ -231,16 +244,7 @@ class WorksheetExporter:
 
     def render(self, job: ExportJob) -> list[Artifact]:
         r = _Renderer(job)
-        warnings = glyph_warnings(job, "worksheet")
-        out = []
-        sets = job.sets
-        documents = render_all(lambda i: r.render([r.worksheet_section(sets[i])], "Worksheet", sets[i].version),
-                               len(sets), _workers(job))
-        for qset, data in zip(sets, documents):
-            out.append(Artifact(name=_file_name(job.bank.id, "worksheet", qset.version), data=data,
-                                kind="worksheet", bank=job.bank.id, version=qset.version,
-                                questions=_item_ids(qset), key=_item_keys(qset),
-                                warnings=warnings if not out else ()))
+        out = _per_version(job, r, r.worksheet_section, "Worksheet", "worksheet", "worksheet", "worksheet")
         if job.options.combined:
             data = r.render([r.worksheet_section(qset) for qset in job.sets], "Worksheets, all versions", None,
                             odd_starts=True)
@@ -257,16 +261,7 @@ class AnswerKeyExporter:
 
     def render(self, job: ExportJob) -> list[Artifact]:
         r = _Renderer(job)
-        warnings = glyph_warnings(job, "answer key")
-        out = []
-        sets = job.sets
-        documents = render_all(lambda i: r.render([r.key_section(sets[i])], "Answer key", sets[i].version),
-                               len(sets), _workers(job))
-        for qset, data in zip(sets, documents):
-            out.append(Artifact(name=_file_name(job.bank.id, "answer-key", qset.version), data=data,
-                                kind="answer_key", bank=job.bank.id, version=qset.version,
-                                questions=_item_ids(qset), key=_item_keys(qset),
-                                warnings=warnings if not out else ()))
+        out = _per_version(job, r, r.key_section, "Answer key", "answer-key", "answer_key", "answer key")
         if job.options.key_summary:
             blocks = key_summary_blocks(job.bank, job.sets, r.layout)
             section = Section(blocks, f"{clean(job.bank.title)} \u00b7 Answer key summary", None, "Key summary")
