@@ -143,7 +143,7 @@ MATCHING = NoteType(
     templates=(("Match", *_card(
         "matching",
         '<div class="qg-prompt">{{Question}}</div>\n{{Items}}',
-        '<div class="qg-answer">{{Pairs}}</div>',
+        '<div class="qg-solution">{{Pairs}}</div>',
         back_top='<div class="qg-prompt">{{Question}}</div>')),),
 )
 
@@ -154,7 +154,7 @@ ORDERING = NoteType(
     templates=(("Order", *_card(
         "ordering",
         '<div class="qg-prompt">{{Question}}</div>\n{{Items}}',
-        '<div class="qg-answer">{{Order}}</div>',
+        '<div class="qg-solution">{{Order}}</div>',
         back_top='<div class="qg-prompt">{{Question}}</div>')),),
 )
 
@@ -194,20 +194,24 @@ CSS = """\
 .qg-instruction { font-size: 0.85em; font-style: italic; color: #59636e; margin: -0.4em 0 0.6em; }
 hr#answer { border: 0; border-top: 1px solid #d1d9e0; margin: 1em 0; }
 .qg-answer { font-size: 1.1em; font-weight: 600; color: #1a7f37; margin: 0.4em 0; }
+.qg-solution { margin: 0.4em 0; }
 .qg-verdict { font-size: 1.4em; }
 .qg-tolerance { font-weight: 400; color: #59636e; }
 .qg-options { list-style: none; padding: 0; margin: 0.4em 0; }
-.qg-options li { border: 1px solid #d1d9e0; border-radius: 0.5em; padding: 0.45em 0.7em; margin: 0.35em 0; }
-.qg-letter { display: inline-block; min-width: 1.6em; font-weight: 700; color: #0969da; }
+.qg-options li { border: 1px solid #d1d9e0; border-radius: 0.5em; margin: 0.35em 0;
+  padding: 0.45em 0.7em 0.45em 2.4em; text-indent: -1.7em; }
+.qg-letter { display: inline-block; min-width: 1.45em; text-indent: 0; font-weight: 700; color: #0969da; }
 .qg-back .qg-right { border-color: #1a7f37; background-color: #dafbe1; }
 .qg-back .qg-right::after { content: " \\2713"; font-weight: 700; color: #1a7f37; }
 .qg-back .qg-wrong { opacity: 0.6; }
 .qg-table { border-collapse: collapse; margin: 0.4em 0; width: 100%; }
-.qg-table td { border-bottom: 1px solid #d1d9e0; padding: 0.35em 0.5em; vertical-align: top; }
-.qg-table td.qg-arrow { color: #59636e; width: 1.5em; text-align: center; }
+.qg-table td { border-bottom: 1px solid #d1d9e0; padding: 0.35em 0.5em 0.35em 2.15em;
+  text-indent: -1.7em; vertical-align: top; }
+.qg-table td.qg-arrow { color: #59636e; width: 1.2em; padding: 0.35em 0.2em; text-indent: 0; text-align: center; }
 .qg-items { padding-left: 1.2em; margin: 0.4em 0; }
 .qg-items li, .qg-order li { margin: 0.25em 0; }
-.qg-order { padding-left: 1.6em; margin: 0.4em 0; font-weight: 600; }
+.qg-order { padding-left: 1.6em; margin: 0.4em 0; }
+.qg-order li::marker { font-weight: 700; color: #1a7f37; }
 .qg-accepted { font-size: 0.9em; margin: 0.6em 0; }
 .qg-explanation { margin: 0.8em 0; }
 .qg-evidence { margin: 0.8em 0; padding: 0.2em 0.8em; border-left: 4px solid #d1d9e0;
@@ -227,7 +231,8 @@ hr#answer { border: 0; border-top: 1px solid #d1d9e0; margin: 1em 0; }
 .nightMode .qg-kicker, .nightMode .qg-label, .nightMode .qg-instruction, .nightMode .qg-tolerance,
 .night_mode .qg-kicker, .night_mode .qg-label, .night_mode .qg-instruction, .night_mode .qg-tolerance { color: #9198a1; }
 .nightMode hr#answer, .night_mode hr#answer { border-top-color: #3d444d; }
-.nightMode .qg-answer, .night_mode .qg-answer { color: #57d364; }
+.nightMode .qg-answer, .night_mode .qg-answer, .nightMode .qg-order li::marker,
+.night_mode .qg-order li::marker { color: #57d364; }
 .nightMode .qg-options li, .night_mode .qg-options li,
 .nightMode .qg-table td, .night_mode .qg-table td { border-color: #3d444d; }
 .nightMode .qg-letter, .night_mode .qg-letter, .nightMode .cloze, .night_mode .cloze { color: #4cb0ff; }
