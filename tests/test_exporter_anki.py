@@ -489,3 +489,13 @@ def test_identical_bytes_across_processes(sample_bank_dir: Path, tmp_path: Path)
                        env={**os.environ, "PYTHONHASHSEED": seed})
         digests.append((tmp_path / f"out{seed}" / APKG).read_bytes())
     assert digests[0] == digests[1]
+
+
+def test_esc_normalizes_and_defuses() -> None:
+    esc = anki_exporter.esc
+    assert esc("Caf\u0065\u0301 & co") == "Caf\u00e9 &amp; co"  # NFC, as Anki stores it
+    assert esc("one\ntwo") == "one<br>two"
+    assert esc("[latex]x[/latex] [$]y[/$] [anki:tts]z[/anki:tts] [1]") == \
+        "&#91;latex]x[/latex] &#91;$]y[/$] &#91;anki:tts]z[/anki:tts] [1]"
+    assert esc('"quoted" \'text\'') == '"quoted" \'text\''  # quotes are text, not attributes
+    assert esc(None) == "" and esc("") == ""
