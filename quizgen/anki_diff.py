@@ -132,7 +132,12 @@ class AnkiDiff:
             if status == "unchanged":
                 continue
             for change in changes[:limit]:
-                what = f" ({', '.join(change.changed)})" if change.changed else ""
+                if change.changed:
+                    what = f" ({', '.join(change.changed)})"
+                elif status == "updated":
+                    what = " (same content, newer time: rewrites students' own edits of it)"
+                else:
+                    what = ""
                 lines.append(f"      {change.label}{what}")
             if len(changes) > limit:
                 lines.append(f"      ... and {len(changes) - limit} more")

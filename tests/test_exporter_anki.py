@@ -274,7 +274,10 @@ def test_lost_state_restamps_every_note(sample_bank_dir: Path, tmp_path: Path) -
     old, new = tmp_path / "old.apkg", tmp_path / "new.apkg"
     old.write_bytes(first)
     new.write_bytes(second)
-    assert diff_files(old, new).counts()["updated"] == 8  # harmless, but every note once
+    diff = diff_files(old, new)
+    assert diff.counts()["updated"] == 8  # harmless, but every note once
+    assert "      sample-bank/who-signed (same content, newer time: rewrites students' own edits of it)" \
+        in diff.summary_lines()
 
 
 def test_note_and_card_ids_are_stable_and_unique(sample_bank_dir: Path, tmp_path: Path) -> None:
