@@ -76,10 +76,13 @@ FACT_FIELDS: dict[str, dict[str, tuple[bool, str]]] = {
 }
 
 
+_STRAIGHT_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+_SPACE = re.compile(r"\s")
+
+
 def normalize(text: str) -> str:
     """Compare answers as a student would: case, spacing and curly quotes don't count."""
-    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
-    return " ".join(text.casefold().split())
+    return " ".join(text.translate(_STRAIGHT_QUOTES).casefold().split())
 
 
 def parse_cloze(text: str) -> tuple[list[Blank], str | None]:
@@ -284,6 +287,8 @@ class _BankReader:
     # -- generic field checks -----------------------------------------------
     def keys(self, node: LDict, fields: dict[str, object], label: str) -> None:
         """Report unknown and missing keys of a mapping (a likely typo is reported once)."""
+        if node.keys() <= fields.keys() and _required(fields) <= node.keys():
+            return  # the usual case, checked at C speed
         suggested = set()
         for key in node:
             if key not in fields:
@@ -419,7 +424,7 @@ class _BankReader:
     def tags(self, node: LDict, label: str) -> tuple[str, ...]:
         tags = self.text_list(node, "tags", label) or ()
         for tag in tags:
-            if any(ch.isspace() for ch in tag):
+            if _SPACE.search(tag):
                 self.error(node.line_of("tags"), f"{label}: tag {tag!r} contains a space; "
                                                  "expected tags without spaces (use a hyphen)")
         return tags
@@ -531,7 +536,7 @@ class _BankReader:
                                                  f"expected one of: {', '.join(FACT_KINDS)}")
                 kind = None
             own = FACT_FIELDS.get(kind, {})  # type: ignore[arg-type]
-            self.keys(node, {**FACT_COMMON, **own} if kind else {**FACT_COMMON, **_all_fact_fields()}, label)
+            self.keys(node, FACT_TABLES.get(kind, FACT_ANY), label)
             if fact_id:
                 if fact_id in seen:
                     self.error(node.line_of("id"), f"{label}: duplicate id (first at line {seen[fact_id]}); "
@@ -593,9 +598,9 @@ class _BankReader:
                                                  f"expected one of: {', '.join(QUESTION_TYPES)}")
                 qtype = None
             if qtype:
-                self.keys(node, {**QUESTION_COMMON, **QUESTION_FIELDS[qtype]}, label)
+                self.keys(node, QUESTION_TABLES[qtype], label)
             else:
-                self.keys(node, {**QUESTION_COMMON, **_all_question_fields()}, label)
+                self.keys(node, QUESTION_ANY, label)
             if qid:
                 if qid in seen:
                     self.error(node.line_of("id"), f"{label}: duplicate id (first at line {seen[qid]}); "
@@ -759,12 +764,24 @@ QUESTION_BUILDERS: dict[str, Callable[[_BankReader, LDict, str], dict | None]] =
 }
 
 
-def _all_question_fields() -> dict[str, bool]:
-    return {name: False for fields in QUESTION_FIELDS.values() for name in fields}
+# every field a question or fact of each kind may have (common fields first)
+QUESTION_TABLES = {t: {**QUESTION_COMMON, **fields} for t, fields in QUESTION_FIELDS.items()}
+QUESTION_ANY = {**QUESTION_COMMON, **{n: False for fields in QUESTION_FIELDS.values() for n in fields}}
+FACT_TABLES = {k: {**FACT_COMMON, **fields} for k, fields in FACT_FIELDS.items()}
+FACT_ANY = {**FACT_COMMON, **{n: (False, "text") for fields in FACT_FIELDS.values() for n in fields}}
+_REQUIRED = {
+    id(table): frozenset(k for k, spec in table.items() if (spec[0] if isinstance(spec, tuple) else spec))
+    for table in [TOP_FIELDS, SOURCE_FIELDS, ENTITY_FIELDS, QUESTION_ANY, FACT_ANY,
+                  *QUESTION_TABLES.values(), *FACT_TABLES.values()]
+}
 
 
-def _all_fact_fields() -> dict[str, bool]:
-    return {name: False for fields in FACT_FIELDS.values() for name in fields}
+def _required(fields: dict[str, object]) -> frozenset[str]:
+    """The required keys of a field table (precomputed for the tables above)."""
+    found = _REQUIRED.get(id(fields))
+    if found is None:
+        found = frozenset(k for k, spec in fields.items() if (spec[0] if isinstance(spec, tuple) else spec))
+    return found
 
 
 def describe(value: object) -> str:

@@ -149,7 +149,8 @@ def build(config: BuildConfig, progress: Progress | None = None) -> BuildReport:
         files[path] = (json.dumps(state, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
     advance("writing")
     try:
-        config.out.mkdir(parents=True, exist_ok=True)
+        for folder in {path.parent for path in files}:
+            folder.mkdir(parents=True, exist_ok=True)
         write_all_atomically(files)
     except OSError as exc:
         where = exc.filename or config.out
