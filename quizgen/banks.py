@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable, Iterable
 
-from . import yamlnodes
+from . import bankcache, yamlnodes
 from .errors import BankError, BankErrors, SourceRef
 from .model import (
     DIFFICULTIES,
@@ -240,8 +240,14 @@ class _BankReader:
         except OSError as exc:
             self.error(1, f"cannot read the file ({exc.strerror}); expected a readable bank file")
             return None
+        cached = bankcache.load(self.path, data)
+        if cached is not None:
+            return cached
         text = self.decode(data)
-        return None if text is None else self.read_text(text)
+        bank = None if text is None else self.read_text(text)
+        if bank is not None and not self.errors:
+            bankcache.store(self.path, data, bank)
+        return bank
 
     def decode(self, data: bytes) -> str | None:
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):

@@ -14,6 +14,20 @@ SAMPLE_BANK = DATA / "banks" / "valid" / "sample.yaml"
 DEFAULT_BANK = ROOT / "question_banks" / "icc-withdrawal-2016.yaml"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def private_bank_cache(tmp_path_factory: pytest.TempPathFactory):
+    """Keep the cache of validated banks (quizgen/bankcache.py) inside the test run."""
+    import os
+
+    saved = os.environ.get("QUIZGEN_CACHE_DIR")
+    os.environ["QUIZGEN_CACHE_DIR"] = str(tmp_path_factory.mktemp("bank-cache"))
+    yield
+    if saved is None:
+        os.environ.pop("QUIZGEN_CACHE_DIR", None)
+    else:
+        os.environ["QUIZGEN_CACHE_DIR"] = saved
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", default=False,
                      help="rewrite tests/golden/ from the current output instead of comparing")
