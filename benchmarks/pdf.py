@@ -88,10 +88,8 @@ def timed(fn, runs: int) -> list[float]:
 
 
 def quizgen_build(bank_dir: Path, out: Path, versions: int, formats=("worksheet", "key")):
-    import quizgen.select
     from quizgen.pipeline import BuildConfig, build
     from quizgen.select import SelectionSpec
-
 
     config = BuildConfig(paths=(str(bank_dir),), out=out, formats=formats,
                          selection=SelectionSpec(versions=versions), state_dir=out)
@@ -100,7 +98,6 @@ def quizgen_build(bank_dir: Path, out: Path, versions: int, formats=("worksheet"
 
 def exporters_only(bank_path: Path, versions: int, workers: int | None = None):
     """Just the worksheet and key exporters' render calls for an already selected set."""
-    import quizgen.select
     from quizgen.banks import load_bank
     from quizgen.exporters import ExportJob, load_exporter
     from quizgen.select import SelectionSpec, select_questions
