@@ -111,6 +111,7 @@ def build(config: BuildConfig, progress: Progress | None = None) -> BuildReport:
     """
     check_spec(config.selection)
     exporters = [load_exporter(name) for name in config.formats]  # unknown names fail early
+    versions_needed = any(getattr(e, "needs_versions", True) for e in exporters)
     report = BuildReport(banks=load_banks(config.paths))
     states: dict[Path, Mapping] = {}
     total = len(report.banks) * (1 + len(exporters)) + 1
@@ -127,7 +128,7 @@ def build(config: BuildConfig, progress: Progress | None = None) -> BuildReport:
         questions, warnings = bank_questions(bank, config.include_generated)
         report.warnings.extend(warnings)
         chosen = tuple(choose_questions(bank, questions, config.selection))
-        sets = tuple(arrange_versions(bank, chosen, config.selection))
+        sets = tuple(arrange_versions(bank, chosen, config.selection)) if versions_needed else ()
         state_file = state_path(bank, config)
         job = ExportJob(bank=bank, sets=sets, questions=chosen, options=config.options,
                         previous_state=read_state(state_file))

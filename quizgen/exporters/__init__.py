@@ -35,7 +35,7 @@ class ExportJob:
     """What one exporter renders for one bank.
 
     ``sets`` holds one ``QuestionSet`` per printed version (a single one, version None,
-    when one version is built). ``questions`` is the selection in bank order, for
+    when one version is built); it is empty when no exporter of the build needs versions. ``questions`` is the selection in bank order, for
     formats that have no versions (the Anki deck). ``previous_state`` is what the
     exporter saved on the last build of this bank (see ``Artifact.state``), or None.
     """
@@ -73,6 +73,7 @@ class Artifact:
 class Exporter(Protocol):
     name: str
     description: str
+    needs_versions: bool  # False: render() reads job.questions only, so no versions are laid out
 
     def render(self, job: ExportJob) -> list[Artifact]: ...
 

@@ -436,6 +436,7 @@ class AnkiExporter:
 
     name = "anki"
     description = "Anki deck (.apkg) that students can re-import to receive fixes"
+    needs_versions = False  # one deck of job.questions; the shuffled versions are for paper
 
     def render(self, job: ExportJob) -> list[Artifact]:
         bank, now = job.bank, int(job.options.now)

@@ -240,6 +240,7 @@ class WorksheetExporter:
     """Printable worksheet PDFs, one per version (plus an all-versions PDF with --combined)."""
 
     name = "worksheet"
+    needs_versions = True
     description = "printable worksheet PDF per version (B-worksheet[-A].pdf)"
 
     def render(self, job: ExportJob) -> list[Artifact]:
@@ -257,6 +258,7 @@ class AnswerKeyExporter:
     """Answer key PDFs, one per version (plus a cross-version summary with --key-summary)."""
 
     name = "key"
+    needs_versions = True
     description = "answer key PDF per version (B-answer-key[-A].pdf)"
 
     def render(self, job: ExportJob) -> list[Artifact]:
