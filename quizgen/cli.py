@@ -194,11 +194,10 @@ def _build_config(ctx: typer.Context, set_name: Optional[str], timestamp: Option
 
     settings = load_config().settings_for(set_name)
     value = {}
-    for name, given in ctx.params.items():
-        key = {"formats": "formats", "generated": "generated"}.get(name, name)
+    for name, given in ctx.params.items():  # settings keys are the parameters' names
         source = ctx.get_parameter_source(name)
         from_cli = source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
-        value[name] = given if from_cli or key not in settings else settings[key]
+        value[name] = given if from_cli or name not in settings else settings[name]
     listed = {k: _split(value[k]) for k in ("tags", "types", "formats", "paths")}
     return BuildConfig(
         paths=listed["paths"],

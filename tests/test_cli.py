@@ -108,3 +108,18 @@ def test_unknown_set_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     result = invoke("build", "--set", "unit-2", ok=False)
     assert result.exit_code == 1
     assert result.stderr == "Error: quizgen.toml: no question set named 'unit-2'; expected one of: unit-1\n"
+
+
+def test_settings_and_sets_fill_in_flags_not_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    (tmp_path / "question_banks").mkdir()
+    shutil.copy(SAMPLE_BANK, tmp_path / "question_banks" / "sample.yaml")
+    (tmp_path / "quizgen.toml").write_text(
+        '[build]\nout = "handouts"\nformats = ["worksheet"]\n\n[sets.quiz]\ncount = 3\nversions = 2\n')
+    monkeypatch.chdir(tmp_path)
+    result = invoke("build", "--set", "quiz", "--versions", "3")  # the flag wins over the set
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "handouts" / "manifest.json").read_text())
+    assert [(m["kind"], m["version"], len(m["questions"])) for m in manifest] == [
+        ("worksheet", "A", 3), ("worksheet", "B", 3), ("worksheet", "C", 3)]
