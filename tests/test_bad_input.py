@@ -97,26 +97,24 @@ def test_disk_full(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fails_cleanly(project, ["build", "--seed", "5"], "Error: output: cannot write (No space left on device)")
 
 
-def test_misspelled_template_field(project: Path) -> None:
+def with_quote_template(project: Path, body: str) -> None:
+    """Give the bank a quote fact and the project a templates/quote.j2 whose one template says ``body``."""
     (project / "question_banks" / "sample.yaml").write_text(
         SAMPLE_BANK.read_text() + "facts:\n  - id: peskov-said\n    kind: quote\n    who: peskov\n"
         "    said: the decree was a mere formality\n    source: alpha\n")
     (project / "templates").mkdir()
     (project / "templates" / "quote.j2").write_text(
-        '{% macro quote_who(fact, type="multiple_choice", answer="who") -%}\n'
-        "  Who said {{ fact.sayd }}?\n{%- endmacro %}\n")
+        f'{{% macro quote_who(fact, type="multiple_choice", answer="who") -%}}\n  {body}\n{{%- endmacro %}}\n')
+
+
+def test_misspelled_template_field(project: Path) -> None:
+    with_quote_template(project, "Who said {{ fact.sayd }}?")
     stderr = fails_cleanly(project, ["build"], "Error: templates/quote.j2:2:")
     assert "fact.sayd" in stderr and "peskov-said" in stderr
 
 
 def test_template_cannot_reach_python_internals(project: Path) -> None:
-    (project / "question_banks" / "sample.yaml").write_text(
-        SAMPLE_BANK.read_text() + "facts:\n  - id: peskov-said\n    kind: quote\n    who: peskov\n"
-        "    said: the decree was a mere formality\n    source: alpha\n")
-    (project / "templates").mkdir()
-    (project / "templates" / "quote.j2").write_text(
-        '{% macro quote_who(fact, type="multiple_choice", answer="who") -%}\n'
-        "  {{ ''.__class__.__mro__[1].__subclasses__() }}\n{%- endmacro %}\n")
+    with_quote_template(project, "{{ ''.__class__.__mro__[1].__subclasses__() }}")
     fails_cleanly(project, ["build"], "Error: templates/quote.j2:2:")
 
 
