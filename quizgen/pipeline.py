@@ -131,7 +131,7 @@ def build(config: BuildConfig, progress: Progress | None = None) -> BuildReport:
         sets = tuple(arrange_versions(bank, chosen, config.selection)) if versions_needed else ()
         state_file = state_path(bank, config)
         job = ExportJob(bank=bank, sets=sets, questions=chosen, options=config.options,
-                        previous_state=read_state(state_file))
+                        previous_state=read_state(state_file) or shipped_state(bank))
         for exporter in exporters:
             advance(f"{bank.id}: {exporter.name}")
             for artifact in exporter.render(job):
@@ -188,6 +188,15 @@ def state_path(bank: Bank, config: BuildConfig) -> Path:
     if bank_path != builtin_bank_path() and os.access(bank_path.parent, os.W_OK):
         return bank_path.with_name(bank_path.stem + STATE_SUFFIX)
     return config.out / f".{bank.id}{STATE_SUFFIX}"
+
+
+def shipped_state(bank: Bank) -> Mapping | None:
+    """For the built-in bank, the state committed beside it in quizgen's own repository, so
+    a plain install builds the very deck a checkout builds (same note times, no re-sends)."""
+    builtin = builtin_bank_path()
+    if Path(bank.path) != builtin:
+        return None
+    return read_state(builtin.with_name(builtin.stem + STATE_SUFFIX))
 
 
 def read_state(path: Path) -> Mapping | None:

@@ -154,3 +154,15 @@ def test_progress_is_reported_step_by_step(text_exporters, sample_bank_dir: Path
     build(config(sample_bank_dir, tmp_path / "out", formats=("text",)), progress=lambda *a: calls.append(a))
     assert calls == [(0, 3, "sample-bank: generating and choosing questions"), (1, 3, "sample-bank: text"),
                      (2, 3, "writing"), (3, 3, "done")]
+
+
+def test_the_builtin_bank_starts_from_its_shipped_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Built anywhere (no ./question_banks), the default bank gives the checkout's deck."""
+    from quizgen.exporters import ExportOptions
+
+    monkeypatch.chdir(tmp_path)  # no ./question_banks here: the built-in bank is built
+    build(BuildConfig(out=tmp_path / "out", formats=("anki",), options=ExportOptions(now=2_000_000_000)))
+    shipped = json.loads((Path(__file__).parent.parent / "question_banks" /
+                          "icc-withdrawal-2016.anki-state.json").read_text())
+    saved = json.loads((tmp_path / "out" / ".icc-withdrawal-2016.anki-state.json").read_text())
+    assert saved == shipped  # nothing changed, so every note kept the committed time
