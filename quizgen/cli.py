@@ -237,9 +237,13 @@ def validate(paths: Optional[List[str]] = PathsArg) -> None:
     """
     from .pipeline import validate as run_validate
 
-    banks = run(lambda: run_validate(paths or ()))
-    for bank in banks:
-        say(f"{bank.path}: ok ({_count(bank.questions, 'question')}, {_count(bank.facts, 'fact')}, "
+    result = run(lambda: run_validate(paths or ()))
+    for warning in result.warnings:
+        say(typer.style("warning:", fg="yellow") + f" {warning}", err=True)
+    for bank in result.banks:
+        generated = result.generated[bank.id]
+        made = f" + {generated} generated" if generated else ""
+        say(f"{bank.path}: ok ({_count(bank.questions, 'question')}{made}, {_count(bank.facts, 'fact')}, "
             f"{_count(bank.sources, 'source')})")
 
 

@@ -257,9 +257,20 @@ def init_bank(folder: Path, bank_id: str = "my-bank", title: str = "My first que
     return target
 
 
-def validate(paths: Iterable[str] = ()) -> list[Bank]:
+@dataclass
+class Validation:
+    """The banks that passed, how many questions their facts generate, and the warnings."""
+
+    banks: list[Bank]
+    generated: dict[str, int]  # bank id -> generated questions
+    warnings: list[str]
+
+
+def validate(paths: Iterable[str] = ()) -> Validation:
     """Load and check banks (facts and templates included); raise on any problem."""
-    banks = load_banks(list(paths))
-    for bank in banks:
-        expand_bank(bank)
-    return banks
+    result = Validation(load_banks(list(paths)), {}, [])
+    for bank in result.banks:
+        expansion = expand_bank(bank)
+        result.generated[bank.id] = sum(1 for q in expansion.questions if q.origin == "template")
+        result.warnings.extend(expansion.warnings)
+    return result

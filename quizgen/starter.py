@@ -34,6 +34,10 @@ entities:
     name: Fatou Bensouda
     kind: person
     role: Prosecutor of the International Criminal Court
+  lavrov:
+    name: Sergei Lavrov
+    kind: person
+    role: Foreign Minister of Russia
 
 # Facts: one statement each, in your own words. Templates turn them into questions
 # (see them with: quizgen generate).
@@ -44,10 +48,11 @@ facts:
     did: signed a decree withdrawing Russia's signature from the Rome Statute
     when: "2016-11-16"
     source: article-1
-  - id: peskov-role
-    kind: role
+  - id: peskov-formality
+    kind: quote
     who: peskov
-    role: Kremlin spokesman
+    said: the decree was a mere formality, since Russia had never ratified the statute
+    key: mere formality         # the words a fill-in-the-blank question leaves out
     source: article-1
 
 # Hand-written questions. The id must be unique and stable; the type is one of
