@@ -12,6 +12,14 @@ DATA = TESTS / "data"
 GOLDEN = TESTS / "golden"
 SAMPLE_BANK = DATA / "banks" / "valid" / "sample.yaml"
 DEFAULT_BANK = ROOT / "question_banks" / "icc-withdrawal-2016.yaml"
+# a question appended to the sample bank to play "the teacher adds a question"
+NEW_QUESTION = """
+  - id: added-later
+    type: true_false
+    statement: The decree was published in November 2016.
+    answer: true
+    source: alpha
+"""
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -5,6 +5,8 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+from conftest import NEW_QUESTION
+
 import pytest
 
 pytest.importorskip("anki")
@@ -25,13 +27,6 @@ pytestmark = pytest.mark.real_client
 NOW = 1_700_000_000
 LATER = NOW + 86_400
 APKG = "sample-bank.apkg"
-NEW_QUESTION = """
-  - id: added-later
-    type: true_false
-    statement: The decree was published in November 2016.
-    answer: true
-    source: alpha
-"""
 
 
 def build_deck(bank_dir: Path, out: Path, now: int) -> Path:

@@ -9,6 +9,8 @@ import zipfile
 from dataclasses import replace
 from pathlib import Path
 
+from conftest import NEW_QUESTION
+
 import genanki
 import pytest
 
@@ -91,13 +93,6 @@ def edit_bank(bank_dir: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-NEW_QUESTION = """
-  - id: added-later
-    type: true_false
-    statement: The decree was published in November 2016.
-    answer: true
-    source: alpha
-"""
 
 
 def render(bank_path: Path, now: int = NOW, previous: dict | None = None):
