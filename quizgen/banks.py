@@ -49,6 +49,7 @@ ENTITY_FIELDS = {"name": True, "kind": True, "role": False, "aliases": False}
 QUESTION_COMMON = {
     "id": True, "type": True, "source": True, "explanation": False, "evidence": False,
     "tags": False, "difficulty": False, "points": False, "deck": False, "override": False,
+    "facts": False,
 }
 QUESTION_FIELDS: dict[str, dict[str, bool]] = {
     "multiple_choice": {"prompt": True, "answer": False, "answers": False, "distractors": True},
@@ -446,7 +447,7 @@ class _BankReader:
         sources = self.sources(doc)
         entities = self.entities(doc)
         facts = self.facts(doc, bank_id or "", sources, entities)
-        questions = self.questions(doc, bank_id or "", sources)
+        questions = self.questions(doc, bank_id or "", sources, {f.id for f in facts})
         disable = self.text_list(doc, "disable", "bank") or ()
         for i, item in enumerate(disable):
             if not GENERATED_ID_PATTERN.match(item):
@@ -591,7 +592,7 @@ class _BankReader:
             return None
         return value
 
-    def questions(self, doc: LDict, bank_id: str, sources: dict) -> list[Question]:
+    def questions(self, doc: LDict, bank_id: str, sources: dict, fact_ids: set[str]) -> list[Question]:
         out: list[Question] = []
         seen: dict[str, int] = {}
         overrides: dict[str, int] = {}
@@ -631,6 +632,7 @@ class _BankReader:
                 difficulty=self.choice(node, "difficulty", label, DIFFICULTIES),
                 deck=self.text(node, "deck", label),
             )
+            common["facts"] = self.tested_facts(node, label, fact_ids, override)
             points = self.number(node, "points", label)
             if points is not None and points <= 0:
                 self.error(node.line_of("points"), f"{label}: points {points!r} is not positive; "
@@ -643,6 +645,20 @@ class _BankReader:
                     ref=self.ref(node.line or self.id_line("questions", qid)), **common, **specific,  # type: ignore[arg-type]
                 ))
         return out
+
+    def tested_facts(self, node: LDict, label: str, fact_ids: set[str], override: str | None) -> tuple[str, ...]:
+        """The facts a hand-written question tests: its ``facts:``, else the fact of the
+        generated question it overrides."""
+        if "facts" not in node:
+            overridden = override.split(".", 1)[0] if override else None
+            return (overridden,) if overridden in fact_ids else ()
+        declared = self.text_list(node, "facts", label) or ()
+        for i, fact_id in enumerate(declared):
+            if fact_id not in fact_ids:
+                known = ", ".join(sorted(fact_ids)) or "none (the bank has no facts)"
+                self.error(node["facts"].line_of(i), f"{label}: facts {fact_id!r} is not a fact of this bank; "
+                                                     f"expected one of: {known}")
+        return tuple(dict.fromkeys(f for f in declared if f in fact_ids))
 
     # -- question types ---------------------------------------------------
     def multiple_choice(self, node: LDict, label: str) -> dict | None:

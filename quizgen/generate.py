@@ -614,7 +614,7 @@ class Generator:
     def common(self, fact: Fact, spec: TemplateSpec) -> dict:
         return dict(id=f"{fact.id}.{spec.id}", bank=self.bank.id, source=fact.source, evidence=fact.evidence,
                     tags=tuple(fact.tags), deck=fact.deck, origin="template", fact=fact.id,
-                    template=spec.id, ref=fact.ref)
+                    facts=(fact.id,), template=spec.id, ref=fact.ref)
 
     def rng(self, fact: Fact, spec: TemplateSpec) -> random.Random:
         return random.Random(f"quizgen:{self.bank.id}:{fact.id}:{spec.id}")
@@ -736,6 +736,7 @@ class Generator:
             base = self.common(first, spec)
             base["source"] = _most_common([f.source for f in group])
             base["evidence"] = None
+            base["facts"] = tuple(f.id for f in group)
             base["tags"] = tuple(dict.fromkeys(t for f in group for t in f.tags))
             if spec.type == "matching":
                 pairs = tuple((self.display(f, spec.left), self.display(f, spec.right)) for f in group)  # type: ignore[arg-type]

@@ -119,6 +119,7 @@ class Question:
     origin: str = "hand"  # "hand" or "template"
     fact: str | None = None  # the fact a generated question came from
     template: str | None = None  # the template that made it
+    facts: tuple[str, ...] = ()  # the facts the question tests (a generated one: its fact or facts)
     ref: SourceRef | None = None
 
     @property

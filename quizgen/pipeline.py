@@ -93,6 +93,8 @@ def question_record(q: Question) -> dict:
         "source": q.source,
         "origin": q.origin,
         "fact": q.fact,
+        "facts": list(q.facts),
+        "explanation": q.explanation,
         "template": q.template,
         "tags": list(q.tags),
         "points": q.points,
