@@ -20,7 +20,7 @@ from .errors import ExportError
 from .exporters import Artifact, ExportJob, ExportOptions, load_exporter
 from .generate import expand_bank
 from .model import Bank, Question
-from .select import SelectionSpec, arrange_versions, check_spec, choose_questions
+from .select import SelectionSpec, arrange_versions, check_spec, choose_questions, filter_questions
 
 DEFAULT_FORMATS = ("anki", "worksheet", "key")
 MANIFEST_NAME = "manifest.json"
@@ -132,8 +132,10 @@ def build(config: BuildConfig, progress: Progress | None = None) -> BuildReport:
         chosen = tuple(choose_questions(bank, questions, config.selection))
         sets = tuple(arrange_versions(bank, chosen, config.selection)) if versions_needed else ()
         state_file = state_path(bank, config)
-        job = ExportJob(bank=bank, sets=sets, questions=chosen, options=config.options,
-                        previous_state=read_state(state_file) or shipped_state(bank))
+        whole = tuple(filter_questions(questions, config.selection.tags, config.selection.types))
+        job = ExportJob(bank=bank, sets=sets, questions=whole, quiz=chosen, options=config.options,
+                        previous_state=read_state(state_file) or shipped_state(bank),
+                        quiz_requested=config.selection.count is not None)
         for exporter in exporters:
             advance(f"{bank.id}: {exporter.name}")
             for artifact in exporter.render(job):

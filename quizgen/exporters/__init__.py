@@ -34,10 +34,15 @@ class ExportOptions:
 class ExportJob:
     """What one exporter renders for one bank.
 
-    ``sets`` holds one ``QuestionSet`` per printed version (a single one, version None,
-    when one version is built); it is empty when no exporter of the build needs versions. ``questions`` is the selection in bank order, for
-    formats that have no versions (the Anki deck). ``previous_state`` is what the
-    exporter saved on the last build of this bank (see ``Artifact.state``), or None.
+    ``questions`` is the whole bank after ``--tags``, ``--types`` and the bank's
+    ``disable``, in bank order: what a deck (and an LMS question bank) carries,
+    whatever the quiz flags. ``quiz`` is the printed quiz chosen from it (bank order);
+    ``sets`` lays it out, one ``QuestionSet`` per printed version (a single one,
+    version None, when one version is built), and is empty when no exporter of the
+    build needs versions. ``quiz_requested`` is true when the user asked for a quiz
+    (``--count``, ``--mix``, ``--include`` or ``--exclude``), so that formats that are
+    a question bank by default carry the quiz instead. ``previous_state`` is what
+    the exporter saved on the last build of this bank (see ``Artifact.state``), or None.
     """
 
     bank: Bank
@@ -45,6 +50,8 @@ class ExportJob:
     questions: tuple[Question, ...]
     options: ExportOptions = ExportOptions()
     previous_state: Mapping[str, object] | None = None
+    quiz: tuple[Question, ...] = ()
+    quiz_requested: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,7 +80,7 @@ class Artifact:
 class Exporter(Protocol):
     name: str
     description: str
-    needs_versions: bool  # False: render() reads job.questions only, so no versions are laid out
+    needs_versions: bool  # False: render() reads job.questions (or job.quiz) only, so no versions are laid out
 
     def render(self, job: ExportJob) -> list[Artifact]: ...
 
