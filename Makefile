@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install clean bench
+.PHONY: demo test install clean bench test-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,21 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/quizgen build --out output
 
-test: $(STAMP)
+# What the tests drive besides Python: Debian's chromium (HTML pages and card scripts, through
+# Playwright's executable_path; never a browser download) and the npm parsers in tests/js.
+# Installed only when missing, so a second run does nothing.
+JS_STAMP := tests/js/node_modules/.installed
+$(JS_STAMP): tests/js/package.json
+	cd tests/js && npm install --no-audit --no-fund --silent
+	touch $(JS_STAMP)
+
+test-deps: $(STAMP) $(JS_STAMP)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); \
+	  else echo "note: chromium is not installed (apt-get install chromium); browser tests will be skipped"; fi; }
+
+test: test-deps
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
