@@ -19,18 +19,24 @@ demo: $(STAMP)
 	$(BIN)/quizgen build --out output
 
 # What the tests drive besides Python: Debian's chromium (HTML pages and card scripts, through
-# Playwright's executable_path; never a browser download) and the npm parsers in tests/js.
-# Installed only when missing, so a second run does nothing.
+# Playwright's executable_path; never a browser download), poppler's pdftoppm (pages looked at
+# as images) and the npm parsers in tests/js. Installed only when missing: a second run does nothing.
 JS_STAMP := tests/js/node_modules/.installed
 $(JS_STAMP): tests/js/package.json
 	cd tests/js && npm install --no-audit --no-fund --silent
 	touch $(JS_STAMP)
 
+# Debian packages the tests drive, as command:package pairs; only missing ones are installed.
+SYSTEM_TOOLS := chromium:chromium pdftoppm:poppler-utils
+
 test-deps: $(STAMP) $(JS_STAMP)
-	@command -v chromium >/dev/null 2>&1 || { \
+	@missing=""; for pair in $(SYSTEM_TOOLS); do \
+	  command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); \
-	  else echo "note: chromium is not installed (apt-get install chromium); browser tests will be skipped"; fi; }
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "note: missing$$missing (apt-get install them); the tests that need them will be skipped"; fi; fi
 
 test: test-deps
 	$(BIN)/python -m pytest -q
