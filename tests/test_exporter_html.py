@@ -7,7 +7,6 @@ import base64
 import html
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest

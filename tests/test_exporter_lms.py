@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from conftest import DATA, DEFAULT_BANK, GOLDEN, ROOT, TESTS
+from conftest import DATA, DEFAULT_BANK, ROOT, TESTS
 
 from quizgen.banks import load_bank
 from quizgen.exporters import EXPORTERS, ExportJob, load_exporter

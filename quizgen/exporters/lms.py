@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
-from ..model import Bank, Question, QUESTION_TYPES, format_number
+from ..model import Bank, Question, QUESTION_TYPES
 from . import ExportJob
 
 NATIVE = "native"
@@ -219,10 +219,6 @@ def warning(q: Question, what: str, fix: str) -> str:
     return f"{where}question {q.id}: {what}; {fix}"
 
 
-def ids(questions: Iterable[Question]) -> tuple[str, ...]:
-    return tuple(q.id for q in questions)
-
-
 __all__ = ["FactGroup", "carried_questions", "fact_groups", "feedback_text", "source_line", "options",
            "accepted", "cloze_pieces", "cloze_display", "numeric_range", "number_text", "numeric_prompt",
-           "ordering_pairs", "ordering_prompt", "check_table", "LeftOut", "warning", "ids", "NATIVE", "format_number"]
+           "ordering_pairs", "ordering_prompt", "check_table", "LeftOut", "warning", "NATIVE", "MOODLE_FRACTIONS", "moodle_share"]
