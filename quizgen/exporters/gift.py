@@ -25,6 +25,12 @@ def esc(text: str) -> str:
     return html.escape(text, quote=False).replace("\r\n", "\n").replace("\n", "<br>").translate(GIFT_SPECIAL)
 
 
+def esc_answer(text: str) -> str:
+    """An answer: like ``esc``, and a leading "%" written as "&#37;" so no one reads a weight."""
+    out = esc(text)
+    return "&\\#37;" + out[1:] if out.startswith("%") else out
+
+
 def esc_plain(text: str) -> str:
     """Text Moodle shows as plain text (a matching question's answers): GIFT syntax escaped only."""
     return " ".join(text.split()).translate(GIFT_SPECIAL)
@@ -36,13 +42,13 @@ def general(bank: Bank, q: Question) -> str:
 
 def multiple_choice(bank: Bank, q: Question) -> str:
     if len(q.answers) == 1:
-        lines = [f"\t{'=' if right else '~'}{esc(text)}" for text, right in options(q)]
+        lines = [f"\t{'=' if right else '~'}{esc_answer(text)}" for text, right in options(q)]
     else:
         right_share = moodle_share(len(q.answers))
         if right_share is None:
             raise LeftOut(f"{len(q.answers)} correct answers cannot each get a grade Moodle allows",
                           "use at most 10 correct answers (not 7 is fine too), or split the question")
-        lines = [f"\t~%{right_share if right else '-' + right_share}%{esc(text)}" for text, right in options(q)]
+        lines = [f"\t~%{right_share if right else '-' + right_share}%{esc_answer(text)}" for text, right in options(q)]
     return f"[html]{esc(q.prompt)}{{\n" + "\n".join(lines) + f"\n\t{general(bank, q)}\n}}"
 
 
@@ -51,7 +57,7 @@ def true_false(bank: Bank, q: Question) -> str:
 
 
 def short_answer(bank: Bank, q: Question) -> str:
-    answers = " ".join(f"={esc(a)}" for a in accepted(q))
+    answers = " ".join(f"={esc_answer(a)}" for a in accepted(q))
     return f"[html]{esc(q.prompt)}{{{answers}{general(bank, q)}}}"
 
 
@@ -70,8 +76,8 @@ def cloze(bank: Bank, q: Question) -> str:
     hint = f" ({blank.hint})" if blank.hint else ""
     if not "".join(after).strip() or not "".join(before).strip():
         # a blank at the end or the start: the text shows "_____", GIFT's answer block closes it
-        return f"[html]{esc(''.join(before) + '_____' + hint + ''.join(after))}{{={esc(blank.answer)}{general(bank, q)}}}"
-    return f"[html]{esc(''.join(before))}{{={esc(blank.answer)}{general(bank, q)}}}{esc(hint + ''.join(after))}"
+        return f"[html]{esc(''.join(before) + '_____' + hint + ''.join(after))}{{={esc_answer(blank.answer)}{general(bank, q)}}}"
+    return f"[html]{esc(''.join(before))}{{={esc_answer(blank.answer)}{general(bank, q)}}}{esc(hint + ''.join(after))}"
 
 
 def numeric(bank: Bank, q: Question) -> str:
