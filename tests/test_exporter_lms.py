@@ -15,6 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from conftest import DATA, DEFAULT_BANK, ROOT, TESTS
@@ -449,3 +451,40 @@ def test_docs_type_table_is_the_exporters_support_tables() -> None:
     for qtype in QUESTION_TYPES:
         row = "| `%s` | " % qtype + " | ".join(load_exporter(f).support[qtype] for f in LMS_FORMATS) + " |"
         assert row in doc, f"docs/lms.md: the {qtype} row should read\n{row}"
+
+
+# -- property: any text survives every format's escaping ---------------------------------
+HOSTILE = st.text(alphabet=st.sampled_from(list("aZ09 ~=#{}:\\%<>&\"'/*-[]\nйЖ«»→")), min_size=1, max_size=24) \
+    .map(str.strip).filter(bool)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts=st.lists(HOSTILE, min_size=9, max_size=9, unique_by=lambda t: " ".join(t.split()).casefold()))
+def test_any_text_round_trips_through_gift_and_moodle(texts: list[str]) -> None:
+    bank, _ = bank_and_questions("every-type")
+    prompt, right, wrong1, wrong2, statement, left1, left2, left3, answer = texts
+    made = (
+        Question(id="mc", bank=bank.id, type="multiple_choice", prompt=prompt, source="wire",
+                 answers=(right,), distractors=(wrong1, wrong2), explanation=statement),
+        Question(id="tf", bank=bank.id, type="true_false", prompt=statement, source="wire", truth=False),
+        Question(id="sa", bank=bank.id, type="short_answer", prompt=prompt, source="wire", answers=(answer,)),
+        Question(id="ma", bank=bank.id, type="matching", prompt=prompt, source="wire",
+                 pairs=((left1, wrong1), (left2, wrong2), (left3, right))),
+    )
+    job = ExportJob(bank=bank, sets=(), questions=made, quiz=made)
+    [gift] = load_exporter("gift").render(job)
+    parsed = {p["title"]: p for p in parse_gift(gift.data.decode()) if p["type"] != "Category"}
+    assert [unhtml(c["text"]["text"]) for c in parsed["mc"]["choices"]] == [right, wrong1, wrong2]
+    assert unhtml(parsed["mc"]["stem"]["text"]) == prompt
+    assert unhtml(parsed["mc"]["globalFeedback"]["text"]) == lms.feedback_text(bank, made[0])
+    assert unhtml(parsed["tf"]["stem"]["text"]) == statement and parsed["tf"]["isTrue"] is False
+    assert [unhtml(c["text"]["text"]) for c in parsed["sa"]["choices"]] == [answer]
+    assert [(unhtml(m["subquestion"]["text"]), gift_pegjs_decode(m["subanswer"])) for m in parsed["ma"]["matchPairs"]] \
+        == [(left1, " ".join(wrong1.split())), (left2, " ".join(wrong2.split())), (left3, " ".join(right.split()))]
+    [moodle] = load_exporter("moodle").render(job)
+    root = etree.fromstring(moodle.data)
+    mc = root.find("question[@type='multichoice']")
+    assert unhtml(mc.findtext("questiontext/text")) == prompt
+    assert [unhtml(a.findtext("text")) for a in mc.findall("answer")] == [right, wrong1, wrong2]
+    short = root.find("question[@type='shortanswer']")
+    assert [a.findtext("text").replace("\\*", "*") for a in short.findall("answer")] == [answer]
