@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install clean bench test-deps
+.PHONY: demo test install clean bench test-deps bench-peers
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ test: test-deps
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
+# The peers the benchmarks compare with (not test dependencies): text2qti for benchmarks/qti.py.
+bench-peers: $(STAMP)
+	$(BIN)/python -m pip install --quiet 'text2qti>=0.8'
 
 clean:
 	rm -rf $(VENV) output/*.apkg output/*.pdf output/manifest.json

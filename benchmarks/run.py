@@ -7,6 +7,8 @@
   1,000-question worksheet + key against raw reportlab platypus   (benchmarks/pdf.py)
 - deck: 10,000 questions against raw genanki, and 100,000 for
   linear growth with peak memory                                 (benchmarks/anki.py)
+- Canvas QTI: 1,000 multiple-choice questions against text2qti
+  (needs `make bench-peers`; skipped with a note without it)      (benchmarks/qti.py)
 
 Each script prints medians, min-max and the ratio to its floor, measured side by side on
 this machine. These are scripts, not tests: timings are never asserted in the test suite.
@@ -30,6 +32,7 @@ def main() -> None:
         ("start-up", ["startup.py"] + (["--runs", "7"] if args.quick else [])),
         ("worksheets and keys", ["pdf.py"] + (["--runs", "5"] if args.quick else [])),
         ("Anki deck", ["anki.py"] + (["--runs", "5", "--sizes", "10000"] if args.quick else [])),
+        ("Canvas QTI", ["qti.py"] + (["--runs", "3"] if args.quick else [])),
     ]
     failed = []
     for title, script in runs:

@@ -122,7 +122,7 @@ def build(
     tags: Optional[List[str]] = typer.Option(None, "--tags", help="Only questions with any of these tags (comma-separated)."),
     types: Optional[List[str]] = typer.Option(None, "--types", help="Only these question types (comma-separated)."),
     formats: Optional[List[str]] = typer.Option(None, "--format", "-f",
-                                                help="Outputs to write (comma-separated): anki, worksheet, key. Default: all."),
+                                                help="Outputs to write (comma-separated): anki, worksheet, key (the default); also moodle, gift, qti, html."),
     paper: Optional[str] = typer.Option(None, "--paper", callback=lambda v: _one_of(v, ("letter", "a4")),
                                         help="Paper size: letter or a4 (default: the bank's, else letter)."),
     group_by: str = typer.Option("type", "--group-by", callback=lambda v: _one_of(v, ("type", "none")), help="Worksheet sections: type (one per question type) or none."),

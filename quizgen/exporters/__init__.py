@@ -90,6 +90,10 @@ EXPORTERS: dict[str, str] = {
     "anki": "quizgen.exporters.anki:AnkiExporter",
     "worksheet": "quizgen.exporters.pdf:WorksheetExporter",
     "key": "quizgen.exporters.pdf:AnswerKeyExporter",
+    "moodle": "quizgen.exporters.moodle:MoodleExporter",
+    "gift": "quizgen.exporters.gift:GiftExporter",
+    "qti": "quizgen.exporters.qti:QtiExporter",
+    "html": "quizgen.exporters.html:PracticePageExporter",
 }
 _LOADED: dict[str, Exporter] = {}
 
