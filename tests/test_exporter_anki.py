@@ -403,16 +403,19 @@ def test_anki_diff_reports_each_kind(sample_bank_dir: Path, tmp_path: Path) -> N
     new = tmp_path / "new.apkg"
     new.write_bytes(build_deck(sample_bank_dir, tmp_path / "b", now=LATER))
     diff = diff_files(old, new)
-    assert diff.counts() == {"added": 1, "updated": 1, "unchanged": 6, "skipped": 0, "conflicting": 0,
-                             "removed": 1}
-    assert [(c.label, c.changed) for c in diff.of("updated")] == [("sample-bank/who-signed", ("Question",))]
+    # the deleted question stays, as a withdrawn note: an update
+    assert diff.counts() == {"added": 1, "updated": 2, "unchanged": 6, "skipped": 0, "conflicting": 0,
+                             "removed": 0}
+    assert sorted((c.label, c.changed) for c in diff.of("updated")) == [
+        ("sample-bank/timeline", ("Question", "tags")), ("sample-bank/who-signed", ("Question",))]
     assert [c.label for c in diff.of("added")] == ["sample-bank/added-later"]
-    assert [c.label for c in diff.of("removed")] == ["sample-bank/timeline"]
     text = "\n".join(diff.summary_lines())
-    assert "  updated          1  updated in place (review history kept)\n      sample-bank/who-signed (Question)" in text
-    # reversed: older content is "skipped", the extra note "removed", the removed one "added"
+    assert "  updated          2  updated in place (review history kept)\n" in text
+    assert "      sample-bank/who-signed (Question)" in text
+    # reversed: older content is "skipped", the extra note "removed"
     back = diff_files(new, old)
-    assert back.counts()["skipped"] == 1 and back.of("skipped")[0].label == "sample-bank/who-signed"
+    assert sorted(c.label for c in back.of("skipped")) == ["sample-bank/timeline", "sample-bank/who-signed"]
+    assert [c.label for c in back.of("removed")] == ["sample-bank/added-later"]
 
 
 def test_anki_diff_sees_a_changed_note_type(sample_bank_dir: Path, tmp_path: Path, monkeypatch) -> None:

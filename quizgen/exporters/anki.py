@@ -32,11 +32,12 @@ import re
 import unicodedata
 import zlib
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 from ..errors import ExportError
 from ..model import Bank, Question, Source, format_number, letter as _letter
-from . import Artifact, ExportJob, register
+from . import Artifact, ExportJob, ExportOptions, register
 from .anki_apkg import CollectionRows, package
 from .anki_notetypes import BASIC, CSS, NOTE_TYPE_FOR, NOTE_TYPES, REVISION, NoteType
 
@@ -429,6 +430,150 @@ def deck_description(bank: Bank) -> str:
     return text
 
 
+# -- the deck over a course: retired questions, what changed ---------------------
+RETIRED_TAG = "quizgen::retired"
+# ExportOptions.extra keys the pipeline (or a caller) may set
+GENERATED_TRUE_FALSE_OPTION = "anki_generated_true_false"  # True: generated true/false items in the deck
+BANK_QUESTIONS_OPTION = "bank_questions"  # ids of every question of the bank, before --tags/--types (the pipeline sets it)
+CHANGELOG_OPTION = "anki_changelog"  # True: also write B-changes.md
+WITHDRAWN_HTML = ('<div class="qg-withdrawn"><span class="qg-label">Withdrawn</span> Your teacher took '
+                  'this question out of the course. Suspend or delete this card: it is tagged '
+                  f'{RETIRED_TAG}.</div>')
+
+
+class Retiring(NamedTuple):
+    """The notes of questions that left the deck, marked withdrawn, and what the build says about them."""
+
+    notes: list[NoteContent]
+    originals: dict[str, dict]  # content records of questions left out of the deck but still in the bank
+    silent: list[str]  # retired, but the state holds no card to rebuild (written by an older quizgen)
+
+
+def split_deck_questions(questions: Sequence[Question], options: ExportOptions
+                         ) -> tuple[list[Question], list[Question]]:
+    """The questions the deck carries, and those it leaves out: generated true/false items,
+    unless ``extra[GENERATED_TRUE_FALSE_OPTION]`` (half of them state something false, which a
+    flashcard repeated for months must not teach)."""
+    if options.extra.get(GENERATED_TRUE_FALSE_OPTION):
+        return list(questions), []
+    deck, left_out = [], []
+    for q in questions:
+        (left_out if q.origin == "template" and q.type == "true_false" else deck).append(q)
+    return deck, left_out
+
+
+def content_record(content: NoteContent) -> dict:
+    """What the state keeps of a note, so that the note can be rebuilt once its question is gone."""
+    return {"cards": content.cards, "deck": content.deck, "fields": list(content.fields),
+            "sort": content.sort_text, "tags": list(content.tags)}
+
+
+def read_kept_content(raw: Mapping | None, bank: Bank) -> tuple[dict[str, dict], list[str]]:
+    """The state's ``content`` records and ``retired`` ids (empty for a state without them)."""
+    if not raw or raw.get("bank") not in (None, bank.id):
+        return {}, []
+    content, retired = raw.get("content", {}), raw.get("retired", [])
+    if not isinstance(content, dict) or not isinstance(retired, list) \
+            or not all(isinstance(r, str) for r in retired):
+        raise _damaged(bank, "content is not a mapping or retired is not a list of ids")
+    for qid, record in content.items():
+        if not (isinstance(record, dict) and isinstance(record.get("fields"), list)
+                and isinstance(record.get("tags"), list) and isinstance(record.get("deck"), str)
+                and isinstance(record.get("sort"), str) and isinstance(record.get("cards"), int)
+                and all(isinstance(v, str) for v in record["fields"] + record["tags"])):
+            raise _damaged(bank, f"content of {qid!r} is not a card record")
+    return dict(content), list(retired)
+
+
+def retired_contents(bank: Bank, live: Sequence[NoteContent], left_out: Sequence[NoteContent],
+                     old_notes: Mapping[str, str], old_content: Mapping[str, dict],
+                     options: ExportOptions) -> Retiring:
+    """A withdrawn note for every question the students' deck had that this deck no longer
+    carries: deleted from the bank, disabled, or left out of decks (generated true/false).
+    Questions merely filtered out of this build (``--tags``, ``--types``) are not retired."""
+    in_deck = {c.question.id for c in live}
+    originals = {c.question.id: content_record(c) for c in left_out}
+    bank_ids = options.extra.get(BANK_QUESTIONS_OPTION)
+    if bank_ids is None:
+        bank_ids = in_deck | set(originals)
+    out = Retiring([], originals, [])
+    for qid in sorted(old_notes):
+        if qid in in_deck or (qid in bank_ids and qid not in originals):
+            continue
+        record = originals.get(qid) or old_content.get(qid)
+        qtype = parse_note_state(bank, qid, old_notes[qid]).type
+        note_type = NOTE_TYPE_FOR.get(qtype, BASIC)
+        if record is None or len(record["fields"]) != len(note_type.fields):
+            out.silent.append(qid)
+            continue
+        fields = (WITHDRAWN_HTML + record["fields"][0], *record["fields"][1:])
+        tags = sorted({*record["tags"], RETIRED_TAG}, key=str.casefold)
+        question = Question(id=qid, bank=bank.id, type=qtype, prompt=record["sort"], source="")
+        out.notes.append(NoteContent(question, note_guid(bank.id, qid), note_type, tuple(fields), tuple(tags),
+                                     record["deck"], max(1, record["cards"]), record["sort"]))
+    return out
+
+
+def state_changes(previous: Mapping | None, state: Mapping, deck_ids: Sequence[str]) -> dict[str, list[str]]:
+    """The manifest's ``changes``: questions new to the deck, updated (their note changed) and
+    retired by this build, against the previous build's state (``previous``, untrusted)."""
+    old_notes: Mapping = {}
+    old_retired: set = set()
+    if isinstance(previous, Mapping) and previous.get("bank") in (None, state.get("bank")):
+        if isinstance(previous.get("notes"), Mapping):
+            old_notes = previous["notes"]
+        if isinstance(previous.get("retired"), list):
+            old_retired = {r for r in previous["retired"] if isinstance(r, str)}
+    new, updated = [], []
+    for qid in deck_ids:
+        line = old_notes.get(qid)
+        if line is None:
+            new.append(qid)
+        elif not isinstance(line, str) or line.split()[:1] != state["notes"][qid].split()[:1]:
+            updated.append(qid)
+    retired = [qid for qid in state.get("retired", ()) if qid not in old_retired]
+    return {"new": new, "updated": updated, "retired": retired}
+
+
+def changelog_markdown(bank: Bank, changes: Mapping[str, Sequence[str]], state: Mapping, now: int) -> str:
+    """``B-changes.md``: what this build changed in the deck, for a teacher to post to students."""
+    content = state.get("content", {})
+
+    notes = state.get("notes", {})
+
+    def line(qid: str, withdrawn: bool = False) -> str:
+        text = plain(str(content.get(qid, {}).get("sort", ""))) or qid
+        if withdrawn and str(notes.get(qid, "")).endswith(" true_false"):
+            text = "a true/false statement"  # perhaps a false one: not repeated here
+        return f"- {text} (`{bank.id}/{qid}`)"
+
+    title = plain(bank.title) or bank.id
+    when = ""
+    if now > 0:
+        when = " on " + datetime.fromtimestamp(now, timezone.utc).strftime("%Y-%m-%d")
+    out = [f"# {title}: what changed in the Anki deck", "",
+           f"The deck `{bank.id}.apkg` built{when}. Import it in Anki as before (File > Import, "
+           "default options): your progress stays, fixed questions are updated in place, new ones "
+           "are added.", ""]
+    sections = (("new", "New questions", ""),
+                ("updated", "Updated questions", "Corrected or reworded; your card keeps its progress."),
+                ("retired", "Withdrawn questions",
+                 f"Taken out of the course. Anki keeps them in your collection, marked \"Withdrawn\" and "
+                 f"tagged `{RETIRED_TAG}`: in the browser, search `tag:{RETIRED_TAG}`, select all, and "
+                 "suspend (or delete) them."))
+    if not any(changes.get(key) for key, _, _ in sections):
+        out += ["Nothing changed: importing it again changes nothing.", ""]
+    for key, heading, note in sections:
+        ids = changes.get(key) or []
+        if not ids:
+            continue
+        out += [f"## {heading} ({len(ids)})", ""]
+        if note:
+            out += [note, ""]
+        out += [line(qid, key == "retired") for qid in ids] + [""]
+    return "\n".join(out)
+
+
 # -- the exporter --------------------------------------------------------------
 @register("anki")
 class AnkiExporter:
@@ -442,12 +587,22 @@ class AnkiExporter:
         bank, now = job.bank, int(job.options.now)
         old_notes, old_types = read_state(job.previous_state, bank)
         check_note_types(bank, old_types)
+        old_content, old_retired = read_kept_content(job.previous_state, bank)
         make = NoteMaker(bank)
-        contents = [make(q) for q in job.questions]
+        deck_questions, left_out = split_deck_questions(job.questions, job.options)
+        contents = [make(q) for q in deck_questions]
+        retiring = retired_contents(bank, contents, [make(q) for q in left_out], old_notes, old_content,
+                                    job.options)
+        contents += retiring.notes
 
-        warnings: list[str] = []
+        warnings: list[str] = [
+            f"{bank.path}: question {qid}: it left the deck, but the saved Anki state (written by "
+            "an older quizgen) does not hold its card, so the deck cannot mark it withdrawn; tell students "
+            "to suspend it (students keep their copy as it was)"
+            for qid in retiring.silent if qid not in old_retired]
         states: list[NoteState] = []
         notes_state = dict(old_notes)  # questions not in this build keep their line
+        kept_content = dict(old_content)
         for content in contents:
             q = content.question
             digest = content.content_hash()
@@ -467,6 +622,11 @@ class AnkiExporter:
             states.append(state)
             if state != old:
                 notes_state[q.id] = state.encode()
+        for content in contents[:len(deck_questions)]:  # what a retired note is rebuilt from
+            kept_content[content.question.id] = content_record(content)
+        kept_content.update(retiring.originals)
+        retired = ((set(old_retired) - {q.id for q in deck_questions}) | set(retiring.silent)
+                   | {c.question.id for c in retiring.notes})
 
         used = sorted({c.note_type.id: c.note_type for c in contents}.values(), key=lambda nt: nt.id)
         type_mods = {nt.id: note_type_mod(nt, old_types) for nt in used}
@@ -477,10 +637,16 @@ class AnkiExporter:
             types_state[str(nt.id)] = {"name": nt.name, **nt.schema(), "hash": nt.look_hash(),
                                        "mod": type_mods[nt.id]}
         state = {"format": STATE_FORMAT, "bank": bank.id, "columns": STATE_COLUMNS,
-                 "notes": notes_state, "note_types": types_state}  # the pipeline sorts the keys
-        return [Artifact(name=f"{bank.id}.apkg", data=data, kind="anki", bank=bank.id, version=None,
-                         questions=tuple(c.question.id for c in contents), key=None, state=state,
-                         warnings=tuple(warnings))]
+                 "notes": notes_state, "note_types": types_state,
+                 "content": kept_content, "retired": sorted(retired)}  # the pipeline sorts the keys
+        artifacts = [Artifact(name=f"{bank.id}.apkg", data=data, kind="anki", bank=bank.id, version=None,
+                              questions=tuple(q.id for q in deck_questions), key=None, state=state,
+                              warnings=tuple(warnings))]
+        if job.options.extra.get(CHANGELOG_OPTION):
+            changes = state_changes(job.previous_state, state, artifacts[0].questions)
+            artifacts.append(Artifact(name=f"{bank.id}-changes.md", kind="changes", bank=bank.id,
+                                      data=changelog_markdown(bank, changes, state, now).encode()))
+        return artifacts
 
     @staticmethod
     def _rows(bank: Bank, contents: Sequence[NoteContent], states: Sequence[NoteState],
