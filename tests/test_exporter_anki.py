@@ -33,6 +33,7 @@ APKG = "sample-bank.apkg"
 # an old line: decks with that revision are out there.
 LOOKS = {
     1_764_547_200: "cf8058e27b465dac",
+    1_796_083_200: "16d07a964658a5a1",  # shuffled options, false statements corrected, withdrawn notes
 }
 
 
@@ -500,3 +501,21 @@ def test_esc_normalizes_and_defuses() -> None:
         "&#91;latex]x[/latex] &#91;$]y[/$] &#91;anki:tts]z[/anki:tts] [1]"
     assert esc('"quoted" \'text\'') == '"quoted" \'text\''  # quotes are text, not attributes
     assert esc(None) == "" and esc("") == ""
+
+
+def test_a_false_statement_without_explanation_warns(sample_bank_dir: Path, tmp_path: Path) -> None:
+    edit_bank(sample_bank_dir, "    explanation: It signed but never ratified it.\n", "")
+    report = build(BuildConfig(paths=(str(sample_bank_dir),), out=tmp_path / "out", formats=("anki",),
+                               options=ExportOptions(now=NOW)))
+    assert report.warnings == [
+        f"{sample_bank_dir / 'sample.yaml'}:44: question never-ratified: a false true/false statement without "
+        "an explanation, so the back of its card cannot say what is true; add an explanation that states it"]
+
+
+def test_the_multiple_choice_script_is_on_both_sides_and_inert_without_javascript() -> None:
+    from quizgen.exporters.anki_notetypes import MULTIPLE_CHOICE, SHUFFLE_SCRIPT, TRUE_FALSE
+
+    ((_, front, back),) = MULTIPLE_CHOICE.templates
+    assert front.endswith(SHUFFLE_SCRIPT) and back.endswith(SHUFFLE_SCRIPT)
+    assert "{{" not in SHUFFLE_SCRIPT  # no field text ever reaches the script
+    assert 'class="qg qg-tf qg-back qg-tf-{{Answer}}"' in TRUE_FALSE.templates[0][2]

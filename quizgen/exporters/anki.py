@@ -600,6 +600,10 @@ class AnkiExporter:
             "an older quizgen) does not hold its card, so the deck cannot mark it withdrawn; tell students "
             "to suspend it (students keep their copy as it was)"
             for qid in retiring.silent if qid not in old_retired]
+        warnings += [f"{q.ref or bank.path}: question {q.id}: a false true/false statement without an "
+                     "explanation, so the back of its card cannot say what is true; add an explanation "
+                     "that states it" for q in deck_questions
+                     if q.type == "true_false" and q.truth is False and not (q.explanation or "").strip()]
         states: list[NoteState] = []
         notes_state = dict(old_notes)  # questions not in this build keep their line
         kept_content = dict(old_content)
