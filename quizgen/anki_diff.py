@@ -20,14 +20,19 @@ newer than OLD's copy, so Anki may leave it alone where this preview says "updat
 from __future__ import annotations
 
 import html
+import io
 import json
 import re
 import sqlite3
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import QuizgenError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .pipeline import BuildConfig
 
 STATUSES = ("added", "updated", "unchanged", "skipped", "conflicting", "removed")
 TAG_RE = re.compile(r"<[^>]*>")
@@ -153,6 +158,28 @@ class AnkiDiff:
 def diff_files(old: str | Path, new: str | Path) -> AnkiDiff:
     """Read two .apkg files and preview importing ``new`` over ``old``."""
     return diff_packages(read_package(old), read_package(new))
+
+
+def diff_with_banks(old: str | Path, config: "BuildConfig") -> AnkiDiff:
+    """Preview importing, over the package ``old``, the deck a build with ``config`` would
+    write now (from the bank's saved state; nothing is written): what students will get if
+    the teacher builds and publishes. With several banks, the deck of the bank whose notes
+    ``old`` holds is compared."""
+    from .pipeline import preview_decks
+
+    before = read_package(old)
+    decks = preview_decks(config)
+    guids = set(before.notes)
+    overlap = {a.bank: len(guids & set(read_package(io.BytesIO(a.data)).notes)) for a in decks}
+    chosen = [a for a in decks if overlap[a.bank] == max(overlap.values(), default=0)]
+    if not decks or (len(decks) > 1 and max(overlap.values()) == 0):
+        banks = ", ".join(sorted(overlap)) or "none"
+        raise PackageError(f"{old}: none of the banks' decks shares a note with this package (banks: {banks}); "
+                           "expected the package students imported from one of them")
+    deck = chosen[0]
+    after = replace(read_package(io.BytesIO(deck.data)),
+                    path=f"the deck of bank {deck.bank!r} as built now ({deck.name})")
+    return diff_packages(before, after)
 
 
 def diff_packages(old: Package, new: Package) -> AnkiDiff:

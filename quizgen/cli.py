@@ -300,21 +300,42 @@ def list_(
 @app.command("anki-diff")
 def anki_diff(
     old: Path = typer.Argument(..., metavar="OLD.apkg", help="The .apkg students already imported."),
-    new: Path = typer.Argument(..., metavar="NEW.apkg", help="The new .apkg to preview."),
+    new: Optional[Path] = typer.Argument(None, metavar="[NEW.apkg]",
+                                         help="The new .apkg to preview. Default: the deck the banks would "
+                                         "build now, from their saved state (nothing is written)."),
+    bank: Optional[List[str]] = typer.Option(None, "--bank", help="Without NEW.apkg: the bank files or folders "
+                                             "to build the deck from (default: as quizgen build)."),
     as_json: bool = typer.Option(False, "--json", help="Print every note's fate as JSON."),
 ) -> None:
     """Preview a re-import: which notes Anki will add, update, leave unchanged, or report as conflicting.
 
-    Example: quizgen anki-diff published/icc-withdrawal-2016.apkg output/icc-withdrawal-2016.apkg
+    Example: quizgen anki-diff published/icc-withdrawal-2016.apkg
     """
-    from .anki_diff import diff_files
+    from .anki_diff import diff_files, diff_with_banks
 
-    diff = run(lambda: diff_files(old, new))
+    if new is not None:
+        diff = run(lambda: diff_files(old, new))
+    else:
+        config = run(lambda: _preview_config(_split(bank)))
+        diff = run(lambda: diff_with_banks(old, config))
     if as_json:
         typer.echo(json.dumps(diff.to_json(), indent=2, ensure_ascii=False))
         return
     for line in diff.summary_lines():
         typer.echo(line)
+
+
+def _preview_config(paths: tuple[str, ...]):
+    """What ``quizgen build`` would use for the deck: the banks, the state's place, the deck settings."""
+    from .config import load_config
+    from .exporters import ExportOptions
+    from .pipeline import BuildConfig
+
+    settings = load_config().settings_for(None)
+    chosen = {"changelog": False, "deck_true_false": settings.get("deck_true_false", False)}
+    return BuildConfig(paths=paths or tuple(settings.get("paths") or ()), out=Path(str(settings.get("out", "output"))),
+                       include_generated=bool(settings.get("generated", True)),
+                       options=ExportOptions(now=_now(None), extra=_deck_options(chosen)))
 
 
 @app.command()

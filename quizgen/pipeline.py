@@ -178,6 +178,20 @@ def build(config: BuildConfig, progress: Progress | None = None) -> BuildReport:
     return report
 
 
+def preview_decks(config: BuildConfig) -> list[Artifact]:
+    """The Anki decks a build with ``config`` would write now, rendered in memory from each
+    bank's saved state; nothing is written (``quizgen anki-diff`` compares them with a package)."""
+    exporter = load_exporter("anki")
+    decks = []
+    for bank in load_banks(config.paths):
+        questions, _ = bank_questions(bank, config.include_generated)
+        whole = tuple(filter_questions(questions, config.selection.tags, config.selection.types))
+        job = ExportJob(bank=bank, sets=(), questions=whole, options=bank_options(config.options, questions),
+                        previous_state=read_state(state_path(bank, config)) or shipped_state(bank))
+        decks.extend(a for a in exporter.render(job) if a.kind == "anki")
+    return decks
+
+
 def bank_options(options: ExportOptions, questions: Sequence[Question]) -> ExportOptions:
     """The build's options for one bank: ``extra["bank_questions"]`` names every question of
     the bank (before ``--tags``/``--types``), so the deck can tell a question deleted from the

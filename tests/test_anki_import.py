@@ -210,6 +210,8 @@ def test_a_changed_note_type_conflicts_as_anki_diff_predicts(col: Collection, sa
     preview = diff_files(first, second).counts()
     counts = import_deck(col, second)
     assert counts == {"new": 0, "updated": 0, "duplicate": 6, "conflicting": 2}
+    names = [m.name for m in col.models.all_names_and_ids()]
+    assert "quizgen Multiple choice+" in names  # the forked copy the upgrade test checks never appears
     assert (preview["updated"], preview["unchanged"], preview["conflicting"]) == (0, 6, 2)
     assert note_for(col, "who-signed")["Question"] == "Who signed the decree?"  # the fix never arrives
 

@@ -519,3 +519,40 @@ def test_the_multiple_choice_script_is_on_both_sides_and_inert_without_javascrip
     assert front.endswith(SHUFFLE_SCRIPT) and back.endswith(SHUFFLE_SCRIPT)
     assert "{{" not in SHUFFLE_SCRIPT  # no field text ever reaches the script
     assert 'class="qg qg-tf qg-back qg-tf-{{Answer}}"' in TRUE_FALSE.templates[0][2]
+
+
+def test_anki_diff_against_the_bank_as_it_would_build_now(sample_bank_dir: Path, tmp_path: Path,
+                                                          default_bank_dir: Path) -> None:
+    """A teacher previews what students get before building and publishing: nothing is written."""
+    from typer.testing import CliRunner
+
+    from quizgen.anki_diff import PackageError, diff_with_banks
+    from quizgen.cli import app
+
+    published = tmp_path / "published.apkg"
+    published.write_bytes(build_deck(sample_bank_dir, tmp_path / "a", now=NOW))
+    edit_bank(sample_bank_dir, "Who signed the decree?", "Who signed the 2016 decree?")
+    state = (sample_bank_dir / "sample.anki-state.json").read_text()
+    config = BuildConfig(paths=(str(sample_bank_dir),), out=tmp_path / "out", options=ExportOptions(now=LATER))
+    diff = diff_with_banks(published, config)
+    assert diff.new == "the deck of bank 'sample-bank' as built now (sample-bank.apkg)"
+    assert [(c.label, c.changed) for c in diff.of("updated")] == [("sample-bank/who-signed", ("Question",))]
+    assert diff.counts()["unchanged"] == 7
+    assert (sample_bank_dir / "sample.anki-state.json").read_text() == state and not (tmp_path / "out").exists()
+    # with several banks, the one whose notes the package holds
+    both = replace(config, paths=(str(sample_bank_dir), str(default_bank_dir)))
+    assert diff_with_banks(published, both).counts() == diff.counts()
+    stranger = tmp_path / "stranger"
+    stranger.mkdir()
+    (stranger / "s.yaml").write_text((sample_bank_dir / "sample.yaml").read_text().replace(
+        "bank: sample-bank", "bank: stranger-bank"))
+    build(BuildConfig(paths=(str(stranger),), out=tmp_path / "c", formats=("anki",), options=ExportOptions(now=NOW)))
+    other = tmp_path / "c" / "stranger-bank.apkg"
+    with pytest.raises(PackageError, match="none of the banks' decks shares a note with this package"):
+        diff_with_banks(other, both)
+
+    result = CliRunner().invoke(app, ["anki-diff", str(published), "--bank", str(sample_bank_dir)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.output.splitlines()[3:5] == ["  updated          1  updated in place (review history kept)",
+                                               "      sample-bank/who-signed (Question)"]
