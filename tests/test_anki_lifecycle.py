@@ -91,6 +91,10 @@ def test_a_filtered_build_retires_nothing(sample_bank_dir: Path, tmp_path: Path)
     assert report.artifacts[0].questions == ("cloze-ratify",)
     state = json.loads((sample_bank_dir / "sample.anki-state.json").read_text())
     assert state["retired"] == [] and len(state["content"]) == 8
+    cards, deck, tags, sort, *fields = state["content"]["who-signed"].split("\x1f")
+    assert (cards, deck, tags, sort) == ("1", "Sample bank for tests", "decree multiple_choice people quizgen",
+                                         "Who signed the decree?")
+    assert fields[0] == "Who signed the decree?" and len(fields) == 7
 
 
 def test_generated_true_false_stays_out_of_the_deck_unless_asked(default_bank_dir: Path, tmp_path: Path) -> None:

@@ -445,7 +445,7 @@ class Retiring(NamedTuple):
     """The notes of questions that left the deck, marked withdrawn, and what the build says about them."""
 
     notes: list[NoteContent]
-    originals: dict[str, dict]  # content records of questions left out of the deck but still in the bank
+    originals: dict[str, str]  # content records of questions left out of the deck but still in the bank
     silent: list[str]  # retired, but the state holds no card to rebuild (written by an older quizgen)
 
 
@@ -462,13 +462,32 @@ def split_deck_questions(questions: Sequence[Question], options: ExportOptions
     return deck, left_out
 
 
-def content_record(content: NoteContent) -> dict:
+class KeptNote(NamedTuple):
     """What the state keeps of a note, so that the note can be rebuilt once its question is gone."""
-    return {"cards": content.cards, "deck": content.deck, "fields": list(content.fields),
-            "sort": content.sort_text, "tags": list(content.tags)}
+
+    cards: int
+    deck: str
+    tags: tuple[str, ...]
+    sort: str
+    fields: tuple[str, ...]
 
 
-def read_kept_content(raw: Mapping | None, bank: Bank) -> tuple[dict[str, dict], list[str]]:
+def content_record(content: NoteContent) -> str:
+    """A note's ``content`` line in the state: cards, deck, tags, sort text and fields, joined
+    by the character Anki itself puts between fields (one JSON string per note: a changed
+    question is one changed line in a diff, and a 10,000-note state stays quick to write)."""
+    return "\x1f".join((str(content.cards), content.deck, " ".join(content.tags), content.sort_text,
+                        *content.fields))
+
+
+def parse_content_record(bank: Bank, qid: str, text: str) -> KeptNote:
+    parts = text.split("\x1f")
+    if len(parts) < 5 or not parts[0].isdigit():
+        raise _damaged(bank, f"content of {qid!r} is not a card record")
+    return KeptNote(int(parts[0]), parts[1], tuple(parts[2].split()), parts[3], tuple(parts[4:]))
+
+
+def read_kept_content(raw: Mapping | None, bank: Bank) -> tuple[dict[str, str], list[str]]:
     """The state's ``content`` records and ``retired`` ids (empty for a state without them)."""
     if not raw or raw.get("bank") not in (None, bank.id):
         return {}, []
@@ -476,17 +495,13 @@ def read_kept_content(raw: Mapping | None, bank: Bank) -> tuple[dict[str, dict],
     if not isinstance(content, dict) or not isinstance(retired, list) \
             or not all(isinstance(r, str) for r in retired):
         raise _damaged(bank, "content is not a mapping or retired is not a list of ids")
-    for qid, record in content.items():
-        if not (isinstance(record, dict) and isinstance(record.get("fields"), list)
-                and isinstance(record.get("tags"), list) and isinstance(record.get("deck"), str)
-                and isinstance(record.get("sort"), str) and isinstance(record.get("cards"), int)
-                and all(isinstance(v, str) for v in record["fields"] + record["tags"])):
-            raise _damaged(bank, f"content of {qid!r} is not a card record")
+    if not all(isinstance(record, str) for record in content.values()):
+        raise _damaged(bank, "a content entry is not a card record")
     return dict(content), list(retired)
 
 
 def retired_contents(bank: Bank, live: Sequence[NoteContent], left_out: Sequence[NoteContent],
-                     old_notes: Mapping[str, str], old_content: Mapping[str, dict],
+                     old_notes: Mapping[str, str], old_content: Mapping[str, str],
                      options: ExportOptions) -> Retiring:
     """A withdrawn note for every question the students' deck had that this deck no longer
     carries: deleted from the bank, disabled, or left out of decks (generated true/false).
@@ -500,17 +515,18 @@ def retired_contents(bank: Bank, live: Sequence[NoteContent], left_out: Sequence
     for qid in sorted(old_notes):
         if qid in in_deck or (qid in bank_ids and qid not in originals):
             continue
-        record = originals.get(qid) or old_content.get(qid)
+        text = originals.get(qid) or old_content.get(qid)
         qtype = parse_note_state(bank, qid, old_notes[qid]).type
         note_type = NOTE_TYPE_FOR.get(qtype, BASIC)
-        if record is None or len(record["fields"]) != len(note_type.fields):
+        kept = None if text is None else parse_content_record(bank, qid, text)
+        if kept is None or len(kept.fields) != len(note_type.fields):
             out.silent.append(qid)
             continue
-        fields = (WITHDRAWN_HTML + record["fields"][0], *record["fields"][1:])
-        tags = sorted({*record["tags"], RETIRED_TAG}, key=str.casefold)
-        question = Question(id=qid, bank=bank.id, type=qtype, prompt=record["sort"], source="")
+        fields = (WITHDRAWN_HTML + kept.fields[0], *kept.fields[1:])
+        tags = sorted({*kept.tags, RETIRED_TAG}, key=str.casefold)
+        question = Question(id=qid, bank=bank.id, type=qtype, prompt=kept.sort, source="")
         out.notes.append(NoteContent(question, note_guid(bank.id, qid), note_type, tuple(fields), tuple(tags),
-                                     record["deck"], max(1, record["cards"]), record["sort"]))
+                                     kept.deck, max(1, kept.cards), kept.sort))
     return out
 
 
@@ -542,7 +558,8 @@ def changelog_markdown(bank: Bank, changes: Mapping[str, Sequence[str]], state: 
     notes = state.get("notes", {})
 
     def line(qid: str, withdrawn: bool = False) -> str:
-        text = plain(str(content.get(qid, {}).get("sort", ""))) or qid
+        record = content.get(qid)
+        text = plain(record.split("\x1f")[3]) if isinstance(record, str) and record.count("\x1f") >= 4 else qid
         if withdrawn and str(notes.get(qid, "")).endswith(" true_false"):
             text = "a true/false statement"  # perhaps a false one: not repeated here
         return f"- {text} (`{bank.id}/{qid}`)"
