@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 STATUSES = ("added", "updated", "unchanged", "skipped", "conflicting", "removed")
 TAG_RE = re.compile(r"<[^>]*>")
+RETIRED_TAG = "quizgen::retired"  # the tag of a question that left the deck (exporters/anki.py)
 
 
 class PackageError(QuizgenError):
@@ -82,10 +83,11 @@ class NoteChange:
     label: str  # the quizgen question ("bank/question-id") or the note's first field
     note_type: str
     changed: tuple[str, ...] = ()  # names of the fields (and "tags") that differ
+    withdrawn: bool = False  # the new note is newly tagged quizgen::retired (its question left the deck)
 
     def to_json(self) -> dict:
         return {"status": self.status, "label": self.label, "guid": self.guid,
-                "note_type": self.note_type, "changed": list(self.changed)}
+                "note_type": self.note_type, "changed": list(self.changed), "withdrawn": self.withdrawn}
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,9 @@ class AnkiDiff:
             if status == "unchanged":
                 continue
             for change in changes[:limit]:
-                if change.changed:
+                if change.withdrawn:
+                    what = " (withdrawn: marked on the card, tagged quizgen::retired)"
+                elif change.changed:
                     what = f" ({', '.join(change.changed)})"
                 elif status == "updated":
                     what = " (same content, newer time: rewrites students' own edits of it)"
@@ -199,7 +203,7 @@ def diff_packages(old: Package, new: Package) -> AnkiDiff:
         if note.note_type_id in remapped or before.note_type_id != note.note_type_id:
             changes.append(NoteChange("conflicting", guid, label, name, changed))
         elif before.mod < note.mod:
-            changes.append(NoteChange("updated", guid, label, name, changed))
+            changes.append(NoteChange("updated", guid, label, name, changed, _newly_retired(before, note)))
         elif changed:
             changes.append(NoteChange("skipped", guid, label, name, changed))
         else:
@@ -222,6 +226,13 @@ def diff_packages(old: Package, new: Package) -> AnkiDiff:
         else:
             types.append(NoteTypeChange("unchanged", ntid, nt.name))
     return AnkiDiff(old=old.path, new=new.path, notes=tuple(changes), note_types=tuple(types))
+
+
+def _newly_retired(old: PackageNote, new: PackageNote) -> bool:
+    def retired(note: PackageNote) -> bool:
+        return any(tag.casefold() == RETIRED_TAG for tag in note.tags)
+
+    return retired(new) and not retired(old)
 
 
 def _label(note: PackageNote, nt: PackageNoteType | None) -> str:

@@ -318,3 +318,29 @@ def test_a_retired_question_stays_marked_and_can_come_back(col: Collection, samp
     assert import_deck(col, tmp_path / "v4" / "sample-bank.apkg")["updated"] == 1
     assert col.find_notes(f"tag:{anki_exporter.RETIRED_TAG}") == []
     assert "Withdrawn" not in col.get_card(cid).question() and col.note_count() == 8
+
+
+def test_build_prints_the_deck_summary_and_what_it_removed(sample_bank_dir: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from quizgen.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    args = ["build", str(sample_bank_dir), "--format", "anki,key", "--timestamp", str(NOW)]
+    first = runner.invoke(app, args + ["--versions", "2", "--changelog"], catch_exceptions=False)
+    assert first.exit_code == 0
+    assert first.stdout.splitlines()[-1] == ("sample-bank.apkg: 8 new, 0 updated, 0 retired since the last build; "
+                                             "the deck holds 8 questions and 0 withdrawn (tagged quizgen::retired)")
+    edit_bank(sample_bank_dir, TIMELINE, "")
+    second = runner.invoke(app, args, catch_exceptions=False)
+    assert second.exit_code == 0
+    lines = second.stdout.splitlines()
+    assert lines[:3] == ["wrote output/sample-bank.apkg", "wrote output/sample-bank-answer-key.pdf",
+                         "wrote output/manifest.json"]
+    assert sorted(lines[3:6]) == [f"removed output/{name} (written by the previous build, not by this one)"
+                                  for name in ("sample-bank-answer-key-A.pdf", "sample-bank-answer-key-B.pdf",
+                                               "sample-bank-changes.md")]
+    assert lines[6:] == ["sample-bank.apkg: 0 new, 0 updated, 1 retired since the last build; "
+                         "the deck holds 7 questions and 1 withdrawn (tagged quizgen::retired)"]

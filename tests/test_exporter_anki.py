@@ -413,6 +413,10 @@ def test_anki_diff_reports_each_kind(sample_bank_dir: Path, tmp_path: Path) -> N
     text = "\n".join(diff.summary_lines())
     assert "  updated          2  updated in place (review history kept)\n" in text
     assert "      sample-bank/who-signed (Question)" in text
+    assert "      sample-bank/timeline (withdrawn: marked on the card, tagged quizgen::retired)" in text
+    assert [c.withdrawn for c in sorted(diff.of("updated"), key=lambda c: c.label)] == [True, False]
+    from quizgen import anki_diff
+    assert anki_diff.RETIRED_TAG == anki_exporter.RETIRED_TAG
     # reversed: older content is "skipped", the extra note "removed"
     back = diff_files(new, old)
     assert sorted(c.label for c in back.of("skipped")) == ["sample-bank/timeline", "sample-bank/who-signed"]
@@ -462,7 +466,8 @@ def test_anki_diff_command(sample_bank_dir: Path, tmp_path: Path) -> None:
     assert data["counts"]["updated"] == 1 and len(data["notes"]) == 8
     assert data["notes"][0] == {"status": "updated", "label": "sample-bank/who-signed",
                                 "guid": anki_exporter.note_guid("sample-bank", "who-signed"),
-                                "note_type": "quizgen Multiple choice", "changed": ["Question"]}
+                                "note_type": "quizgen Multiple choice", "changed": ["Question"],
+                                "withdrawn": False}
     result = runner.invoke(app, ["anki-diff", str(tmp_path / "missing.apkg"), str(new)])
     assert result.exit_code == 1
     assert result.stderr == (f"Error: {tmp_path / 'missing.apkg'}: cannot read (No such file or directory); "
