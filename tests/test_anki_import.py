@@ -306,6 +306,8 @@ def test_cards_read_well_on_a_phone_by_day_and_night(col: Collection, sample_ban
     import_deck(col, build_deck(sample_bank_dir, tmp_path / "v1", NOW))
     edit_bank(sample_bank_dir, "  - id: timeline\n", "  - id: timeline-gone\n")  # timeline is withdrawn
     import_deck(col, build_deck(sample_bank_dir, tmp_path / "v2", LATER))
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright").Axe()
+    problems: list[str] = []
     shots = Path(os.environ.get("QUIZGEN_CARD_SCREENSHOTS") or tmp_path / "shots")
     shots.mkdir(parents=True, exist_ok=True)
     for qid in ("who-signed", "never-ratified", "spokesman-name", "cloze-ratify", "verdicts", "roles",
@@ -325,6 +327,12 @@ def test_cards_read_well_on_a_phone_by_day_and_night(col: Collection, sample_ban
                 assert background == ("rgb(30, 30, 30)" if night else "rgb(255, 255, 255)")
                 reviewer.screenshot(path=str(shots / f"{qid}-{side}-{'night' if night else 'day'}.png"),
                                     full_page=True)
+                contrast = axe.run(reviewer, options={"runOnly": ["color-contrast"]}).response["violations"]
+                problems += [f"{qid} {side} {'night' if night else 'day'}: {node['html'][:80]} "
+                             f"{node['any'][0]['message'] if node['any'] else ''}"
+                             for v in contrast for node in v["nodes"]]
+
+    assert problems == [], "text without enough contrast (axe):\n" + "\n".join(problems)
 
     # a false statement: struck through on the back, the verdict in red, "What is true" above the correction
     reviewer.show(note_for(col, "never-ratified").cards()[0].answer())

@@ -255,7 +255,7 @@ hr#answer { border: 0; border-top: 1px solid #d1d9e0; margin: 1em 0; }
 .qg-letter { display: inline-block; min-width: 1.45em; text-indent: 0; font-weight: 700; color: #0969da; }
 .qg-back .qg-right { border-color: #1a7f37; background-color: #dafbe1; }
 .qg-back .qg-right::after { content: " \\2713"; font-weight: 700; color: #1a7f37; }
-.qg-back .qg-wrong { opacity: 0.6; }
+.qg-back .qg-wrong { color: #59636e; }
 .qg-table { border-collapse: collapse; margin: 0.4em 0; width: 100%; }
 .qg-table td { border-bottom: 1px solid #d1d9e0; padding: 0.35em 0.5em 0.35em 2.15em;
   text-indent: -1.7em; vertical-align: top; }
@@ -272,7 +272,7 @@ hr#answer { border: 0; border-top: 1px solid #d1d9e0; margin: 1em 0; }
 .qg-evidence::after { content: "\\201D"; }
 .qg-source { font-size: 0.8em; color: #59636e; margin-top: 1em; }
 .qg-source a { color: inherit; }
-.qg-ref { font-size: 0.65em; color: #818b98; margin-top: 0.3em; }
+.qg-ref { font-size: 0.65em; color: #59636e; margin-top: 0.3em; }
 .cloze { font-weight: 700; color: #0969da; }
 .qg input#typeans { width: 100%; box-sizing: border-box; font-size: 1em; padding: 0.3em; }
 .qg-solution .qg-label { display: block; margin-bottom: 0.3em; }
@@ -300,6 +300,7 @@ hr#answer { border: 0; border-top: 1px solid #d1d9e0; margin: 1em 0; }
 .nightMode .qg-letter, .night_mode .qg-letter, .nightMode .cloze, .night_mode .cloze { color: #4cb0ff; }
 .nightMode .qg-back .qg-right, .night_mode .qg-back .qg-right { border-color: #57d364; background-color: #12361c; }
 .nightMode .qg-back .qg-right::after, .night_mode .qg-back .qg-right::after { color: #57d364; }
+.nightMode .qg-back .qg-wrong, .night_mode .qg-back .qg-wrong { color: #9198a1; }
 .nightMode .qg-evidence, .night_mode .qg-evidence { color: #c9d1d9; border-left-color: #3d444d; }
 .nightMode .qg-source, .night_mode .qg-source, .nightMode .qg-ref, .night_mode .qg-ref { color: #9198a1; }
 .nightMode .qg-withdrawn, .night_mode .qg-withdrawn { background-color: #3b2e00; border-color: #d29922; color: #f0e3b5; }
