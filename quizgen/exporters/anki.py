@@ -22,6 +22,13 @@ The state is a small JSON document (see ``docs/anki.md``)::
 
 Entries of questions that are not in this build (filtered out, or deleted from the
 bank) are kept, so a later full build does not mistake them for new ones.
+
+A deck lasts a whole course, so two more keys: ``content`` holds each note as one line
+(cards, deck, tags, sort text and fields, joined by ``\x1f``), and ``retired`` the ids of
+questions that left the deck. Anki never deletes a note on import, so a question deleted
+from the bank, disabled, or left out of decks (generated true/false items) stays in the deck
+as a note rebuilt from ``content``, with a "Withdrawn" banner and the tag ``quizgen::retired``
+(``retired_contents``). ``state_changes`` compares two states for the manifest's ``changes``.
 """
 from __future__ import annotations
 
