@@ -20,17 +20,23 @@ newer than OLD's copy, so Anki may leave it alone where this preview says "updat
 from __future__ import annotations
 
 import html
+import io
 import json
 import re
 import sqlite3
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import QuizgenError
 
+if TYPE_CHECKING:  # pragma: no cover
+    from .pipeline import BuildConfig
+
 STATUSES = ("added", "updated", "unchanged", "skipped", "conflicting", "removed")
 TAG_RE = re.compile(r"<[^>]*>")
+RETIRED_TAG = "quizgen::retired"  # the tag of a question that left the deck (exporters/anki.py)
 
 
 class PackageError(QuizgenError):
@@ -77,10 +83,11 @@ class NoteChange:
     label: str  # the quizgen question ("bank/question-id") or the note's first field
     note_type: str
     changed: tuple[str, ...] = ()  # names of the fields (and "tags") that differ
+    withdrawn: bool = False  # the new note is newly tagged quizgen::retired (its question left the deck)
 
     def to_json(self) -> dict:
         return {"status": self.status, "label": self.label, "guid": self.guid,
-                "note_type": self.note_type, "changed": list(self.changed)}
+                "note_type": self.note_type, "changed": list(self.changed), "withdrawn": self.withdrawn}
 
 
 @dataclass(frozen=True)
@@ -132,7 +139,9 @@ class AnkiDiff:
             if status == "unchanged":
                 continue
             for change in changes[:limit]:
-                if change.changed:
+                if change.withdrawn:
+                    what = " (withdrawn: marked on the card, tagged quizgen::retired)"
+                elif change.changed:
                     what = f" ({', '.join(change.changed)})"
                 elif status == "updated":
                     what = " (same content, newer time: rewrites students' own edits of it)"
@@ -155,6 +164,28 @@ def diff_files(old: str | Path, new: str | Path) -> AnkiDiff:
     return diff_packages(read_package(old), read_package(new))
 
 
+def diff_with_banks(old: str | Path, config: "BuildConfig") -> AnkiDiff:
+    """Preview importing, over the package ``old``, the deck a build with ``config`` would
+    write now (from the bank's saved state; nothing is written): what students will get if
+    the teacher builds and publishes. With several banks, the deck of the bank whose notes
+    ``old`` holds is compared."""
+    from .pipeline import preview_decks
+
+    before = read_package(old)
+    decks = preview_decks(config)
+    guids = set(before.notes)
+    overlap = {a.bank: len(guids & set(read_package(io.BytesIO(a.data)).notes)) for a in decks}
+    chosen = [a for a in decks if overlap[a.bank] == max(overlap.values(), default=0)]
+    if not decks or (len(decks) > 1 and max(overlap.values()) == 0):
+        banks = ", ".join(sorted(overlap)) or "none"
+        raise PackageError(f"{old}: none of the banks' decks shares a note with this package (banks: {banks}); "
+                           "expected the package students imported from one of them")
+    deck = chosen[0]
+    after = replace(read_package(io.BytesIO(deck.data)),
+                    path=f"the deck of bank {deck.bank!r} as built now ({deck.name})")
+    return diff_packages(before, after)
+
+
 def diff_packages(old: Package, new: Package) -> AnkiDiff:
     """Apply Anki's import rules to ``new`` against a collection holding ``old``."""
     remapped = {ntid for ntid, nt in new.note_types.items()
@@ -172,7 +203,7 @@ def diff_packages(old: Package, new: Package) -> AnkiDiff:
         if note.note_type_id in remapped or before.note_type_id != note.note_type_id:
             changes.append(NoteChange("conflicting", guid, label, name, changed))
         elif before.mod < note.mod:
-            changes.append(NoteChange("updated", guid, label, name, changed))
+            changes.append(NoteChange("updated", guid, label, name, changed, _newly_retired(before, note)))
         elif changed:
             changes.append(NoteChange("skipped", guid, label, name, changed))
         else:
@@ -195,6 +226,13 @@ def diff_packages(old: Package, new: Package) -> AnkiDiff:
         else:
             types.append(NoteTypeChange("unchanged", ntid, nt.name))
     return AnkiDiff(old=old.path, new=new.path, notes=tuple(changes), note_types=tuple(types))
+
+
+def _newly_retired(old: PackageNote, new: PackageNote) -> bool:
+    def retired(note: PackageNote) -> bool:
+        return any(tag.casefold() == RETIRED_TAG for tag in note.tags)
+
+    return retired(new) and not retired(old)
 
 
 def _label(note: PackageNote, nt: PackageNoteType | None) -> str:

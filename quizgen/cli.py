@@ -133,6 +133,12 @@ def build(
     points: bool = typer.Option(True, "--points/--no-points", help="Print points per question and the total."),
     generated: bool = typer.Option(True, "--generated/--no-generated", help="Include questions generated from facts."),
     set_name: Optional[str] = typer.Option(None, "--set", help="Use a named question set from quizgen.toml."),
+    changelog: bool = typer.Option(False, "--changelog", help="Also write B-changes.md: the deck's new, updated "
+                                   "and withdrawn questions since the last build, to post to students."),
+    deck_true_false: bool = typer.Option(False, "--deck-true-false/--no-deck-true-false",
+                                         help="Put generated true/false questions in the Anki deck too "
+                                         "(by default only hand-written ones: a generated false statement "
+                                         "is not worth learning)."),
     timestamp: Optional[int] = typer.Option(None, "--timestamp", hidden=True,
                                             help="Seconds since the epoch to stamp changed Anki notes with."),
 ) -> None:
@@ -152,10 +158,21 @@ def build(
         say(typer.style("warning:", fg="yellow") + f" {warning}", err=True)
     for path in report.written:
         say(f"wrote {path}")
+    for path in report.removed:
+        say(f"removed {path} (written by the previous build, not by this one)")
+    for bank_id, changes in report.deck_changes.items():
+        say(_deck_summary(bank_id, changes))
     if _STATE["verbose"]:
         for bank in report.banks:
             say(f"{bank.path}: bank {bank.id!r}, {len(bank.questions)} hand-written questions, "
                 f"{len(bank.facts)} facts")
+
+
+def _deck_summary(bank_id: str, changes: dict) -> str:
+    """One line: what students get when they import the new deck."""
+    return (f"{bank_id}.apkg: {len(changes['new'])} new, {len(changes['updated'])} updated, "
+            f"{len(changes['retired'])} retired since the last build; the deck holds {changes['notes']} "
+            f"questions and {changes['retired_in_all']} withdrawn (tagged quizgen::retired)")
 
 
 @contextlib.contextmanager
@@ -208,8 +225,15 @@ def _build_config(ctx: typer.Context, set_name: Optional[str], timestamp: Option
         include_generated=value["generated"],
         options=ExportOptions(paper=value["paper"], now=_now(timestamp), word_bank=value["word_bank"],
                               group_by=value["group_by"], show_points=value["points"],
-                              combined=value["combined"], key_summary=value["key_summary"]),
+                              combined=value["combined"], key_summary=value["key_summary"],
+                              extra=_deck_options(value)),
     )
+
+
+def _deck_options(value: dict) -> dict:
+    from .exporters.anki import CHANGELOG_OPTION, GENERATED_TRUE_FALSE_OPTION
+
+    return {CHANGELOG_OPTION: bool(value["changelog"]), GENERATED_TRUE_FALSE_OPTION: bool(value["deck_true_false"])}
 
 
 @app.command()
@@ -276,21 +300,42 @@ def list_(
 @app.command("anki-diff")
 def anki_diff(
     old: Path = typer.Argument(..., metavar="OLD.apkg", help="The .apkg students already imported."),
-    new: Path = typer.Argument(..., metavar="NEW.apkg", help="The new .apkg to preview."),
+    new: Optional[Path] = typer.Argument(None, metavar="[NEW.apkg]",
+                                         help="The new .apkg to preview. Default: the deck the banks would "
+                                         "build now, from their saved state (nothing is written)."),
+    bank: Optional[List[str]] = typer.Option(None, "--bank", help="Without NEW.apkg: the bank files or folders "
+                                             "to build the deck from (default: as quizgen build)."),
     as_json: bool = typer.Option(False, "--json", help="Print every note's fate as JSON."),
 ) -> None:
     """Preview a re-import: which notes Anki will add, update, leave unchanged, or report as conflicting.
 
-    Example: quizgen anki-diff published/icc-withdrawal-2016.apkg output/icc-withdrawal-2016.apkg
+    Example: quizgen anki-diff published/icc-withdrawal-2016.apkg
     """
-    from .anki_diff import diff_files
+    from .anki_diff import diff_files, diff_with_banks
 
-    diff = run(lambda: diff_files(old, new))
+    if new is not None:
+        diff = run(lambda: diff_files(old, new))
+    else:
+        config = run(lambda: _preview_config(_split(bank)))
+        diff = run(lambda: diff_with_banks(old, config))
     if as_json:
         typer.echo(json.dumps(diff.to_json(), indent=2, ensure_ascii=False))
         return
     for line in diff.summary_lines():
         typer.echo(line)
+
+
+def _preview_config(paths: tuple[str, ...]):
+    """What ``quizgen build`` would use for the deck: the banks, the state's place, the deck settings."""
+    from .config import load_config
+    from .exporters import ExportOptions
+    from .pipeline import BuildConfig
+
+    settings = load_config().settings_for(None)
+    chosen = {"changelog": False, "deck_true_false": settings.get("deck_true_false", False)}
+    return BuildConfig(paths=paths or tuple(settings.get("paths") or ()), out=Path(str(settings.get("out", "output"))),
+                       include_generated=bool(settings.get("generated", True)),
+                       options=ExportOptions(now=_now(None), extra=_deck_options(chosen)))
 
 
 @app.command()

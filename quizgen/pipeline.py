@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
@@ -49,6 +50,10 @@ class BuildReport:
     written: list[Path] = field(default_factory=list)
     manifest: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # bank id -> the deck's changes against the previous build ({"new": [ids], "updated": [ids],
+    # "retired": [ids]}) and "retired_in_all": how many questions the deck carries as withdrawn
+    deck_changes: dict[str, dict] = field(default_factory=dict)
+    removed: list[Path] = field(default_factory=list)  # stale outputs of the previous build, removed
 
 
 def bank_questions(bank: Bank, include_generated: bool = True) -> tuple[tuple[Question, ...], tuple[str, ...]]:
@@ -116,6 +121,8 @@ def build(config: BuildConfig, progress: Progress | None = None) -> BuildReport:
     versions_needed = any(getattr(e, "needs_versions", True) for e in exporters)
     report = BuildReport(banks=load_banks(config.paths))
     states: dict[Path, Mapping] = {}
+    previous_states: dict[str, Mapping | None] = {}
+    previous_manifest = read_manifest(config.out / MANIFEST_NAME)  # before this build replaces it
     total = len(report.banks) * (1 + len(exporters)) + 1
     step = 0
 
@@ -133,9 +140,11 @@ def build(config: BuildConfig, progress: Progress | None = None) -> BuildReport:
         sets = tuple(arrange_versions(bank, chosen, config.selection)) if versions_needed else ()
         state_file = state_path(bank, config)
         whole = tuple(filter_questions(questions, config.selection.tags, config.selection.types))
-        job = ExportJob(bank=bank, sets=sets, questions=whole, quiz=chosen, options=config.options,
+        job = ExportJob(bank=bank, sets=sets, questions=whole, quiz=chosen,
+                        options=bank_options(config.options, questions),
                         previous_state=read_state(state_file) or shipped_state(bank),
                         quiz_requested=config.selection.count is not None)
+        previous_states[bank.id] = job.previous_state
         for exporter in exporters:
             advance(f"{bank.id}: {exporter.name}")
             for artifact in exporter.render(job):
@@ -144,6 +153,7 @@ def build(config: BuildConfig, progress: Progress | None = None) -> BuildReport:
                 if artifact.state is not None:
                     states[state_file] = artifact.state
     report.manifest = [manifest_entry(a) for a in report.artifacts if a.kind]
+    add_deck_changes(report, previous_states)
     names = [a.name for a in report.artifacts]
     if len(set(names)) != len(names):
         raise ExportError("two outputs of this build have the same file name; expected distinct bank ids")
@@ -162,9 +172,85 @@ def build(config: BuildConfig, progress: Progress | None = None) -> BuildReport:
         raise ExportError(f"{where}: cannot write ({exc.strerror or exc}); expected a writable output "
                           "folder with free space (the previous outputs are unchanged)") from None
     report.written = [config.out / a.name for a in report.artifacts] + [config.out / MANIFEST_NAME]
+    report.removed = remove_stale_outputs(config.out, previous_manifest, {p.name for p in report.written})
     if progress is not None:
         progress(total, total, "done")
     return report
+
+
+def preview_decks(config: BuildConfig) -> list[Artifact]:
+    """The Anki decks a build with ``config`` would write now, rendered in memory from each
+    bank's saved state; nothing is written (``quizgen anki-diff`` compares them with a package)."""
+    exporter = load_exporter("anki")
+    decks = []
+    for bank in load_banks(config.paths):
+        questions, _ = bank_questions(bank, config.include_generated)
+        whole = tuple(filter_questions(questions, config.selection.tags, config.selection.types))
+        job = ExportJob(bank=bank, sets=(), questions=whole, options=bank_options(config.options, questions),
+                        previous_state=read_state(state_path(bank, config)) or shipped_state(bank))
+        decks.extend(a for a in exporter.render(job) if a.kind == "anki")
+    return decks
+
+
+def bank_options(options: ExportOptions, questions: Sequence[Question]) -> ExportOptions:
+    """The build's options for one bank: ``extra["bank_questions"]`` names every question of
+    the bank (before ``--tags``/``--types``), so the deck can tell a question deleted from the
+    bank (retired) from one this build merely filtered out."""
+    return replace(options, extra={**options.extra, "bank_questions": frozenset(q.id for q in questions)})
+
+
+def add_deck_changes(report: BuildReport, previous_states: Mapping[str, Mapping | None]) -> None:
+    """Give each ``anki`` manifest entry its ``changes`` against the previous build's state."""
+    from .exporters.anki import state_changes
+
+    decks = {a.bank: a for a in report.artifacts if a.kind == "anki" and a.state is not None}
+    for entry in report.manifest:
+        artifact = decks.get(entry["bank"]) if entry["kind"] == "anki" else None
+        if artifact is None:
+            continue
+        entry["changes"] = state_changes(previous_states.get(artifact.bank), artifact.state, artifact.questions)
+        retired = artifact.state.get("retired", [])
+        report.deck_changes[artifact.bank] = {**entry["changes"], "retired_in_all": len(retired),
+                                              "notes": len(artifact.questions)}
+
+
+def read_manifest(path: Path) -> list:
+    """The previous build's manifest, or [] when there is none or it is not a JSON list."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return value if isinstance(value, list) else []
+
+
+def remove_stale_outputs(out: Path, previous_manifest: Sequence[object], written: set[str]) -> list[Path]:
+    """Remove the files the previous manifest lists that this build did not write.
+
+    The manifest is untrusted: only a plain file name inside ``out`` is considered (never a
+    path, ``..``, a hidden name or the manifest itself), only a regular file (not a link or a
+    folder), and only when its bytes still have the sha256 the manifest recorded, so a file
+    quizgen did not write, or that someone changed since, is never touched.
+    """
+    removed = []
+    for entry in previous_manifest:
+        name = entry.get("path") if isinstance(entry, dict) else None
+        digest = entry.get("sha256") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not isinstance(digest, str) or name in written \
+                or name == MANIFEST_NAME or name.startswith(".") or "\0" in name \
+                or name != os.path.basename(name) or name != Path(name).name or "\\" in name:
+            continue
+        path = out / name
+        try:
+            if not stat.S_ISREG(os.lstat(path).st_mode):
+                continue
+            with path.open("rb") as handle:
+                if hashlib.file_digest(handle, "sha256").hexdigest() != digest:
+                    continue
+            path.unlink()
+        except OSError:
+            continue
+        removed.append(path)
+    return removed
 
 
 def manifest_entry(artifact: Artifact) -> dict:

@@ -210,5 +210,157 @@ def test_a_changed_note_type_conflicts_as_anki_diff_predicts(col: Collection, sa
     preview = diff_files(first, second).counts()
     counts = import_deck(col, second)
     assert counts == {"new": 0, "updated": 0, "duplicate": 6, "conflicting": 2}
+    names = [m.name for m in col.models.all_names_and_ids()]
+    assert "quizgen Multiple choice+" in names  # the forked copy the upgrade test checks never appears
     assert (preview["updated"], preview["unchanged"], preview["conflicting"]) == (0, 6, 2)
     assert note_for(col, "who-signed")["Question"] == "Who signed the decree?"  # the fix never arrives
+
+
+# -- the cards in a browser (Debian's chromium through Playwright; skipped without it) -----------
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+# How Anki's reviewer shows a side: the card's HTML goes into #qa, and its scripts are run anew
+SHELL = """<!doctype html><html><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body class="card card1"><div id="qa"></div></body></html>"""
+SHOW = """html => {
+  const qa = document.getElementById("qa");
+  qa.innerHTML = html;
+  for (const old of qa.querySelectorAll("script")) {
+    const fresh = document.createElement("script");
+    fresh.textContent = old.textContent;
+    old.replaceWith(fresh);
+  }
+}"""
+OPTIONS = """() => Array.from(document.querySelectorAll("#qa ol.qg-options li")).map(li => ({
+  letter: li.querySelector(".qg-letter").textContent, text: li.textContent.trim().slice(1).trim(),
+  right: li.classList.contains("qg-right")}))"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (make test-deps installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def reviewer(browser, tmp_path: Path):
+    """A page like Anki's reviewer, at phone width; ``show(html)`` puts a side of a card in it."""
+    shell = tmp_path / "reviewer.html"
+    shell.write_text(SHELL, encoding="utf-8")
+    page = browser.new_page(viewport={"width": 360, "height": 740})
+    page.goto(shell.as_uri())
+
+    def show(html: str, night: bool = False) -> None:
+        page.evaluate("night => { document.body.className = 'card card1' + "
+                      "(night ? ' nightMode night_mode' : ''); }", night)
+        page.evaluate(SHOW, html)
+
+    page.show = show  # type: ignore[attr-defined]
+    yield page
+    page.close()
+
+
+def test_multiple_choice_options_reorder_at_review_time(col: Collection, sample_bank_dir: Path,
+                                                        tmp_path: Path, reviewer) -> None:
+    import_deck(col, build_deck(sample_bank_dir, tmp_path / "out", NOW))
+    card = note_for(col, "who-signed").cards()[0]
+    front, back = card.question(), card.answer()
+    names = ["Vladimir Putin", "Dmitry Peskov", "Fatou Bensouda", "Sergei Lavrov"]
+    seen = []
+    for review in range(3):
+        reviewer.show(front)
+        shown = reviewer.evaluate(OPTIONS)
+        assert [o["letter"] for o in shown] == ["A", "B", "C", "D"]  # lettered in the order shown
+        assert sorted(o["text"] for o in shown) == sorted(names)
+        order = [o["text"] for o in shown]
+        assert order not in seen[-1:], f"review {review} showed the same order as the one before"
+        seen.append(order)
+        reviewer.show(back)  # the back keeps the front's order, and the answer names the new letter
+        assert [o["text"] for o in reviewer.evaluate(OPTIONS)] == order
+        letter = "ABCD"[order.index("Vladimir Putin")]
+        assert reviewer.inner_text("#qa .qg-answer").split() == [letter, "Vladimir", "Putin"]
+        assert [o["letter"] for o in reviewer.evaluate(OPTIONS) if o["right"]] == [letter]
+    assert len({tuple(o) for o in seen}) >= 2
+
+    # select-all: every right option keeps its mark and the answer lists them in the new order
+    card = note_for(col, "select-critics").cards()[0]
+    reviewer.show(card.question())
+    reviewer.show(card.answer())
+    rights = [f"{o['letter']} {o['text']}" for o in reviewer.evaluate(OPTIONS) if o["right"]]
+    assert len(rights) == 2 and reviewer.inner_text("#qa .qg-answer").splitlines() == rights
+
+
+def test_cards_read_well_on_a_phone_by_day_and_night(col: Collection, sample_bank_dir: Path, tmp_path: Path,
+                                                     reviewer) -> None:
+    """Every kind of card, both sides, 360 px wide, day and night: nothing wider than the screen,
+    night mode dark. Screenshots go to $QUIZGEN_CARD_SCREENSHOTS (for a person to look at) or tmp."""
+    import os
+
+    import_deck(col, build_deck(sample_bank_dir, tmp_path / "v1", NOW))
+    edit_bank(sample_bank_dir, "  - id: timeline\n", "  - id: timeline-gone\n")  # timeline is withdrawn
+    import_deck(col, build_deck(sample_bank_dir, tmp_path / "v2", LATER))
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright").Axe()
+    problems: list[str] = []
+    shots = Path(os.environ.get("QUIZGEN_CARD_SCREENSHOTS") or tmp_path / "shots")
+    shots.mkdir(parents=True, exist_ok=True)
+    for qid in ("who-signed", "never-ratified", "spokesman-name", "cloze-ratify", "verdicts", "roles",
+                "timeline", "timeline-gone"):
+        card = note_for(col, qid).cards()[0]
+        guess = "Dmitri Peskov" if "[[type:Answer]]" in card.question() else "4"  # what a student typed
+        typed = col.compare_answer(card.note().fields[1], guess) if "[[type:" in card.question() else ""
+        sides = {"front": card.question().replace("[[type:Answer]]", '<input id="typeans" value="Dmitri Peskov">')
+                 .replace("[[type:Value]]", '<input id="typeans" value="4">'),
+                 "back": card.answer().replace("[[type:Answer]]", f'<div id="typeans">{typed}</div>')
+                 .replace("[[type:Value]]", f'<div id="typeans">{typed}</div>')}
+        for side, html in sides.items():
+            for night in (False, True):
+                reviewer.show(html, night=night)
+                width = reviewer.evaluate("() => document.documentElement.scrollWidth")
+                assert width <= 360, f"{qid} {side}: {width} px wide on a 360 px screen"
+                background = reviewer.evaluate("() => getComputedStyle(document.body).backgroundColor")
+                assert background == ("rgb(30, 30, 30)" if night else "rgb(255, 255, 255)")
+                reviewer.screenshot(path=str(shots / f"{qid}-{side}-{'night' if night else 'day'}.png"),
+                                    full_page=True)
+                contrast = axe.run(reviewer, options={"runOnly": ["color-contrast"]}).response["violations"]
+                problems += [f"{qid} {side} {'night' if night else 'day'}: {node['html'][:80]} "
+                             f"{node['any'][0]['message'] if node['any'] else ''}"
+                             for v in contrast for node in v["nodes"]]
+
+    assert problems == [], "text without enough contrast (axe):\n" + "\n".join(problems)
+
+    # a false statement: struck through on the back, the verdict in red, "What is true" above the correction
+    reviewer.show(note_for(col, "never-ratified").cards()[0].answer())
+    assert reviewer.evaluate("() => getComputedStyle(document.querySelector('#qa .qg-prompt'))"
+                             ".textDecorationLine") == "line-through"
+    assert reviewer.evaluate("() => getComputedStyle(document.querySelector('#qa .qg-explanation'), "
+                             "'::before').content") == '"What is true"'
+    assert reviewer.inner_text("#qa .qg-explanation").endswith("It signed but never ratified it.")
+    # a true one is not struck through
+    edit_bank(sample_bank_dir, "    answer: false\n    explanation: It signed", "    answer: true\n    explanation: It signed")
+    import_deck(col, build_deck(sample_bank_dir, tmp_path / "v3", LATER + 60))
+    reviewer.show(note_for(col, "never-ratified").cards()[0].answer())
+    assert reviewer.evaluate("() => getComputedStyle(document.querySelector('#qa .qg-prompt'))"
+                             ".textDecorationLine") == "none"
+    # the withdrawn card says so on its front
+    reviewer.show(note_for(col, "timeline").cards()[0].question())
+    assert reviewer.inner_text("#qa .qg-withdrawn").startswith("WITHDRAWN")
+
+
+def test_numeric_cards_take_a_typed_answer_when_it_must_be_exact(col: Collection, sample_bank_dir: Path,
+                                                                  tmp_path: Path) -> None:
+    import_deck(col, build_deck(sample_bank_dir, tmp_path / "v1", NOW))
+    card = note_for(col, "verdicts").cards()[0]
+    assert "[[type:Value]]" in card.question() and "[[type:Value]]" in card.answer()
+    assert "typeGood" in col.compare_answer(card.note()["Value"], "4")
+    assert "typeBad" in col.compare_answer(card.note()["Value"], "5")
+    edit_bank(sample_bank_dir, "    tolerance: 0\n", "    tolerance: 1\n")  # a range: no exact text to type
+    import_deck(col, build_deck(sample_bank_dir, tmp_path / "v2", LATER))
+    card = note_for(col, "verdicts").cards()[0]
+    assert "[[type:" not in card.question() and "\u00b1 1" in card.answer()

@@ -33,6 +33,7 @@ APKG = "sample-bank.apkg"
 # an old line: decks with that revision are out there.
 LOOKS = {
     1_764_547_200: "cf8058e27b465dac",
+    1_796_083_200: "770b8d789dc62f65",  # shuffled options, false statements corrected, withdrawn notes
 }
 
 
@@ -403,16 +404,23 @@ def test_anki_diff_reports_each_kind(sample_bank_dir: Path, tmp_path: Path) -> N
     new = tmp_path / "new.apkg"
     new.write_bytes(build_deck(sample_bank_dir, tmp_path / "b", now=LATER))
     diff = diff_files(old, new)
-    assert diff.counts() == {"added": 1, "updated": 1, "unchanged": 6, "skipped": 0, "conflicting": 0,
-                             "removed": 1}
-    assert [(c.label, c.changed) for c in diff.of("updated")] == [("sample-bank/who-signed", ("Question",))]
+    # the deleted question stays, as a withdrawn note: an update
+    assert diff.counts() == {"added": 1, "updated": 2, "unchanged": 6, "skipped": 0, "conflicting": 0,
+                             "removed": 0}
+    assert sorted((c.label, c.changed) for c in diff.of("updated")) == [
+        ("sample-bank/timeline", ("Question", "tags")), ("sample-bank/who-signed", ("Question",))]
     assert [c.label for c in diff.of("added")] == ["sample-bank/added-later"]
-    assert [c.label for c in diff.of("removed")] == ["sample-bank/timeline"]
     text = "\n".join(diff.summary_lines())
-    assert "  updated          1  updated in place (review history kept)\n      sample-bank/who-signed (Question)" in text
-    # reversed: older content is "skipped", the extra note "removed", the removed one "added"
+    assert "  updated          2  updated in place (review history kept)\n" in text
+    assert "      sample-bank/who-signed (Question)" in text
+    assert "      sample-bank/timeline (withdrawn: marked on the card, tagged quizgen::retired)" in text
+    assert [c.withdrawn for c in sorted(diff.of("updated"), key=lambda c: c.label)] == [True, False]
+    from quizgen import anki_diff
+    assert anki_diff.RETIRED_TAG == anki_exporter.RETIRED_TAG
+    # reversed: older content is "skipped", the extra note "removed"
     back = diff_files(new, old)
-    assert back.counts()["skipped"] == 1 and back.of("skipped")[0].label == "sample-bank/who-signed"
+    assert sorted(c.label for c in back.of("skipped")) == ["sample-bank/timeline", "sample-bank/who-signed"]
+    assert [c.label for c in back.of("removed")] == ["sample-bank/added-later"]
 
 
 def test_anki_diff_sees_a_changed_note_type(sample_bank_dir: Path, tmp_path: Path, monkeypatch) -> None:
@@ -458,7 +466,8 @@ def test_anki_diff_command(sample_bank_dir: Path, tmp_path: Path) -> None:
     assert data["counts"]["updated"] == 1 and len(data["notes"]) == 8
     assert data["notes"][0] == {"status": "updated", "label": "sample-bank/who-signed",
                                 "guid": anki_exporter.note_guid("sample-bank", "who-signed"),
-                                "note_type": "quizgen Multiple choice", "changed": ["Question"]}
+                                "note_type": "quizgen Multiple choice", "changed": ["Question"],
+                                "withdrawn": False}
     result = runner.invoke(app, ["anki-diff", str(tmp_path / "missing.apkg"), str(new)])
     assert result.exit_code == 1
     assert result.stderr == (f"Error: {tmp_path / 'missing.apkg'}: cannot read (No such file or directory); "
@@ -497,3 +506,58 @@ def test_esc_normalizes_and_defuses() -> None:
         "&#91;latex]x[/latex] &#91;$]y[/$] &#91;anki:tts]z[/anki:tts] [1]"
     assert esc('"quoted" \'text\'') == '"quoted" \'text\''  # quotes are text, not attributes
     assert esc(None) == "" and esc("") == ""
+
+
+def test_a_false_statement_without_explanation_warns(sample_bank_dir: Path, tmp_path: Path) -> None:
+    edit_bank(sample_bank_dir, "    explanation: It signed but never ratified it.\n", "")
+    report = build(BuildConfig(paths=(str(sample_bank_dir),), out=tmp_path / "out", formats=("anki",),
+                               options=ExportOptions(now=NOW)))
+    assert report.warnings == [
+        f"{sample_bank_dir / 'sample.yaml'}:44: question never-ratified: a false true/false statement without "
+        "an explanation, so the back of its card cannot say what is true; add an explanation that states it"]
+
+
+def test_the_multiple_choice_script_is_on_both_sides_and_inert_without_javascript() -> None:
+    from quizgen.exporters.anki_notetypes import MULTIPLE_CHOICE, SHUFFLE_SCRIPT, TRUE_FALSE
+
+    ((_, front, back),) = MULTIPLE_CHOICE.templates
+    assert front.endswith(SHUFFLE_SCRIPT) and back.endswith(SHUFFLE_SCRIPT)
+    assert "{{" not in SHUFFLE_SCRIPT  # no field text ever reaches the script
+    assert 'class="qg qg-tf qg-back qg-tf-{{Answer}}"' in TRUE_FALSE.templates[0][2]
+
+
+def test_anki_diff_against_the_bank_as_it_would_build_now(sample_bank_dir: Path, tmp_path: Path,
+                                                          default_bank_dir: Path) -> None:
+    """A teacher previews what students get before building and publishing: nothing is written."""
+    from typer.testing import CliRunner
+
+    from quizgen.anki_diff import PackageError, diff_with_banks
+    from quizgen.cli import app
+
+    published = tmp_path / "published.apkg"
+    published.write_bytes(build_deck(sample_bank_dir, tmp_path / "a", now=NOW))
+    edit_bank(sample_bank_dir, "Who signed the decree?", "Who signed the 2016 decree?")
+    state = (sample_bank_dir / "sample.anki-state.json").read_text()
+    config = BuildConfig(paths=(str(sample_bank_dir),), out=tmp_path / "out", options=ExportOptions(now=LATER))
+    diff = diff_with_banks(published, config)
+    assert diff.new == "the deck of bank 'sample-bank' as built now (sample-bank.apkg)"
+    assert [(c.label, c.changed) for c in diff.of("updated")] == [("sample-bank/who-signed", ("Question",))]
+    assert diff.counts()["unchanged"] == 7
+    assert (sample_bank_dir / "sample.anki-state.json").read_text() == state and not (tmp_path / "out").exists()
+    # with several banks, the one whose notes the package holds
+    both = replace(config, paths=(str(sample_bank_dir), str(default_bank_dir)))
+    assert diff_with_banks(published, both).counts() == diff.counts()
+    stranger = tmp_path / "stranger"
+    stranger.mkdir()
+    (stranger / "s.yaml").write_text((sample_bank_dir / "sample.yaml").read_text().replace(
+        "bank: sample-bank", "bank: stranger-bank"))
+    build(BuildConfig(paths=(str(stranger),), out=tmp_path / "c", formats=("anki",), options=ExportOptions(now=NOW)))
+    other = tmp_path / "c" / "stranger-bank.apkg"
+    with pytest.raises(PackageError, match="none of the banks' decks shares a note with this package"):
+        diff_with_banks(other, both)
+
+    result = CliRunner().invoke(app, ["anki-diff", str(published), "--bank", str(sample_bank_dir)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.output.splitlines()[3:5] == ["  updated          1  updated in place (review history kept)",
+                                               "      sample-bank/who-signed (Question)"]

@@ -22,6 +22,13 @@ The state is a small JSON document (see ``docs/anki.md``)::
 
 Entries of questions that are not in this build (filtered out, or deleted from the
 bank) are kept, so a later full build does not mistake them for new ones.
+
+A deck lasts a whole course, so two more keys: ``content`` holds each note as one line
+(cards, deck, tags, sort text and fields, joined by ``\x1f``), and ``retired`` the ids of
+questions that left the deck. Anki never deletes a note on import, so a question deleted
+from the bank, disabled, or left out of decks (generated true/false items) stays in the deck
+as a note rebuilt from ``content``, with a "Withdrawn" banner and the tag ``quizgen::retired``
+(``retired_contents``). ``state_changes`` compares two states for the manifest's ``changes``.
 """
 from __future__ import annotations
 
@@ -32,11 +39,12 @@ import re
 import unicodedata
 import zlib
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 from ..errors import ExportError
 from ..model import Bank, Question, Source, format_number, letter as _letter
-from . import Artifact, ExportJob, register
+from . import Artifact, ExportJob, ExportOptions, register
 from .anki_apkg import CollectionRows, package
 from .anki_notetypes import BASIC, CSS, NOTE_TYPE_FOR, NOTE_TYPES, REVISION, NoteType
 
@@ -429,6 +437,167 @@ def deck_description(bank: Bank) -> str:
     return text
 
 
+# -- the deck over a course: retired questions, what changed ---------------------
+RETIRED_TAG = "quizgen::retired"
+# ExportOptions.extra keys the pipeline (or a caller) may set
+GENERATED_TRUE_FALSE_OPTION = "anki_generated_true_false"  # True: generated true/false items in the deck
+BANK_QUESTIONS_OPTION = "bank_questions"  # ids of every question of the bank, before --tags/--types (the pipeline sets it)
+CHANGELOG_OPTION = "anki_changelog"  # True: also write B-changes.md
+WITHDRAWN_HTML = ('<div class="qg-withdrawn"><span class="qg-label">Withdrawn</span> Your teacher took '
+                  'this question out of the course. Suspend or delete this card: it is tagged '
+                  f'{RETIRED_TAG}.</div>')
+
+
+class Retiring(NamedTuple):
+    """The notes of questions that left the deck, marked withdrawn, and what the build says about them."""
+
+    notes: list[NoteContent]
+    originals: dict[str, str]  # content records of questions left out of the deck but still in the bank
+    silent: list[str]  # retired, but the state holds no card to rebuild (written by an older quizgen)
+
+
+def split_deck_questions(questions: Sequence[Question], options: ExportOptions
+                         ) -> tuple[list[Question], list[Question]]:
+    """The questions the deck carries, and those it leaves out: generated true/false items,
+    unless ``extra[GENERATED_TRUE_FALSE_OPTION]`` (half of them state something false, which a
+    flashcard repeated for months must not teach)."""
+    if options.extra.get(GENERATED_TRUE_FALSE_OPTION):
+        return list(questions), []
+    deck, left_out = [], []
+    for q in questions:
+        (left_out if q.origin == "template" and q.type == "true_false" else deck).append(q)
+    return deck, left_out
+
+
+class KeptNote(NamedTuple):
+    """What the state keeps of a note, so that the note can be rebuilt once its question is gone."""
+
+    cards: int
+    deck: str
+    tags: tuple[str, ...]
+    sort: str
+    fields: tuple[str, ...]
+
+
+def content_record(content: NoteContent) -> str:
+    """A note's ``content`` line in the state: cards, deck, tags, sort text and fields, joined
+    by the character Anki itself puts between fields (one JSON string per note: a changed
+    question is one changed line in a diff, and a 10,000-note state stays quick to write)."""
+    return "\x1f".join((str(content.cards), content.deck, " ".join(content.tags), content.sort_text,
+                        *content.fields))
+
+
+def parse_content_record(bank: Bank, qid: str, text: str) -> KeptNote:
+    parts = text.split("\x1f")
+    if len(parts) < 5 or not parts[0].isdigit():
+        raise _damaged(bank, f"content of {qid!r} is not a card record")
+    return KeptNote(int(parts[0]), parts[1], tuple(parts[2].split()), parts[3], tuple(parts[4:]))
+
+
+def read_kept_content(raw: Mapping | None, bank: Bank) -> tuple[dict[str, str], list[str]]:
+    """The state's ``content`` records and ``retired`` ids (empty for a state without them)."""
+    if not raw or raw.get("bank") not in (None, bank.id):
+        return {}, []
+    content, retired = raw.get("content", {}), raw.get("retired", [])
+    if not isinstance(content, dict) or not isinstance(retired, list) \
+            or not all(isinstance(r, str) for r in retired):
+        raise _damaged(bank, "content is not a mapping or retired is not a list of ids")
+    if not all(isinstance(record, str) for record in content.values()):
+        raise _damaged(bank, "a content entry is not a card record")
+    return dict(content), list(retired)
+
+
+def retired_contents(bank: Bank, live: Sequence[NoteContent], left_out: Sequence[NoteContent],
+                     old_notes: Mapping[str, str], old_content: Mapping[str, str],
+                     options: ExportOptions) -> Retiring:
+    """A withdrawn note for every question the students' deck had that this deck no longer
+    carries: deleted from the bank, disabled, or left out of decks (generated true/false).
+    Questions merely filtered out of this build (``--tags``, ``--types``) are not retired."""
+    in_deck = {c.question.id for c in live}
+    originals = {c.question.id: content_record(c) for c in left_out}
+    bank_ids = options.extra.get(BANK_QUESTIONS_OPTION)
+    if bank_ids is None:
+        bank_ids = in_deck | set(originals)
+    out = Retiring([], originals, [])
+    for qid in sorted(old_notes):
+        if qid in in_deck or (qid in bank_ids and qid not in originals):
+            continue
+        text = originals.get(qid) or old_content.get(qid)
+        qtype = parse_note_state(bank, qid, old_notes[qid]).type
+        note_type = NOTE_TYPE_FOR.get(qtype, BASIC)
+        kept = None if text is None else parse_content_record(bank, qid, text)
+        if kept is None or len(kept.fields) != len(note_type.fields):
+            out.silent.append(qid)
+            continue
+        fields = (WITHDRAWN_HTML + kept.fields[0], *kept.fields[1:])
+        tags = sorted({*kept.tags, RETIRED_TAG}, key=str.casefold)
+        question = Question(id=qid, bank=bank.id, type=qtype, prompt=kept.sort, source="")
+        out.notes.append(NoteContent(question, note_guid(bank.id, qid), note_type, tuple(fields), tuple(tags),
+                                     kept.deck, max(1, kept.cards), kept.sort))
+    return out
+
+
+def state_changes(previous: Mapping | None, state: Mapping, deck_ids: Sequence[str]) -> dict[str, list[str]]:
+    """The manifest's ``changes``: questions new to the deck, updated (their note changed) and
+    retired by this build, against the previous build's state (``previous``, untrusted)."""
+    old_notes: Mapping = {}
+    old_retired: set = set()
+    if isinstance(previous, Mapping) and previous.get("bank") in (None, state.get("bank")):
+        if isinstance(previous.get("notes"), Mapping):
+            old_notes = previous["notes"]
+        if isinstance(previous.get("retired"), list):
+            old_retired = {r for r in previous["retired"] if isinstance(r, str)}
+    new, updated = [], []
+    for qid in deck_ids:
+        line = old_notes.get(qid)
+        if line is None:
+            new.append(qid)
+        elif not isinstance(line, str) or line.split()[:1] != state["notes"][qid].split()[:1]:
+            updated.append(qid)
+    retired = [qid for qid in state.get("retired", ()) if qid not in old_retired]
+    return {"new": new, "updated": updated, "retired": retired}
+
+
+def changelog_markdown(bank: Bank, changes: Mapping[str, Sequence[str]], state: Mapping, now: int) -> str:
+    """``B-changes.md``: what this build changed in the deck, for a teacher to post to students."""
+    content = state.get("content", {})
+
+    notes = state.get("notes", {})
+
+    def line(qid: str, withdrawn: bool = False) -> str:
+        record = content.get(qid)
+        text = plain(record.split("\x1f")[3]) if isinstance(record, str) and record.count("\x1f") >= 4 else qid
+        if withdrawn and str(notes.get(qid, "")).endswith(" true_false"):
+            text = "a true/false statement"  # perhaps a false one: not repeated here
+        return f"- {text} (`{bank.id}/{qid}`)"
+
+    title = plain(bank.title) or bank.id
+    when = ""
+    if now > 0:
+        when = " on " + datetime.fromtimestamp(now, timezone.utc).strftime("%Y-%m-%d")
+    out = [f"# {title}: what changed in the Anki deck", "",
+           f"The deck `{bank.id}.apkg` built{when}. Import it in Anki as before (File > Import, "
+           "default options): your progress stays, fixed questions are updated in place, new ones "
+           "are added.", ""]
+    sections = (("new", "New questions", ""),
+                ("updated", "Updated questions", "Corrected or reworded; your card keeps its progress."),
+                ("retired", "Withdrawn questions",
+                 f"Taken out of the course. Anki keeps them in your collection, marked \"Withdrawn\" and "
+                 f"tagged `{RETIRED_TAG}`: in the browser, search `tag:{RETIRED_TAG}`, select all, and "
+                 "suspend (or delete) them."))
+    if not any(changes.get(key) for key, _, _ in sections):
+        out += ["Nothing changed: importing it again changes nothing.", ""]
+    for key, heading, note in sections:
+        ids = changes.get(key) or []
+        if not ids:
+            continue
+        out += [f"## {heading} ({len(ids)})", ""]
+        if note:
+            out += [note, ""]
+        out += [line(qid, key == "retired") for qid in ids] + [""]
+    return "\n".join(out)
+
+
 # -- the exporter --------------------------------------------------------------
 @register("anki")
 class AnkiExporter:
@@ -442,12 +611,26 @@ class AnkiExporter:
         bank, now = job.bank, int(job.options.now)
         old_notes, old_types = read_state(job.previous_state, bank)
         check_note_types(bank, old_types)
+        old_content, old_retired = read_kept_content(job.previous_state, bank)
         make = NoteMaker(bank)
-        contents = [make(q) for q in job.questions]
+        deck_questions, left_out = split_deck_questions(job.questions, job.options)
+        contents = [make(q) for q in deck_questions]
+        retiring = retired_contents(bank, contents, [make(q) for q in left_out], old_notes, old_content,
+                                    job.options)
+        contents += retiring.notes
 
-        warnings: list[str] = []
+        warnings: list[str] = [
+            f"{bank.path}: question {qid}: it left the deck, but the saved Anki state (written by "
+            "an older quizgen) does not hold its card, so the deck cannot mark it withdrawn; tell students "
+            "to suspend it (students keep their copy as it was)"
+            for qid in retiring.silent if qid not in old_retired]
+        warnings += [f"{q.ref or bank.path}: question {q.id}: a false true/false statement without an "
+                     "explanation, so the back of its card cannot say what is true; add an explanation "
+                     "that states it" for q in deck_questions
+                     if q.type == "true_false" and q.truth is False and not (q.explanation or "").strip()]
         states: list[NoteState] = []
         notes_state = dict(old_notes)  # questions not in this build keep their line
+        kept_content = dict(old_content)
         for content in contents:
             q = content.question
             digest = content.content_hash()
@@ -467,6 +650,11 @@ class AnkiExporter:
             states.append(state)
             if state != old:
                 notes_state[q.id] = state.encode()
+        for content in contents[:len(deck_questions)]:  # what a retired note is rebuilt from
+            kept_content[content.question.id] = content_record(content)
+        kept_content.update(retiring.originals)
+        retired = ((set(old_retired) - {q.id for q in deck_questions}) | set(retiring.silent)
+                   | {c.question.id for c in retiring.notes})
 
         used = sorted({c.note_type.id: c.note_type for c in contents}.values(), key=lambda nt: nt.id)
         type_mods = {nt.id: note_type_mod(nt, old_types) for nt in used}
@@ -477,10 +665,16 @@ class AnkiExporter:
             types_state[str(nt.id)] = {"name": nt.name, **nt.schema(), "hash": nt.look_hash(),
                                        "mod": type_mods[nt.id]}
         state = {"format": STATE_FORMAT, "bank": bank.id, "columns": STATE_COLUMNS,
-                 "notes": notes_state, "note_types": types_state}  # the pipeline sorts the keys
-        return [Artifact(name=f"{bank.id}.apkg", data=data, kind="anki", bank=bank.id, version=None,
-                         questions=tuple(c.question.id for c in contents), key=None, state=state,
-                         warnings=tuple(warnings))]
+                 "notes": notes_state, "note_types": types_state,
+                 "content": kept_content, "retired": sorted(retired)}  # the pipeline sorts the keys
+        artifacts = [Artifact(name=f"{bank.id}.apkg", data=data, kind="anki", bank=bank.id, version=None,
+                              questions=tuple(q.id for q in deck_questions), key=None, state=state,
+                              warnings=tuple(warnings))]
+        if job.options.extra.get(CHANGELOG_OPTION):
+            changes = state_changes(job.previous_state, state, artifacts[0].questions)
+            artifacts.append(Artifact(name=f"{bank.id}-changes.md", kind="changes", bank=bank.id,
+                                      data=changelog_markdown(bank, changes, state, now).encode()))
+        return artifacts
 
     @staticmethod
     def _rows(bank: Bank, contents: Sequence[NoteContent], states: Sequence[NoteState],

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 # Seconds since the epoch; the "mod" time of every note type. Bump it whenever a
 # template or the CSS changes (only then), to a time later than the previous value.
-REVISION = 1_764_547_200  # 2025-12-01
+REVISION = 1_796_083_200  # 2026-12-01
 
 COMMON_FIELDS = ("Explanation", "Evidence", "Source", "Ref")
 
@@ -61,14 +61,65 @@ FOOTER = """
 <div class="qg-ref">{{Ref}}</div>"""
 
 
-def _card(kind: str, front: str, answer: str, *, back_top: str | None = None) -> tuple[str, str]:
+def _card(kind: str, front: str, answer: str, *, back_top: str | None = None, script: str = "",
+          back_class: str = "") -> tuple[str, str]:
     """Front and back HTML. The back repeats the front (or ``back_top``), then the answer
-    and the footer; ``qg-back`` on the back lets the CSS mark the right options."""
-    qfmt = f'<div class="qg qg-{kind}">\n{front}\n</div>'
+    and the footer; ``qg-back`` on the back lets the CSS mark the right options. ``script``
+    runs on both sides; ``back_class`` adds classes to the back (field values allowed)."""
+    qfmt = f'<div class="qg qg-{kind}">\n{front}\n</div>{script}'
     top = front if back_top is None else back_top
-    afmt = (f'<div class="qg qg-{kind} qg-back">\n{top}\n<hr id="answer">\n{answer}'
-            f'{FOOTER}\n</div>')
+    afmt = (f'<div class="qg qg-{kind} qg-back{back_class}">\n{top}\n<hr id="answer">\n{answer}'
+            f'{FOOTER}\n</div>{script}')
     return qfmt, afmt
+
+
+# Multiple choice: the options are shuffled each time the card is shown, so that nobody learns
+# "it's C". The front picks an order (never the one shown last time) and keeps it for the back in
+# the page (and in sessionStorage, for apps that load each side afresh); both sides re-letter the
+# options and the back rebuilds the answer line from the right options' new letters. Without
+# JavaScript the card shows the order and letters built into the note, which agree as well.
+SHUFFLE_SCRIPT = """
+<script>
+(function () {
+  var cards = document.querySelectorAll(".qg-mc"), card = cards[cards.length - 1];
+  var list = card && card.querySelector("ol.qg-options");
+  if (!list) { return; }
+  var items = Array.prototype.slice.call(list.children), n = items.length;
+  if (n < 2) { return; }
+  var key = "qg-order:" + items.map(function (li) { return li.textContent; }).join("|");
+  var memory = window.qgOrders = window.qgOrders || {};
+  function load() {
+    var text = memory[key];
+    try { text = text || window.sessionStorage.getItem(key); } catch (e) {}
+    var order = text ? text.split(",").map(Number) : null;
+    return order && order.length === n ? order : null;
+  }
+  function save(order) {
+    memory[key] = order.join(",");
+    try { window.sessionStorage.setItem(key, memory[key]); } catch (e) {}
+  }
+  var last = load(), order = last;
+  if (!card.classList.contains("qg-back") || !order) {
+    do {
+      order = items.map(function (_, i) { return i; });
+      for (var i = n - 1; i > 0; i--) {
+        var j = Math.floor(Math.random() * (i + 1)), t = order[i];
+        order[i] = order[j]; order[j] = t;
+      }
+    } while (last && order.join() === last.join());
+    save(order);
+  }
+  var right = [];
+  order.forEach(function (index, position) {
+    var li = items[index], mark = li.querySelector(".qg-letter");
+    if (mark) { mark.textContent = position < 26 ? String.fromCharCode(65 + position) : String(position + 1); }
+    list.appendChild(li);
+    if (li.classList.contains("qg-right")) { right.push(li.innerHTML); }
+  });
+  var answer = card.querySelector(".qg-answer");
+  if (answer && right.length) { answer.innerHTML = right.join("<br>"); }
+})();
+</script>"""
 
 
 BASIC = NoteType(
@@ -88,7 +139,7 @@ MULTIPLE_CHOICE = NoteType(
     templates=(("Choose", *_card(
         "mc",
         '<div class="qg-prompt">{{Question}}</div>\n{{Options}}',
-        '<div class="qg-answer">{{Answer}}</div>')),),
+        '<div class="qg-answer">{{Answer}}</div>', script=SHUFFLE_SCRIPT)),),
 )
 
 TRUE_FALSE = NoteType(
@@ -98,7 +149,7 @@ TRUE_FALSE = NoteType(
     templates=(("True or false", *_card(
         "tf",
         '<div class="qg-kicker">True or false?</div>\n<div class="qg-prompt">{{Statement}}</div>',
-        '<div class="qg-answer qg-verdict">{{Answer}}</div>')),),
+        '<div class="qg-answer qg-verdict">{{Answer}}</div>', back_class=" qg-tf-{{Answer}}")),),
 )
 
 TYPE_IN = NoteType(
@@ -131,9 +182,10 @@ NUMERIC = NoteType(
     fields=("Question", "Value", "Tolerance", "Unit") + COMMON_FIELDS,
     templates=(("Number", *_card(
         "numeric",
-        '<div class="qg-prompt">{{Question}}</div>',
+        '<div class="qg-prompt">{{Question}}</div>\n{{^Tolerance}}{{type:Value}}{{/Tolerance}}',
         '<div class="qg-answer">{{Value}}{{#Unit}} {{Unit}}{{/Unit}}'
-        '{{#Tolerance}} <span class="qg-tolerance">(\u00b1 {{Tolerance}})</span>{{/Tolerance}}</div>')),),
+        '{{#Tolerance}} <span class="qg-tolerance">(\u00b1 {{Tolerance}})</span>{{/Tolerance}}</div>',
+        back_top='<div class="qg-prompt">{{Question}}</div>\n{{^Tolerance}}{{type:Value}}{{/Tolerance}}')),),
 )
 
 MATCHING = NoteType(
@@ -143,7 +195,7 @@ MATCHING = NoteType(
     templates=(("Match", *_card(
         "matching",
         '<div class="qg-prompt">{{Question}}</div>\n{{Items}}',
-        '<div class="qg-solution">{{Pairs}}</div>',
+        '<div class="qg-solution"><div class="qg-label">Solution: the matching pairs</div>{{Pairs}}</div>',
         back_top='<div class="qg-prompt">{{Question}}</div>')),),
 )
 
@@ -154,7 +206,7 @@ ORDERING = NoteType(
     templates=(("Order", *_card(
         "ordering",
         '<div class="qg-prompt">{{Question}}</div>\n{{Items}}',
-        '<div class="qg-solution">{{Order}}</div>',
+        '<div class="qg-solution"><div class="qg-label">Solution: the right order</div>{{Order}}</div>',
         back_top='<div class="qg-prompt">{{Question}}</div>')),),
 )
 
@@ -203,7 +255,7 @@ hr#answer { border: 0; border-top: 1px solid #d1d9e0; margin: 1em 0; }
 .qg-letter { display: inline-block; min-width: 1.45em; text-indent: 0; font-weight: 700; color: #0969da; }
 .qg-back .qg-right { border-color: #1a7f37; background-color: #dafbe1; }
 .qg-back .qg-right::after { content: " \\2713"; font-weight: 700; color: #1a7f37; }
-.qg-back .qg-wrong { opacity: 0.6; }
+.qg-back .qg-wrong { color: #59636e; }
 .qg-table { border-collapse: collapse; margin: 0.4em 0; width: 100%; }
 .qg-table td { border-bottom: 1px solid #d1d9e0; padding: 0.35em 0.5em 0.35em 2.15em;
   text-indent: -1.7em; vertical-align: top; }
@@ -220,9 +272,19 @@ hr#answer { border: 0; border-top: 1px solid #d1d9e0; margin: 1em 0; }
 .qg-evidence::after { content: "\\201D"; }
 .qg-source { font-size: 0.8em; color: #59636e; margin-top: 1em; }
 .qg-source a { color: inherit; }
-.qg-ref { font-size: 0.65em; color: #818b98; margin-top: 0.3em; }
+.qg-ref { font-size: 0.65em; color: #59636e; margin-top: 0.3em; }
 .cloze { font-weight: 700; color: #0969da; }
 .qg input#typeans { width: 100%; box-sizing: border-box; font-size: 1em; padding: 0.3em; }
+.qg-solution .qg-label { display: block; margin-bottom: 0.3em; }
+.qg-withdrawn { font-size: 0.85em; font-weight: 400; border: 2px solid #bf8700; border-radius: 0.5em;
+  background-color: #fff8c5; color: #3b2300; padding: 0.45em 0.7em; margin: 0 0 0.8em; }
+.qg-withdrawn .qg-label { color: #7d4e00; }
+.qg-tf-False .qg-prompt { text-decoration: line-through; text-decoration-color: #cf222e; color: #59636e; }
+.qg-tf-False .qg-verdict { color: #cf222e; }
+.qg-tf-False .qg-explanation { font-size: 1.05em; font-weight: 600; border-left: 4px solid #1a7f37;
+  background-color: #dafbe1; border-radius: 0.3em; padding: 0.5em 0.8em; }
+.qg-tf-False .qg-explanation::before { content: "What is true"; display: block; font-size: 0.68em;
+  font-weight: 700; letter-spacing: 0.06em; text-transform: uppercase; color: #1a7f37; margin-bottom: 0.2em; }
 @media (max-width: 480px) {
   .card { font-size: 18px; }
   .qg { padding: 0.2em 0.2em 0.8em; }
@@ -238,6 +300,14 @@ hr#answer { border: 0; border-top: 1px solid #d1d9e0; margin: 1em 0; }
 .nightMode .qg-letter, .night_mode .qg-letter, .nightMode .cloze, .night_mode .cloze { color: #4cb0ff; }
 .nightMode .qg-back .qg-right, .night_mode .qg-back .qg-right { border-color: #57d364; background-color: #12361c; }
 .nightMode .qg-back .qg-right::after, .night_mode .qg-back .qg-right::after { color: #57d364; }
+.nightMode .qg-back .qg-wrong, .night_mode .qg-back .qg-wrong { color: #9198a1; }
 .nightMode .qg-evidence, .night_mode .qg-evidence { color: #c9d1d9; border-left-color: #3d444d; }
 .nightMode .qg-source, .night_mode .qg-source, .nightMode .qg-ref, .night_mode .qg-ref { color: #9198a1; }
+.nightMode .qg-withdrawn, .night_mode .qg-withdrawn { background-color: #3b2e00; border-color: #d29922; color: #f0e3b5; }
+.nightMode .qg-withdrawn .qg-label, .night_mode .qg-withdrawn .qg-label { color: #e3b341; }
+.nightMode .qg-tf-False .qg-prompt, .night_mode .qg-tf-False .qg-prompt { color: #9198a1; text-decoration-color: #ff7b72; }
+.nightMode .qg-tf-False .qg-verdict, .night_mode .qg-tf-False .qg-verdict { color: #ff7b72; }
+.nightMode .qg-tf-False .qg-explanation, .night_mode .qg-tf-False .qg-explanation { background-color: #12361c; border-left-color: #57d364; }
+.nightMode .qg-tf-False .qg-explanation::before, .night_mode .qg-tf-False .qg-explanation::before { color: #57d364; }
+.nightMode .qg input#typeans, .night_mode .qg input#typeans { background-color: #0d1117; color: #e6edf3; border: 1px solid #3d444d; }
 """
