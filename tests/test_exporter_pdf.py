@@ -234,11 +234,10 @@ def test_key_grid_matches_full_key_and_manifest(sample):
                 elif q.type == "true_false":
                     assert code == key_text[0]
                     assert f"Answer: {key_text}" in full
-                elif q.type in ("matching", "ordering"):
+                else:
                     assert code == grid_code(item)
                     assert code in full
-                else:
-                    assert code == "see below"
+            assert "see below" not in full
 
 
 def test_key_prints_every_answer_explanation_and_source(sample_pdfs):
@@ -284,14 +283,92 @@ def test_key_summary_shows_every_version(sample):
     summary = arts["sample-bank-answer-key-summary.pdf"]
     assert (summary.kind, summary.questions, summary.key, summary.version) == ("key_summary", (), None, None)
     text = flat(" ".join(pages(summary.data)))
-    assert "Version A Version B Version C" in text
+    assert "Question Every version Version A Version B Version C" in text
     for item_a in job.sets[0].items:
-        row = [item_a.question.id]
-        for qset in job.sets:
-            item = next(i for i in qset.items if i.question.id == item_a.question.id)
-            code = grid_code(item)
-            row.append(f"{item.number}: {code}" if code else f"{item.number}")
+        placed = [next(i for i in qset.items if i.question.id == item_a.question.id) for qset in job.sets]
+        codes = {grid_code(item) for item in placed}
+        if len(codes) == 1:  # the same answer in every version: printed once, then the numbers
+            row = [item_a.question.id, codes.pop()] + [f"{item.number}" for item in placed]
+        else:
+            row = [item_a.question.id] + [f"{item.number}: {grid_code(item)}" for item in placed]
         assert " ".join(row) in text
+    assert "spokesman-name Dmitry Peskov" in text and "never-ratified F" in text
+
+
+def test_quick_key_writes_every_answer_as_the_student_should(sample):
+    job = make_job(sample, versions=2, group_by="none")
+    for qset, art in zip(job.sets, [a for a in render(job, "key").values() if a.kind == "answer_key"]):
+        grid = _grid(pages(art.data)[0])
+        by_id = {item.question.id: item for item in qset.items}
+        assert grid[by_id["spokesman-name"].number] == "Dmitry Peskov"
+        assert grid[by_id["verdicts"].number] == "4 verdicts"
+        assert grid[by_id["cloze-ratify"].number] == "ratified; Rome Statute"
+        roles = by_id["roles"]
+        assert grid[roles.number] == ", ".join(f"{i + 1}-{letter(k).lower()}" for i, k in enumerate(roles.key))
+        # ordering: the number each printed box (a, b, c, d from the top) should hold
+        timeline = by_id["timeline"]
+        boxes = [int(n) for n in grid[timeline.number].split(", ")]
+        assert [timeline.options[boxes.index(pos)] for pos in (1, 2, 3, 4)] == list(timeline.question.items)
+
+
+def test_long_written_answers_are_shortened_in_the_quick_key():
+    long_answer = "the Ministry of Foreign Affairs of the Russian Federation in Moscow"
+    extra = f"""  - id: long-short
+    type: short_answer
+    prompt: Who published the statement?
+    answer: {long_answer}
+    source: s
+  - id: long-cloze
+    type: cloze
+    text: The statement came from [[{long_answer}]] and [[Peskov]].
+    source: s
+  - id: big-number
+    type: numeric
+    prompt: How many people?
+    answer: 1234567
+    tolerance: 1000
+    unit: people in the survey
+    source: s
+"""
+    bank = load_bank_text(mc_bank(2, extra=extra), "long.yaml")
+    job = make_job(bank, group_by="none")
+    art = render(job, "key")["many-answer-key.pdf"]
+    grid = _grid(flat(pages(art.data)[0]).replace("Answers, explanations", "\nAnswers, explanations"))
+    by_id = {item.question.id: item.number for item in job.sets[0].items}
+    assert grid[by_id["long-short"]] == "the Ministry of Foreign\u2026"  # cut at a word, 28 characters at most
+    assert grid[by_id["long-cloze"]] == "the Ministry of\u2026; Peskov"  # each blank: 18 at most
+    assert grid[by_id["big-number"]] == "1,234,567 \u00b1 1000 people in\u2026"  # the number is never cut
+    assert flat(long_answer) in flat(" ".join(pages(art.data)))  # the full key keeps it whole
+
+
+@pytest.mark.parametrize("versions", [4, 10, 30])
+def test_key_summary_headers_never_overlap_and_fit_the_page(sample, versions):
+    job = make_job(sample, versions=versions, group_by="none", key_summary=True)
+    data = render(job, "key")["sample-bank-answer-key-summary.pdf"].data
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    head = pdf_layout.Style("bold", 8.5, 11.0)
+    texts: list[tuple[int, float, float, str]] = []  # page, baseline, x, text
+    for n, page in enumerate(reader.pages):
+        right = float(page.mediabox.width) - 50  # the margin is 54 points
+
+        def visit(text, cm, tm, font, size, n=n, right=right):
+            if text.strip():
+                x = tm[4] * cm[0] + cm[4]
+                style = pdf_layout.Style("bold" if "Bold" in str(font.get("/BaseFont")) else "regular", size, size)
+                assert 0 <= x and x + style.width(text) <= right, f"{text!r} leaves the page"
+                texts.append((n, round(tm[5] * cm[3] + cm[5], 1), x, text))
+
+        page.extract_text(visitor_text=visit)
+    header_rows = {(n, y) for n, y, _, t in texts if t.startswith("Question")}
+    seen = []
+    for row in sorted(header_rows):
+        cells = sorted((x, t) for n, y, x, t in texts if (n, y) == row)
+        for (x1, t1), (x2, t2) in zip(cells, cells[1:]):
+            assert x1 + head.width(t1) + 4 <= x2, f"heading {t1!r} runs into {t2!r}"
+        seen += [t.replace("Version ", "") for _, t in cells if t not in ("Question", "Question / version",
+                                                                            "Every version")]
+    assert set(seen) == {qset.version for qset in job.sets}
+    assert len(reader.pages) <= (1 if versions <= 10 else 2)
 
 
 # ---- pages ----
