@@ -314,5 +314,41 @@ def generate(
     typer.echo(preview_yaml(result) if as_yaml else format_preview(result), nl=False)
 
 
+@app.command()
+def mark(
+    responses: Path = typer.Argument(..., metavar="RESPONSES.csv",
+                                     help="The class's answers: student,version,1,2,... (one row per student)."),
+    manifest: Optional[Path] = typer.Option(None, "--manifest", "-m",
+                                            help="The build's manifest.json. Default: the one beside "
+                                                 "RESPONSES.csv, else output/manifest.json."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for scores.csv, items.csv and "
+                                       "report.pdf. Default: beside RESPONSES.csv."),
+    bank: Optional[str] = typer.Option(None, "--bank", help="The bank marked, when the build holds several."),
+    template: bool = typer.Option(False, "--template", help="Write an empty RESPONSES.csv (the header for "
+                                  "the built quiz) instead of marking."),
+) -> None:
+    """Mark a class's answers: scores per student, item analysis, a one-page class report.
+
+    Example: quizgen mark responses.csv --manifest output/manifest.json
+    """
+    from .mark import default_manifest, mark_class, write_template
+
+    if template:
+        path = run(lambda: write_template(manifest or default_manifest(responses), responses, bank))
+        say(f"wrote {path}: fill in one row per student, then run: quizgen mark {path}")
+        return
+    report = run(lambda: mark_class(responses, manifest, out, bank))
+    if not report.students:
+        say(f"{responses}: no student rows yet; nothing to mark (fill in one row per student)")
+        return
+    reviews = report.reviews
+    say(f"marked {_count(report.students, 'student')} on {_count(report.items, 'question')}"
+        + (f"; {reviews} answer{'s' if reviews != 1 else ''} to review (\"review\" in scores.csv)" if reviews else ""))
+    for item in report.flagged:
+        say(f"{item.flag}: question {item.id}: {item.reason}")
+    for path in report.written:
+        say(f"wrote {path}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

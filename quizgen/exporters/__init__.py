@@ -75,6 +75,7 @@ class Artifact:
     key: tuple[str | None, ...] | None = None
     state: Mapping[str, object] | None = None
     warnings: tuple[str, ...] = ()
+    marking: tuple[Mapping[str, object], ...] | None = None  # what `quizgen mark` needs, aligned with questions
 
 
 class Exporter(Protocol):

@@ -19,11 +19,11 @@ import threading
 from typing import Callable, Iterable
 
 from ..errors import ExportError
-from ..model import Bank, PlacedQuestion, QuestionSet
+from ..model import Bank, PlacedQuestion, QuestionSet, letter
 from . import Artifact, ExportJob
 from .pdf_doc import PAPER, DocInfo, Geometry, Section, frame_heights, render_document
 from .pdf_fonts import FONT_FAMILY, TextPlan, missing_glyphs
-from .pdf_key import key_blocks, key_summary_blocks
+from .pdf_key import key_blocks, key_summary_blocks, ordering_boxes
 from .pdf_worksheet import Layout, clean, cloze_plain, worksheet_blocks
 
 _PLANS: dict[str, TextPlan] = {}
@@ -223,6 +223,41 @@ def _item_keys(qset: QuestionSet) -> tuple[str | None, ...]:
     return tuple(item.key_text for item in qset.items)
 
 
+def marking_record(item: PlacedQuestion) -> dict:
+    """What ``quizgen mark`` needs of one printed question: its type, points and answer as printed.
+
+    ``answer`` is, by type: multiple choice the right letters (["C"], ["A", "C"]); true/false
+    true or false; short answer every accepted text; numeric the number (with ``tolerance`` and
+    ``unit``); cloze the blanks' answers in order; matching the right letter for each numbered
+    item; ordering the number each box should hold, from the top. ``options`` are the printed
+    options (multiple choice, the right-hand column of matching, the ordering items).
+    """
+    q = item.question
+    record: dict = {"type": q.type, "points": q.points}
+    if q.type == "multiple_choice":
+        record["answer"] = [letter(i) for i in sorted(item.key)]
+        record["options"] = list(item.options)
+    elif q.type == "true_false":
+        record["answer"] = bool(q.truth)
+    elif q.type == "short_answer":
+        record["answer"] = list(q.answers + q.accept)
+    elif q.type == "numeric":
+        record.update(answer=q.number, tolerance=q.tolerance or 0, unit=q.unit)
+    elif q.type == "cloze":
+        record["answer"] = [b.answer for b in q.blanks]
+    elif q.type == "matching":
+        record["answer"] = [letter(k).lower() for k in item.key]
+        record["options"] = list(item.options)
+    elif q.type == "ordering":
+        record["answer"] = ordering_boxes(item)
+        record["options"] = list(item.options)
+    return record
+
+
+def _item_marking(qset: QuestionSet) -> tuple[dict, ...]:
+    return tuple(marking_record(item) for item in qset.items)
+
+
 def _per_version(job: ExportJob, r: "_Renderer", section, title: str, file_part: str, kind: str,
                  what: str) -> list[Artifact]:
     """One PDF per version of the set (the glyph warnings go with the first only)."""
@@ -232,7 +267,7 @@ def _per_version(job: ExportJob, r: "_Renderer", section, title: str, file_part:
     warnings = glyph_warnings(job, what)
     return [Artifact(name=_file_name(job.bank.id, file_part, qset.version), data=data, kind=kind,
                      bank=job.bank.id, version=qset.version, questions=_item_ids(qset), key=_item_keys(qset),
-                     warnings=warnings if i == 0 else ())
+                     warnings=warnings if i == 0 else (), marking=_item_marking(qset) if kind == "worksheet" else None)
             for i, (qset, data) in enumerate(zip(sets, documents))]
 
 
