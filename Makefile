@@ -31,6 +31,10 @@ test-deps: $(STAMP) $(JS_STAMP)
 	  if [ "$$(id -u)" = 0 ]; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); \
 	  else echo "note: chromium is not installed (apt-get install chromium); browser tests will be skipped"; fi; }
+	@command -v pdftoppm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null); \
+	  else echo "note: poppler-utils is not installed (apt-get install poppler-utils); page-image tests will be skipped"; fi; }
 
 test: test-deps
 	$(BIN)/python -m pytest -q

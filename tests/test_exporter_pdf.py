@@ -638,3 +638,75 @@ def test_default_bank_builds_in_every_layout(default_bank_dir, tmp_path):
                     assert grid[number] == key_text[0]
                 elif key_text:
                     assert grid[number] == key_text.replace(",", ", ")
+
+
+# ---- answer sheets ----
+
+def page_image(data: bytes, tmp_path: Path, page: int = 1, dpi: int = 150):
+    """Page ``page`` rendered by poppler's pdftoppm, as a PIL image."""
+    import shutil
+    import subprocess
+
+    from PIL import Image
+
+    if not shutil.which("pdftoppm"):
+        pytest.skip("pdftoppm is not installed (make test installs poppler-utils)")
+    pdf = tmp_path / "page.pdf"
+    pdf.write_bytes(data)
+    subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", str(page), "-l", str(page), "-singlefile",
+                    str(pdf), str(tmp_path / "page")], check=True)
+    return Image.open(tmp_path / "page.png")
+
+
+def test_answer_sheet_per_version_with_the_version_as_text_and_qr_code(sample, tmp_path):
+    zxingcpp = pytest.importorskip("zxingcpp")
+    from quizgen.exporters.pdf_answer_sheet import sheet_code
+
+    job = make_job(sample, versions=2, group_by="none")
+    arts = render(job, "answer_sheet")
+    assert sorted(arts) == ["sample-bank-answer-sheet-A.pdf", "sample-bank-answer-sheet-B.pdf",
+                            "sample-bank-answer-sheet-key-A.pdf", "sample-bank-answer-sheet-key-B.pdf"]
+    for qset in job.sets:
+        sheet = arts[f"sample-bank-answer-sheet-{qset.version}.pdf"]
+        assert (sheet.kind, sheet.version, sheet.questions) == \
+            ("answer_sheet", qset.version, tuple(i.question.id for i in qset.items))
+        assert [m["type"] for m in sheet.marking] == [i.question.type for i in qset.items]
+        texts = pages(sheet.data)
+        assert len(texts) == 1
+        text = flat(texts[0])
+        assert f"Answer sheet · Version {qset.version}" in text
+        assert f"bank sample-bank · version {qset.version} · 8 questions" in text
+        assert "Name" in text and "Class" in text and "Date" in text and "Student number" in text
+        image = page_image(sheet.data, tmp_path)
+        found = [r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode]
+        assert found == [sheet_code("sample-bank", qset.version)] == [f"quizgen:answer-sheet:sample-bank:{qset.version}"]
+        # the four corner markers: solid black squares near each corner of the page
+        gray = image.convert("L")
+        w, h = gray.size
+        inset, size = round(22 / 72 * 150), round(14 / 72 * 150)
+        for x in (inset + size // 2, w - inset - size // 2):
+            for y in (inset + size // 2, h - inset - size // 2):
+                assert gray.getpixel((x, y)) < 40, (x, y)
+
+
+def test_answer_sheet_overlay_prints_the_key_at_the_sheet_positions(sample):
+    job = make_job(sample, versions=1, group_by="none")
+    arts = render(job, "answer_sheet")
+    sheet, overlay = arts["sample-bank-answer-sheet.pdf"], arts["sample-bank-answer-sheet-key.pdf"]
+
+    def numbers(data):
+        out = {}
+        def visit(text, cm, tm, font, size):
+            if re.fullmatch(r"\d+", text.strip()) and size == 9.5:
+                out[int(text)] = (round(tm[4], 1), round(tm[5], 1))
+        pypdf.PdfReader(io.BytesIO(data)).pages[0].extract_text(visitor_text=visit)
+        return out
+
+    assert numbers(sheet.data) == numbers(overlay.data)
+    assert sorted(numbers(sheet.data)) == list(range(1, 9))
+    text = flat(pages(overlay.data)[0])
+    assert "Marking overlay" in text
+    by_id = {item.question.id: item for item in job.sets[0].items}
+    for qid in ("spokesman-name", "verdicts", "cloze-ratify"):
+        assert grid_code(by_id[qid]) in text
+    assert "Dmitry Peskov" not in flat(pages(sheet.data)[0])

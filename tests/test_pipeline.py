@@ -83,7 +83,7 @@ def test_failed_build_leaves_previous_outputs(text_exporters, sample_bank_dir: P
 
 
 def test_unknown_format(sample_bank_dir: Path, tmp_path: Path) -> None:
-    with pytest.raises(ExportError, match="unknown format 'docx'; expected one of: anki, key, worksheet"):
+    with pytest.raises(ExportError, match="unknown format 'docx'; expected one of: anki, answer_sheet, key, worksheet"):
         build(config(sample_bank_dir, tmp_path, formats=("docx",)))
 
 

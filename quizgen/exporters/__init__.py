@@ -91,6 +91,7 @@ EXPORTERS: dict[str, str] = {
     "anki": "quizgen.exporters.anki:AnkiExporter",
     "worksheet": "quizgen.exporters.pdf:WorksheetExporter",
     "key": "quizgen.exporters.pdf:AnswerKeyExporter",
+    "answer_sheet": "quizgen.exporters.pdf_answer_sheet:AnswerSheetExporter",
 }
 _LOADED: dict[str, Exporter] = {}
 
