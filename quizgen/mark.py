@@ -232,11 +232,11 @@ def read_responses(path: Path, quiz: Quiz, label: str | None = None) -> list[Res
 
 def normalise(text: str) -> str:
     """Text compared as a teacher would: case, accents, punctuation, spacing and a leading article ignored."""
-    text = unicodedata.normalize("NFKD", text.casefold())
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
     text = "".join(c for c in text if not unicodedata.combining(c))
-    text = re.sub(r"[^\w]+", " ", text).strip()
+    text = re.sub(r"[\W_]+", " ", text).strip()
     words = text.split()
-    if len(words) > 1 and words[0] in ARTICLES:
+    while len(words) > 1 and words[0] in ARTICLES:
         words = words[1:]
     return " ".join(words)
 

@@ -710,3 +710,108 @@ def test_answer_sheet_overlay_prints_the_key_at_the_sheet_positions(sample):
     for qid in ("spokesman-name", "verdicts", "cloze-ratify"):
         assert grid_code(by_id[qid]) in text
     assert "Dmitry Peskov" not in flat(pages(sheet.data)[0])
+
+
+# ---- the class's language ----
+
+RUSSIAN_BANK = """bank: ru-bank
+title: Россия и Международный уголовный суд
+language: ru
+sources:
+  s: {title: Указ президента, publisher: Новости, date: 2016-11-16}
+questions:
+  - id: who-signed
+    type: multiple_choice
+    prompt: Кто подписал указ?
+    answer: Владимир Путин
+    distractors: [Дмитрий Песков, Сергей Лавров]
+    source: s
+    points: 2
+  - id: ratified
+    type: true_false
+    statement: Россия ратифицировала Римский статут.
+    answer: false
+    source: s
+  - id: spokesman
+    type: short_answer
+    prompt: Как зовут пресс-секретаря Кремля?
+    answer: Дмитрий Песков
+    source: s
+  - id: cloze
+    type: cloze
+    text: Россия подписала, но не [[ратифицировала]] статут.
+    source: s
+  - id: roles
+    type: matching
+    prompt: Сопоставьте людей и должности.
+    pairs: [[Владимир Путин, президент], [Дмитрий Песков, пресс-секретарь], [Фату Бенсуда, прокурор]]
+    source: s
+  - id: order
+    type: ordering
+    prompt: Расположите события по порядку.
+    items: [Римский статут принят, Крым аннексирован, Указ подписан]
+    source: s
+"""
+
+
+def test_a_russian_bank_prints_russian_furniture():
+    bank = load_bank_text(RUSSIAN_BANK, "ru.yaml")
+    job = make_job(bank, versions=2, word_bank=True)
+    arts = render(job, "worksheet", "key", "answer_sheet")
+    sheet = flat(" ".join(pages(arts["ru-bank-worksheet-A.pdf"].data)))
+    for words in ("Рабочий лист · 6 вопросов · 7 баллов", "Имя", "Класс", "Дата", "Инструкция: ответьте",
+                  "Выбор ответа", "Верно или неверно", "Верно Неверно", "Краткий ответ", "Заполните пропуски",
+                  "БАНК СЛОВ", "Соответствие", "Порядок", "(2 б.)", "Вариант A", "Страница 1 из", "ВАРИАНТ"):
+        assert words in sheet, words
+    for english in ("Name", "Class", "Page ", "Instructions", "True", "Multiple choice", "pts", "WORD BANK"):
+        assert english not in sheet, english
+    key = flat(" ".join(pages(arts["ru-bank-answer-key-A.pdf"].data)))
+    for words in ("Ответы · 6 вопросов · 7 баллов · только для варианта A", "Краткий ключ",
+                  "Ответы, пояснения и источники", "Ответ: Неверно", "Источник: Новости", "Числа в клетках:"):
+        assert words in key, words
+    answer_sheet = flat(pages(arts["ru-bank-answer-sheet-A.pdf"].data)[0])
+    assert "Бланк ответов · Вариант A" in answer_sheet and "Номер ученика" in answer_sheet
+
+
+@pytest.mark.parametrize("language,name,page", [("de", "Name Klasse Datum", "Seite 1 von 2"),
+                                                ("fr", "Nom Classe Date", "Page 1 sur 2"),
+                                                ("es", "Nombre Clase Fecha", "Página 1 de 2"),
+                                                ("de-AT", "Name Klasse Datum", "Seite 1 von 2"),
+                                                ("it", "Name Class Date", "Page 1 of 2")])
+def test_worksheet_furniture_follows_the_bank_language(sample, language, name, page):
+    from dataclasses import replace
+
+    job = make_job(replace(sample, language=language))
+    text = flat(pages(render(job, "worksheet")["sample-bank-worksheet.pdf"].data)[0])
+    assert name in text and page in text
+
+
+def test_every_language_has_every_entry_of_the_table():
+    from quizgen import i18n
+
+    english = i18n.LANGUAGES["en"]
+    for code, table in i18n.LANGUAGES.items():
+        assert set(table) == set(english), code
+        for key, value in english.items():
+            if isinstance(value, dict):
+                assert set(table[key]) == set(value), (code, key)
+            if isinstance(value, str) and "{" in value:
+                assert set(re.findall(r"{\w+}", table[key])) == set(re.findall(r"{\w+}", value)), (code, key)
+        assert set(i18n.PLURALS[code]) == set(i18n.PLURALS["en"])
+    assert i18n.count("ru", 1, "question") == "1 вопрос"
+    assert i18n.count("ru", 3, "question") == "3 вопроса"
+    assert i18n.count("ru", 11, "question") == "11 вопросов"
+    assert i18n.count("ru", 21, "point") == "21 балл"
+    assert i18n.card_labels("de") == {"question": "Frage", "answer": "Antwort", "explanation": "Erklärung",
+                                      "source": "Quelle"}
+
+
+def test_right_to_left_text_is_refused_naming_the_question(sample):
+    from quizgen.errors import ExportError
+
+    text = SAMPLE.read_text(encoding="utf-8").replace("prompt: Name the Kremlin spokesman.",
+                                                      "prompt: מי דובר הקרמלין?")
+    bank = load_bank_text(text, "he.yaml")
+    job = make_job(bank)
+    with pytest.raises(ExportError, match=r"he\.yaml:\d+: question 'spokesman-name' has right-to-left text"):
+        render(job, "worksheet")

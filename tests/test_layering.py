@@ -22,6 +22,7 @@ ALLOWED = {
     "starter": set(),
     "config": {"errors"},
     "mark": {"errors", "exporters", "pipeline"},
+    "i18n": {"model"},
     "cli": {"errors", "exporters", "pipeline", "select", "banks", "generate", "anki_diff", "starter", "config",
             "mark"},
 }

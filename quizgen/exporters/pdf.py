@@ -19,6 +19,7 @@ import threading
 from typing import Callable, Iterable
 
 from ..errors import ExportError
+from ..i18n import right_to_left, words as words_for
 from ..model import Bank, PlacedQuestion, QuestionSet, letter
 from . import Artifact, ExportJob
 from .pdf_doc import PAPER, DocInfo, Geometry, Section, frame_heights, render_document
@@ -41,6 +42,8 @@ def paper_of(job: ExportJob) -> str:
 def _bank_texts(bank: Bank, sets: Iterable[QuestionSet]) -> Iterable[tuple[str, str, str]]:
     """(question id or "", style key, text) for everything a worksheet or key may print."""
     yield "", "bold", bank.title
+    yield "", "regular", furniture_text(bank.language)
+    yield "", "bold", furniture_text(bank.language)
     for source in bank.sources.values():
         yield "", "regular", source.citation()
     seen = set()
@@ -102,8 +105,43 @@ def glyph_warnings(job: ExportJob, what: str) -> tuple[str, ...]:
 
 def sources_line(bank: Bank) -> str:
     cites = [clean(s.citation()) for s in bank.sources.values()]
-    label = "Source: " if len(cites) == 1 else "Sources: "
+    words = words_for(bank.language)
+    label = f"{words['source']} " if len(cites) == 1 else f"{words['sources']} "
     return label + "; ".join(cites)
+
+
+def furniture_text(language: str) -> str:
+    """Every word the sheets print around the questions in ``language`` (for the font plan)."""
+    out = []
+
+    def walk(value):
+        if isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, (tuple, list)):
+            for v in value:
+                walk(v)
+        else:
+            out.append(str(value))
+
+    walk(words_for(language))
+    return " ".join(out)
+
+
+def refuse_right_to_left(job: ExportJob) -> None:
+    """Hebrew or Arabic would print unshaped and in the wrong order: refuse, naming the question."""
+    bank = job.bank
+    if right_to_left(bank.title):
+        raise ExportError(f"{bank.path}: the bank's title has right-to-left text (Hebrew or Arabic), which "
+                          "quizgen cannot print yet; expected left-to-right text in printed outputs")
+    for qset in job.sets[:1]:
+        for item in qset.items:
+            if any(right_to_left(text) for _, text in question_texts(item)):
+                q = item.question
+                where = f"{q.ref}: " if q.ref else f"{bank.path}: "
+                raise ExportError(f"{where}question {q.id!r} has right-to-left text (Hebrew or Arabic), which "
+                                  "quizgen cannot print shaped and in order yet; expected left-to-right text, "
+                                  "or leave the question out with --exclude or --types")
 
 
 def _file_name(bank_id: str, stem: str, version: str | None) -> str:
@@ -114,14 +152,16 @@ class _Renderer:
     """Shared state for rendering one job's PDFs."""
 
     def __init__(self, job: ExportJob):
+        refuse_right_to_left(job)
         self.job = job
         self.bank = job.bank
+        self.words = words_for(job.bank.language)
         self.geometry = Geometry(paper_of(job))
         self.plan = text_plan(job)
         first_h, later_h = frame_heights(self.geometry, sources_line(self.bank))
         self.layout = Layout(width=self.geometry.width, show_points=job.options.show_points,
                              group_by=job.options.group_by, word_bank=job.options.word_bank,
-                             first_height=first_h, later_height=later_h)
+                             first_height=first_h, later_height=later_h, words=self.words)
 
     def info(self, subject: str, version: str | None) -> DocInfo:
         title = clean(self.bank.title) + (f" \u2014 {subject}, version {version}" if version else f" \u2014 {subject}")
@@ -129,11 +169,15 @@ class _Renderer:
 
     def worksheet_section(self, qset: QuestionSet) -> Section:
         blocks = worksheet_blocks(self.bank, qset, self.layout)
-        return Section(blocks, f"{clean(self.bank.title)} \u00b7 Worksheet", qset.version, "Worksheet")
+        name = str(self.words["worksheet"])
+        return Section(blocks, f"{clean(self.bank.title)} \u00b7 {name}", qset.version, name,
+                       str(self.words["page"]), str(self.words["version"]))
 
     def key_section(self, qset: QuestionSet) -> Section:
         blocks = key_blocks(self.bank, qset, self.layout)
-        return Section(blocks, f"{clean(self.bank.title)} \u00b7 Answer key", qset.version, "Answer key")
+        name = str(self.words["answer_key"])
+        return Section(blocks, f"{clean(self.bank.title)} \u00b7 {name}", qset.version, name,
+                       str(self.words["page"]), str(self.words["version"]))
 
     def render(self, sections: list[Section], subject: str, version: str | None, odd_starts: bool = False) -> bytes:
         return render_document(sections, self.info(subject, version), self.geometry, self.plan, odd_starts)

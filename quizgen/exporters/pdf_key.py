@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from ..i18n import count as count_of
 from ..model import Bank, PlacedQuestion, QuestionSet, format_number, letter
 from .pdf_doc import version_box
 from .pdf_layout import Block, BlockBuilder, Run, Style, line, para, rect
@@ -107,20 +108,20 @@ def key_header(bank: Bank, qset: QuestionSet, layout: Layout) -> Block:
     box = 46.0
     title_w = w - (box + 14 if qset.version else 0)
     top = b.para(0, 0, para(clean(bank.title), TITLE, title_w))
-    count = len(qset.items)
+    words = layout.words
     total = sum(item.question.points for item in qset.items)
-    facts = ["Answer key", f"{count} question{'s' if count != 1 else ''}"]
+    facts = [str(words["answer_key"]), count_of(words["_language"], len(qset.items), "question")]
     if layout.show_points:
-        facts.append(f"{format_number(total)} point{'s' if total != 1 else ''}")
+        facts.append(count_of(words["_language"], total, "point"))
     if qset.version:
-        facts.append(f"for worksheet version {qset.version} only")
+        facts.append(str(words["key_version_only"]).format(version=qset.version))
     top = b.para(0, top + 1, para(" \u00b7 ".join(facts), SUBTITLE, title_w))
     if qset.version:
-        b.parts.extend(version_box(w - box, 0, box, qset.version, Style("bold", 24.0, 26.0)))
+        b.parts.extend(version_box(w - box, 0, box, qset.version, Style("bold", 24.0, 26.0),
+                                   label_text=words["version_box"]))
         b.bottom = max(b.bottom, box)
         top = max(top, box)
-    top = b.para(0, top + 10, para("Teacher\u2019s copy. The quick key comes first; every answer follows with its "
-                                   "explanation and its source.", INSTRUCTION, w))
+    top = b.para(0, top + 10, para(str(words["key_intro"]), INSTRUCTION, w))
     top += 5
     b.ops(top, top + 1, line(0, top, w, top, 0.8, 0.0))
     b.bottom = top + 1
@@ -157,7 +158,7 @@ def grid_blocks(qset: QuestionSet, layout: Layout, first_room: float) -> list[Bl
             room = layout.later_height  # not even one row fits under the header: start on the next page
             continue
         chunk = entries[start:start + rows * cols]
-        blocks.append(_grid(chunk, cols, num_w, layout, "Quick key" if not blocks else "Quick key (continued)"))
+        blocks.append(_grid(chunk, cols, num_w, layout, str(layout.words["quick_key" if not blocks else "quick_key_continued"])))
         start += len(chunk)
         room = layout.later_height
         if not chunk:
@@ -208,9 +209,10 @@ def _labelled(b: BlockBuilder, top: float, x: float, width: float, label: str, r
     return b.para(x, top, para([Run(label + " ", LABEL)] + runs, TEXT, width))
 
 
-def _answer_runs(item: PlacedQuestion) -> tuple[str, list[Run]]:
+def _answer_runs(item: PlacedQuestion, words) -> tuple[str, list[Run]]:
     """The answer line's label and text for the types that fit on one line."""
     q = item.question
+    one, many = str(words["answer"]), str(words["answers"])
     if q.type == "multiple_choice":
         picked = sorted(item.key)
         runs: list[Run] = []
@@ -219,17 +221,17 @@ def _answer_runs(item: PlacedQuestion) -> tuple[str, list[Run]]:
                 runs.append(Run("; ", TEXT))
             runs.append(Run(letter(i), ANSWER_BOLD))
             runs.append(Run(f" \u2014 {clean(item.options[i])}", TEXT))
-        return ("Answers:" if len(picked) > 1 else "Answer:"), runs
+        return (many if len(picked) > 1 else one), runs
     if q.type == "true_false":
-        return "Answer:", [Run("True" if q.truth else "False", ANSWER_BOLD)]
+        return one, [Run(str(words["true" if q.truth else "false"]), ANSWER_BOLD)]
     if q.type == "short_answer":
         runs = [Run(clean(q.answers[0]) if q.answers else "", ANSWER_BOLD)]
         others = [clean(a) for a in q.answers[1:] + q.accept]
         if others:
-            runs.append(Run(" (also accept: " + "; ".join(others) + ")", TEXT))
-        return "Answer:", runs
+            runs.append(Run(f" ({words['also_accept']}: " + "; ".join(others) + ")", TEXT))
+        return one, runs
     if q.type == "numeric":
-        return "Answer:", [Run(numeric_code(q.number, q.tolerance, q.unit), ANSWER_BOLD)]
+        return one, [Run(numeric_code(q.number, q.tolerance, q.unit), ANSWER_BOLD)]
     if q.type == "cloze":
         runs = []
         for kind, value in cloze_parts(item):
@@ -237,8 +239,8 @@ def _answer_runs(item: PlacedQuestion) -> tuple[str, list[Run]]:
                 runs.append(Run(value, TEXT))
             else:
                 runs.append(Run(clean(value.answer), ANSWER_BOLD))
-        return ("Answers:" if len(q.blanks) > 1 else "Answer:"), runs
-    label = "Answer:" if q.type == "matching" else "Numbers in the boxes:"
+        return (many if len(q.blanks) > 1 else one), runs
+    label = one if q.type == "matching" else str(words["boxes"])
     return label, [Run(grid_code(item), ANSWER_BOLD)]
 
 
@@ -257,11 +259,11 @@ def key_entry(bank: Bank, item: PlacedQuestion, layout: Layout, b: BlockBuilder 
     first = top
     top = b.para(x, top, para(short_prompt(prompt), BODY, prompt_w))
     if layout.show_points:
-        label = f"({points_label(q.points)})"
+        label = f"({points_label(q.points, layout.words)})"
         b.text(w - POINTS.width(label), first, POINTS, label)
     top = b.para(x, top, para(f"{TYPE_NAMES[q.type]} \u00b7 {q.id}", META, prompt_w))
     top += 2
-    label, runs = _answer_runs(item)
+    label, runs = _answer_runs(item, layout.words)
     top = _labelled(b, top, x, inner, label, runs)
     if q.type == "matching":
         rights = item.options
@@ -279,13 +281,14 @@ def key_entry(bank: Bank, item: PlacedQuestion, layout: Layout, b: BlockBuilder 
             top = b.para(x + 12, top, para(row, TEXT, inner - 12))
     b.allow_break(top)
     if q.explanation:
-        top = _labelled(b, top + 1, x, inner, "Explanation:", [Run(clean(q.explanation), TEXT)])
+        top = _labelled(b, top + 1, x, inner, str(layout.words["explanation"]), [Run(clean(q.explanation), TEXT)])
     source = bank.sources.get(q.source)
     cite = clean(source.citation()) if source else q.source
     runs = [Run(cite, SOURCE)]
     if q.evidence:
         runs += [Run(" \u2014 ", SOURCE), Run(f"\u201c{clean(q.evidence)}\u201d", QUOTE)]
-    top = b.para(x, top + 1, para([Run("Source: ", LABEL.with_(size=8.5, leading=12.0))] + runs, SOURCE, inner))
+    top = b.para(x, top + 1, para([Run(f"{layout.words['source']} ", LABEL.with_(size=8.5, leading=12.0))] + runs,
+                                  SOURCE, inner))
     return b.build(f"question {q.id!r}", pad_bottom=GAP)
 
 
@@ -293,7 +296,7 @@ def key_blocks(bank: Bank, qset: QuestionSet, layout: Layout) -> list[Block]:
     header = key_header(bank, qset, layout)
     blocks = [header] + grid_blocks(qset, layout, layout.first_height - header.height)
     heading = BlockBuilder(layout.width)
-    top = heading.text(0, 0, HEADING, "Answers, explanations and sources")
+    top = heading.text(0, 0, HEADING, str(layout.words["key_answers_heading"]))
     heading.ops(top + 1, top + 2, line(0, top + 1, layout.width, top + 1, 0.5, 0.55))
     heading.bottom = top + 2
     for i, item in enumerate(qset.items):

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Mapping
 
+from ..i18n import count as count_of
+from ..i18n import form, words as words_for
 from ..model import Bank, PlacedQuestion, QuestionSet, format_number, letter
 from .pdf_doc import version_box
 from .pdf_layout import Block, BlockBuilder, Piece, Run, Style, circle, line, para, rect
@@ -91,10 +94,14 @@ class Layout:
     word_bank: bool = False
     first_height: float = 600.0  # the text frame's height on a first page ...
     later_height: float = 560.0  # ... and on the pages after it
+    words: Mapping[str, object] = field(default_factory=lambda: words_for("en"))  # i18n.words(bank.language)
 
 
-def points_label(points: float) -> str:
-    return f"{format_number(points)} {'pt' if points == 1 else 'pts'}"
+def points_label(points: float, words: Mapping[str, object] | None = None) -> str:
+    """"1 pt", "2 pts" (or the language's abbreviation)."""
+    if words is None:
+        return f"{format_number(points)} {'pt' if points == 1 else 'pts'}"
+    return f"{format_number(points)} {form(words['_language'], points, words['point_short'])}"
 
 
 def clean(text: str) -> str:
@@ -157,28 +164,30 @@ def _capitals(text: str) -> int:
 
 # ---- header ----
 
-def worksheet_header(bank: Bank, qset: QuestionSet, layout: Layout, kind: str = "Worksheet") -> Block:
+def worksheet_header(bank: Bank, qset: QuestionSet, layout: Layout, kind: str | None = None) -> Block:
     """The first page's header: title, version, Name/Class/Date, instructions."""
     w = layout.width
+    words = layout.words
+    lang = words["_language"]
     b = BlockBuilder(w)
     box = 46.0
     title_w = w - (box + 14 if qset.version else 0)
     title = para(clean(bank.title), TITLE, title_w)
     top = b.para(0, 0, title)
     total = sum(item.question.points for item in qset.items)
-    count = len(qset.items)
-    facts = [kind, f"{count} question{'s' if count != 1 else ''}"]
+    facts = [kind or words["worksheet"], count_of(lang, len(qset.items), "question")]
     if layout.show_points:
-        facts.append(f"{format_number(total)} point{'s' if total != 1 else ''}")
+        facts.append(count_of(lang, total, "point"))
     top = b.para(0, top + 1, para(" \u00b7 ".join(facts), SUBTITLE, title_w))
     if qset.version:
-        for part in version_box(w - box, 0, box, qset.version, Style("bold", 24.0, 26.0)):
+        for part in version_box(w - box, 0, box, qset.version, Style("bold", 24.0, 26.0),
+                                label_text=words["version_box"]):
             b.parts.append(part)
         b.bottom = max(b.bottom, box)
         top = max(top, box)
     top += 14
     # Name / Class / Date
-    fields = [("Name", 0.5), ("Class", 0.25), ("Date", 0.25)]
+    fields = [(words["name"], 0.5), (words["class"], 0.25), (words["date"], 0.25)]
     x = 0.0
     for label, share in fields:
         cell = w * share
@@ -188,11 +197,11 @@ def worksheet_header(bank: Bank, qset: QuestionSet, layout: Layout, kind: str = 
         b.ops(top, top + 14, line(start, top + FIELD.baseline + 2, end, top + FIELD.baseline + 2, 0.6, 0.2))
         x += cell
     top += FIELD.leading + 10
-    instructions = "Instructions: Answer every question in the space provided. Each section says how to mark your answers."
+    instructions = words["instructions"]
     if layout.group_by != "type":
-        instructions = "Instructions: Answer every question in the space provided, as each question says."
+        instructions = words["instructions_ungrouped"]
     if layout.show_points:
-        instructions += " Points are shown beside each question."
+        instructions += words["points_note"]
     top = b.para(0, top, para(instructions, INSTRUCTION, w))
     top += 5
     b.ops(top, top + 1, line(0, top, w, top, 0.8, 0.0))
@@ -221,7 +230,7 @@ def _start(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float, pr
         b.text(x, top, style, text)
         x += style.width(text) + gap
     if layout.show_points:
-        label = f"({points_label(q.points)})"
+        label = f"({points_label(q.points, layout.words)})"
         b.text(layout.width - POINTS.width(label), top, POINTS, label)
     if note:
         bottom = b.para(NUM_W, bottom + 1, para(note, NOTE, prompt_w))
@@ -232,17 +241,17 @@ def heading_parts(b: BlockBuilder, qtype: str, layout: Layout, first: bool, poin
                   select_all: bool, word_bank: bool) -> float:
     """A section heading with its one instruction line; returns the top of what follows."""
     top = 0.0 if first else 8.0
-    b.text(0, top, HEADING, SECTION_TITLES[qtype])
+    b.text(0, top, HEADING, layout.words["section_titles"][qtype])
     if layout.show_points:
-        label = points_label(points)
+        label = points_label(points, layout.words)
         b.text(layout.width - HEADING_POINTS.width(label), top, HEADING_POINTS, label)
     top += HEADING.leading + 1
     b.ops(top, top + 1, line(0, top, layout.width, top, 0.5, 0.55))
-    text = SECTION_INSTRUCTIONS[qtype]
+    text = layout.words["section_instructions"][qtype]
     if select_all:
-        text += SELECT_ALL_INSTRUCTION
+        text += layout.words["select_all_instruction"]
     if word_bank:
-        text += WORD_BANK_INSTRUCTION
+        text += layout.words["word_bank_instruction"]
     top = b.para(0, top + 3, para(text, INSTRUCTION, layout.width))
     return top + 9
 
@@ -292,7 +301,7 @@ def word_bank_parts(b: BlockBuilder, entries: list[str], layout: Layout, top: fl
         row_top += BODY.leading
     height = row_top - top + pad - 2
     b.parts.insert(parts_at, (top, top + height, "ops", rect(0, top, layout.width, height, 0.7, 0.35, fill=0.96)))
-    b.parts.insert(parts_at + 1, (label_top, label_top + BANK_LABEL.leading, "text", pad, BANK_LABEL, "WORD BANK"))
+    b.parts.insert(parts_at + 1, (label_top, label_top + BANK_LABEL.leading, "text", pad, BANK_LABEL, layout.words["word_bank"]))
     return top + height + 10
 
 
@@ -329,8 +338,9 @@ def _columns(texts: tuple[str, ...], avail: float, text_offset: float) -> int:
 def _multiple_choice(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float) -> float:
     q = item.question
     note = None
-    if q.select_all and SELECT_ALL_NOTE.rstrip(".").casefold() not in q.prompt.casefold():
-        note = SELECT_ALL_NOTE
+    select_note = str(layout.words["select_all_note"])
+    if q.select_all and select_note.rstrip(".").casefold() not in q.prompt.casefold():
+        note = select_note
     top = _start(b, item, layout, top, clean(q.prompt), note) + 4
     text_offset = 2 * BUBBLE_R + 7
     avail = layout.width - MARK_X
@@ -352,13 +362,13 @@ def _multiple_choice(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top:
 
 def _true_false(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float) -> float:
     """The statement, with True and False to circle at the right of its first line."""
-    note = QUESTION_NOTES["true_false"] if layout.group_by != "type" else None
+    note = layout.words["question_notes"]["true_false"] if layout.group_by != "type" else None
     return _start(b, item, layout, top, clean(item.question.prompt), note,
-                  beside=(("True", TF_STYLE), ("False", TF_STYLE)))
+                  beside=((layout.words["true"], TF_STYLE), (layout.words["false"], TF_STYLE)))
 
 
 def _short_answer(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float) -> float:
-    note = QUESTION_NOTES["short_answer"] if layout.group_by != "type" else None
+    note = layout.words["question_notes"]["short_answer"] if layout.group_by != "type" else None
     top = _start(b, item, layout, top, clean(item.question.prompt), note)
     for _ in range(2):
         top += 22
@@ -375,14 +385,14 @@ def _cloze(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float) ->
             runs.append(Run(blank_underscores(value.answer), BODY))
             if value.hint:
                 runs.append(Run(f" ({clean(value.hint)})", HINT, glue=True))
-    note = QUESTION_NOTES["cloze"] if layout.group_by != "type" else None
+    note = layout.words["question_notes"]["cloze"] if layout.group_by != "type" else None
     return _start(b, item, layout, top, runs, note)
 
 
 def _numeric(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float) -> float:
     q = item.question
     top = _start(b, item, layout, top, clean(q.prompt)) + 4
-    text = "Answer: " + "_" * 22
+    text = f"{layout.words['answer_line']} " + "_" * 22
     if q.unit:
         text += " " + clean(q.unit)
     b.para(MARK_X, top, para(text, BODY, layout.width - MARK_X))
@@ -391,7 +401,7 @@ def _numeric(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float) 
 
 def _matching(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float) -> float:
     q = item.question
-    note = QUESTION_NOTES["matching"] if layout.group_by != "type" else None
+    note = layout.words["question_notes"]["matching"] if layout.group_by != "type" else None
     top = _start(b, item, layout, top, clean(q.prompt), note) + 5
     avail = layout.width - MARK_X
     space = "_" * 5
@@ -426,7 +436,7 @@ def _matching(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float)
 
 
 def _ordering(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float) -> float:
-    note = QUESTION_NOTES["ordering"] if layout.group_by != "type" else None
+    note = layout.words["question_notes"]["ordering"] if layout.group_by != "type" else None
     top = _start(b, item, layout, top, clean(item.question.prompt), note) + 5
     box_w, box_h = 17.0, 13.5
     label_w = 16.0
