@@ -133,6 +133,14 @@ def build(
     points: bool = typer.Option(True, "--points/--no-points", help="Print points per question and the total."),
     generated: bool = typer.Option(True, "--generated/--no-generated", help="Include questions generated from facts."),
     set_name: Optional[str] = typer.Option(None, "--set", help="Use a named question set from quizgen.toml."),
+    title: Optional[str] = typer.Option(None, "--title", help="The sheets' title (default: the bank's sheet: "
+                                        "title, else its title)."),
+    subtitle: Optional[str] = typer.Option(None, "--subtitle", help="A line under the title, e.g. the unit."),
+    instructions: Optional[str] = typer.Option(None, "--instructions", help="The worksheet's instructions, "
+                                               "instead of the standard ones."),
+    time_allowed: Optional[str] = typer.Option(None, "--time-allowed", help="Printed in the header, "
+                                               "e.g. '40 minutes'."),
+    school: Optional[str] = typer.Option(None, "--school", help="The school's name, above the title."),
     timestamp: Optional[int] = typer.Option(None, "--timestamp", hidden=True,
                                             help="Seconds since the epoch to stamp changed Anki notes with."),
 ) -> None:
@@ -208,8 +216,15 @@ def _build_config(ctx: typer.Context, set_name: Optional[str], timestamp: Option
         include_generated=value["generated"],
         options=ExportOptions(paper=value["paper"], now=_now(timestamp), word_bank=value["word_bank"],
                               group_by=value["group_by"], show_points=value["points"],
-                              combined=value["combined"], key_summary=value["key_summary"]),
+                              combined=value["combined"], key_summary=value["key_summary"],
+                              sheet=_sheet_texts(value)),
     )
+
+
+def _sheet_texts(value: dict) -> dict[str, str]:
+    """The printed sheets' texts given by flags or settings (the bank's sheet: fills the rest)."""
+    keys = ("title", "subtitle", "instructions", "time_allowed", "school")
+    return {key: str(value[key]) for key in keys if value.get(key)}
 
 
 @app.command()

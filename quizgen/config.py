@@ -31,6 +31,7 @@ BUILD_KEYS: dict[str, type] = {
     "paths": list, "out": str, "seed": int, "versions": int, "count": int, "tags": list,
     "types": list, "formats": list, "paper": str, "group_by": str, "word_bank": bool,
     "combined": bool, "key_summary": bool, "points": bool, "generated": bool,
+    "title": str, "subtitle": str, "instructions": str, "time_allowed": str, "school": str,
 }
 CHOICES: dict[str, tuple[str, ...]] = {"paper": ("letter", "a4"), "group_by": ("type", "none")}
 

@@ -815,3 +815,56 @@ def test_right_to_left_text_is_refused_naming_the_question(sample):
     job = make_job(bank)
     with pytest.raises(ExportError, match=r"he\.yaml:\d+: question 'spokesman-name' has right-to-left text"):
         render(job, "worksheet")
+
+
+# ---- the sheet a teacher wants ----
+
+SHEET_TEXTS = {"title": "Unit 3 quiz: the ICC", "subtitle": "Russia and the Rome Statute", "school": "Lycée Victor Hugo",
+               "time_allowed": "40 minutes", "instructions": "Work alone. No phones."}
+
+
+def test_title_subtitle_instructions_time_and_school_from_the_options(sample):
+    job = make_job(sample, versions=2, group_by="none")
+    job = ExportJob(bank=job.bank, sets=job.sets, questions=job.questions,
+                    options=ExportOptions(group_by="none", sheet=SHEET_TEXTS))
+    arts = render(job, "worksheet", "key", "answer_sheet")
+    texts = pages(arts["sample-bank-worksheet-A.pdf"].data)
+    first = flat(texts[0])
+    assert first.startswith("LYCÉE VICTOR HUGO Unit 3 quiz: the ICC Russia and the Rome Statute "
+                            "Worksheet · 8 questions · 9 points · Time allowed: 40 minutes")
+    assert "Instructions: Work alone. No phones." not in first and "Work alone. No phones." in first
+    assert "Answer every question" not in first and "Sample bank for tests" not in first
+    assert all("Unit 3 quiz: the ICC · Worksheet" in t for t in texts[1:])
+    key = flat(pages(arts["sample-bank-answer-key-A.pdf"].data)[0])
+    assert key.startswith("Unit 3 quiz: the ICC Answer key") and "Time allowed" not in key
+    sheet = flat(pages(arts["sample-bank-answer-sheet-A.pdf"].data)[0])
+    assert "LYCÉE VICTOR HUGO" in sheet and "Unit 3 quiz: the ICC" in sheet
+
+
+def test_the_bank_sheet_table_fills_in_what_the_options_leave_out(tmp_path):
+    text = SAMPLE.read_text(encoding="utf-8").replace(
+        "description: Two short articles and one question of each type.",
+        "sheet:\n  school: Gymnasium Nord\n  time_allowed: 30 minutes\n  title: Bank title on the sheet")
+    bank = load_bank_text(text, "sheet.yaml")
+    assert bank.sheet == {"school": "Gymnasium Nord", "time_allowed": "30 minutes", "title": "Bank title on the sheet"}
+    job = make_job(bank)
+    job = ExportJob(bank=bank, sets=job.sets, questions=job.questions,
+                    options=ExportOptions(sheet={"title": "Flag title"}))
+    first = flat(pages(render(job, "worksheet")["sample-bank-worksheet.pdf"].data)[0])
+    assert first.startswith("GYMNASIUM NORD Flag title Worksheet · 8 questions · 9 points · Time allowed: 30 minutes")
+
+
+def test_sheet_flags_win_over_the_project_settings(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from quizgen.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "quizgen.toml").write_text('[build]\nschool = "Escuela Norte"\ntitle = "From settings"\n'
+                                           'time_allowed = "1 hour"\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["build", str(SAMPLE), "--format", "worksheet", "--out", "out",
+                                      "--title", "From the flag", "--subtitle", "Unit 3"])
+    assert result.exit_code == 0, result.output
+    first = flat(pages((tmp_path / "out" / "sample-bank-worksheet.pdf").read_bytes())[0])
+    assert first.startswith("ESCUELA NORTE From the flag Unit 3 Worksheet · 8 questions · 9 points · "
+                            "Time allowed: 1 hour")

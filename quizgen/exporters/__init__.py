@@ -28,6 +28,8 @@ class ExportOptions:
     combined: bool = False
     key_summary: bool = False
     extra: Mapping[str, object] = field(default_factory=dict)
+    # printed sheets: title, subtitle, instructions, time_allowed, school (over the bank's ``sheet:``)
+    sheet: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,9 @@ def paper_of(job: ExportJob) -> str:
 def _bank_texts(bank: Bank, sets: Iterable[QuestionSet]) -> Iterable[tuple[str, str, str]]:
     """(question id or "", style key, text) for everything a worksheet or key may print."""
     yield "", "bold", bank.title
+    for text in dict(getattr(bank, "sheet", None) or {}).values():
+        yield "", "regular", text
+        yield "", "bold", text.upper()
     yield "", "regular", furniture_text(bank.language)
     yield "", "bold", furniture_text(bank.language)
     for source in bank.sources.values():
@@ -110,6 +113,11 @@ def sources_line(bank: Bank) -> str:
     return label + "; ".join(cites)
 
 
+def sheet_texts(job: ExportJob) -> dict[str, str]:
+    """Title, subtitle, instructions, time allowed and school: flags and settings over the bank's ``sheet:``."""
+    return {**dict(getattr(job.bank, "sheet", None) or {}), **dict(job.options.sheet)}
+
+
 def furniture_text(language: str) -> str:
     """Every word the sheets print around the questions in ``language`` (for the font plan)."""
     out = []
@@ -156,27 +164,29 @@ class _Renderer:
         self.job = job
         self.bank = job.bank
         self.words = words_for(job.bank.language)
+        self.sheet = sheet_texts(job)
+        self.title = clean(self.sheet.get("title") or self.bank.title)
         self.geometry = Geometry(paper_of(job))
         self.plan = text_plan(job)
         first_h, later_h = frame_heights(self.geometry, sources_line(self.bank))
         self.layout = Layout(width=self.geometry.width, show_points=job.options.show_points,
                              group_by=job.options.group_by, word_bank=job.options.word_bank,
-                             first_height=first_h, later_height=later_h, words=self.words)
+                             first_height=first_h, later_height=later_h, words=self.words, sheet=self.sheet)
 
     def info(self, subject: str, version: str | None) -> DocInfo:
-        title = clean(self.bank.title) + (f" \u2014 {subject}, version {version}" if version else f" \u2014 {subject}")
+        title = self.title + (f" \u2014 {subject}, version {version}" if version else f" \u2014 {subject}")
         return DocInfo(title=title, subject=subject, language=self.bank.language, sources=sources_line(self.bank))
 
     def worksheet_section(self, qset: QuestionSet) -> Section:
         blocks = worksheet_blocks(self.bank, qset, self.layout)
         name = str(self.words["worksheet"])
-        return Section(blocks, f"{clean(self.bank.title)} \u00b7 {name}", qset.version, name,
+        return Section(blocks, f"{self.title} \u00b7 {name}", qset.version, name,
                        str(self.words["page"]), str(self.words["version"]))
 
     def key_section(self, qset: QuestionSet) -> Section:
         blocks = key_blocks(self.bank, qset, self.layout)
         name = str(self.words["answer_key"])
-        return Section(blocks, f"{clean(self.bank.title)} \u00b7 {name}", qset.version, name,
+        return Section(blocks, f"{self.title} \u00b7 {name}", qset.version, name,
                        str(self.words["page"]), str(self.words["version"]))
 
     def render(self, sections: list[Section], subject: str, version: str | None, odd_starts: bool = False) -> bytes:

@@ -26,7 +26,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from ..model import Bank, PlacedQuestion, QuestionSet, letter
 from . import Artifact, ExportJob
-from .pdf import _item_ids, _item_keys, _item_marking, paper_of
+from .pdf import _item_ids, _item_keys, _item_marking, paper_of, refuse_right_to_left, sheet_texts
 from .pdf_doc import PAPER
 from .pdf_fonts import font_name, fonts
 from .pdf_key import grid_code, ordering_boxes, shorten
@@ -73,14 +73,17 @@ class Place:
 
 
 class _Sheet:
-    def __init__(self, bank: Bank, qset: QuestionSet, paper: str, words: dict, overlay: bool):
+    def __init__(self, bank: Bank, qset: QuestionSet, paper: str, words: dict, overlay: bool,
+                 sheet: dict | None = None):
         fonts()
+        self.sheet = sheet or {}
+        self.title = " ".join((self.sheet.get("title") or bank.title).split())
         self.regular, self.bold = font_name("regular"), font_name("bold")
         self.bank, self.qset, self.words, self.overlay = bank, qset, words, overlay
         self.width, self.height = PAPER[paper]
         self.buf = io.BytesIO()
         self.c = Canvas(self.buf, pagesize=(self.width, self.height), invariant=1, pageCompression=1)
-        title = f"{bank.title} \u2014 {words['overlay' if overlay else 'sheet']}"
+        title = f"{self.title} \u2014 {words['overlay' if overlay else 'sheet']}"
         self.c.setTitle(title + (f", {words['version']} {qset.version}" if qset.version else ""))
         self.c.setSubject(words["overlay" if overlay else "sheet"])
         self.c.setAuthor("quizgen")
@@ -148,7 +151,10 @@ class _Sheet:
         qr_x = right - QR_SIZE
         self.qr(qr_x, top - 6)
         text_w = qr_x - MARGIN - 60
-        self.text(MARGIN, top, self.fit(self.bank.title, 14, text_w, True), 14, bold=True)
+        if self.sheet.get("school"):
+            self.text(MARGIN, top - 11, self.fit(self.sheet["school"].upper(), 7.5, text_w, True), 7.5, bold=True,
+                      color=GRAY)
+        self.text(MARGIN, top, self.fit(self.title, 14, text_w, True), 14, bold=True)
         kind = w["overlay"] if self.overlay else w["sheet"]
         version = f" \u00b7 {w['version']} {self.qset.version}" if self.qset.version else ""
         self.text(MARGIN, top + 19, f"{kind}{version}", 10.5, bold=True)
@@ -255,8 +261,8 @@ class _Sheet:
             if page > 1:
                 self.c.showPage()
                 self.corners()
-                self.text(MARGIN, MARGIN + 6, f"{self.bank.title} \u00b7 {self.words['version']} "
-                          f"{self.qset.version}" if self.qset.version else self.bank.title, 9, color=GRAY)
+                self.text(MARGIN, MARGIN + 6, f"{self.title} \u00b7 {self.words['version']} "
+                          f"{self.qset.version}" if self.qset.version else self.title, 9, color=GRAY)
             for n, (item, place) in enumerate(placed):
                 if n % 2 == 0:
                     self.c.setFillColor(Color(0.95, 0.95, 0.95))
@@ -285,8 +291,9 @@ def sheet_words(bank: Bank) -> dict:
     return {**ENGLISH, **furniture(bank.language, "answer_sheet")}
 
 
-def render_sheet(bank: Bank, qset: QuestionSet, paper: str, overlay: bool = False) -> bytes:
-    return _Sheet(bank, qset, paper, sheet_words(bank), overlay).render()
+def render_sheet(bank: Bank, qset: QuestionSet, paper: str, overlay: bool = False,
+                 sheet: dict | None = None) -> bytes:
+    return _Sheet(bank, qset, paper, sheet_words(bank), overlay, sheet).render()
 
 
 class AnswerSheetExporter:
@@ -298,12 +305,14 @@ class AnswerSheetExporter:
 
     def render(self, job: ExportJob) -> list[Artifact]:
         paper = paper_of(job)
+        refuse_right_to_left(job)
+        sheet = sheet_texts(job)
         out = []
         for qset in job.sets:
             suffix = f"-{qset.version}" if qset.version else ""
             common = dict(bank=job.bank.id, version=qset.version, questions=_item_ids(qset), key=_item_keys(qset))
             out.append(Artifact(name=f"{job.bank.id}-answer-sheet{suffix}.pdf", kind="answer_sheet",
-                                data=render_sheet(job.bank, qset, paper), marking=_item_marking(qset), **common))
+                                data=render_sheet(job.bank, qset, paper, sheet=sheet), marking=_item_marking(qset), **common))
             out.append(Artifact(name=f"{job.bank.id}-answer-sheet-key{suffix}.pdf", kind="answer_sheet_key",
-                                data=render_sheet(job.bank, qset, paper, overlay=True), **common))
+                                data=render_sheet(job.bank, qset, paper, overlay=True, sheet=sheet), **common))
         return out

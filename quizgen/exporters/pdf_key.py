@@ -107,7 +107,7 @@ def key_header(bank: Bank, qset: QuestionSet, layout: Layout) -> Block:
     b = BlockBuilder(w)
     box = 46.0
     title_w = w - (box + 14 if qset.version else 0)
-    top = b.para(0, 0, para(clean(bank.title), TITLE, title_w))
+    top = b.para(0, 0, para(clean(layout.sheet.get("title") or bank.title), TITLE, title_w))
     words = layout.words
     total = sum(item.question.points for item in qset.items)
     facts = [str(words["answer_key"]), count_of(words["_language"], len(qset.items), "question")]

@@ -32,6 +32,8 @@ HEADING_POINTS = Style("regular", 8.5, 15.0, 0.35)
 INSTRUCTION = Style("italic", 9.0, 12.0, 0.25)
 TITLE = Style("bold", 16.0, 20.0)
 SUBTITLE = Style("regular", 9.5, 13.0, 0.3)
+SHEET_SUBTITLE = Style("regular", 11.0, 14.5, 0.15)
+SCHOOL = Style("bold", 8.0, 11.0, 0.4)
 FIELD = Style("regular", 9.5, 13.0)
 BANK_LABEL = Style("bold", 8.5, 12.0, 0.2)
 BANK_SEP = Style("bold", 10.0, 13.5, 0.5)
@@ -95,6 +97,7 @@ class Layout:
     first_height: float = 600.0  # the text frame's height on a first page ...
     later_height: float = 560.0  # ... and on the pages after it
     words: Mapping[str, object] = field(default_factory=lambda: words_for("en"))  # i18n.words(bank.language)
+    sheet: Mapping[str, str] = field(default_factory=dict)  # title, subtitle, instructions, time_allowed, school
 
 
 def points_label(points: float, words: Mapping[str, object] | None = None) -> str:
@@ -172,12 +175,20 @@ def worksheet_header(bank: Bank, qset: QuestionSet, layout: Layout, kind: str | 
     b = BlockBuilder(w)
     box = 46.0
     title_w = w - (box + 14 if qset.version else 0)
-    title = para(clean(bank.title), TITLE, title_w)
-    top = b.para(0, 0, title)
+    sheet = layout.sheet
+    top = 0.0
+    if sheet.get("school"):
+        top = b.para(0, 0, para(clean(sheet["school"]).upper(), SCHOOL, title_w)) + 1
+    title = para(clean(sheet.get("title") or bank.title), TITLE, title_w)
+    top = b.para(0, top, title)
+    if sheet.get("subtitle"):
+        top = b.para(0, top + 1, para(clean(sheet["subtitle"]), SHEET_SUBTITLE, title_w))
     total = sum(item.question.points for item in qset.items)
     facts = [kind or words["worksheet"], count_of(lang, len(qset.items), "question")]
     if layout.show_points:
         facts.append(count_of(lang, total, "point"))
+    if sheet.get("time_allowed") and kind is None:
+        facts.append(str(words["time_allowed"]).format(time=clean(sheet["time_allowed"])))
     top = b.para(0, top + 1, para(" \u00b7 ".join(facts), SUBTITLE, title_w))
     if qset.version:
         for part in version_box(w - box, 0, box, qset.version, Style("bold", 24.0, 26.0),
@@ -202,6 +213,8 @@ def worksheet_header(bank: Bank, qset: QuestionSet, layout: Layout, kind: str | 
         instructions = words["instructions_ungrouped"]
     if layout.show_points:
         instructions += words["points_note"]
+    if sheet.get("instructions"):  # the teacher's own words replace the standard ones
+        instructions = clean(sheet["instructions"])
     top = b.para(0, top, para(instructions, INSTRUCTION, w))
     top += 5
     b.ops(top, top + 1, line(0, top, w, top, 0.8, 0.0))
