@@ -170,7 +170,7 @@ def test_worksheet_layout_marks(sample_pdfs):
 def test_word_bank_is_sorted_and_above_the_fill_in_section(sample_pdfs):
     job, arts = sample_pdfs
     text = flat(" ".join(pages(arts["sample-bank-worksheet.pdf"].data)))
-    assert "WORD BANK ratified Rome Statute" in text
+    assert "WORD BANK ratified Rome Statute Sergei Lavrov too expensive" in text  # two words that fill no blank
     cloze = next(item for item in job.sets[0].items if item.question.type == "cloze")
     assert text.index("WORD BANK") < text.index(f"{cloze.number}. Russia signed")
     assert text.index("Fill in the blanks") < text.index("WORD BANK")
@@ -818,6 +818,27 @@ def test_right_to_left_text_is_refused_naming_the_question(sample):
 
 
 # ---- the sheet a teacher wants ----
+
+def test_word_bank_has_extra_words_from_the_bank_that_answer_no_blank(sample):
+    from quizgen.exporters.pdf_worksheet import extra_words, word_bank_entries
+
+    job = make_job(sample, versions=3, word_bank=True)
+    answers = word_bank_entries(job.sets[0])
+    extras = [extra_words(sample, qset, answers) for qset in job.sets]
+    assert extras[0] == extras[1] == extras[2]  # every version has the same word bank
+    assert len(extras[0]) == 2 and not {e.casefold() for e in extras[0]} & {a.casefold() for a in answers}
+    pool = {e.name for e in sample.entities.values()} | {t for q in sample.questions for t in q.answers + q.distractors}
+    assert set(extras[0]) <= pool
+    for qset in job.sets:
+        text = flat(" ".join(pages(render(ExportJob(bank=sample, sets=(qset,), questions=sample.questions,
+                                                    options=ExportOptions(word_bank=True)), "worksheet")
+                                   [f"sample-bank-worksheet-{qset.version}.pdf"].data)))
+        bank_text = text.split("WORD BANK", 1)[1]
+        for word in answers + extras[0]:
+            assert word in bank_text
+    other = make_job(sample, seed=3, word_bank=True)
+    assert extra_words(sample, other.sets[0], answers) != extras[0] or len(pool) < 4
+
 
 SHEET_TEXTS = {"title": "Unit 3 quiz: the ICC", "subtitle": "Russia and the Rome Statute", "school": "Lycée Victor Hugo",
                "time_allowed": "40 minutes", "instructions": "Work alone. No phones."}

@@ -161,6 +161,35 @@ def word_bank_entries(qset: QuestionSet) -> list[str]:
     return sorted(seen.values(), key=lambda e: (e.casefold(), e))
 
 
+def extra_words(bank: Bank, qset: QuestionSet, answers: list[str]) -> list[str]:
+    """Words for the word bank that answer no blank, drawn from the bank, so that the last
+    blank cannot be filled by elimination: about one for every two answers (at least two).
+
+    Candidates are the bank's other blank answers, its multiple-choice options, its
+    entities' names and its defined terms, as long and as many words as the answers are
+    (an extra word that stands out gives itself away). The choice depends on the bank
+    and the seed only, so every version of a quiz has the same word bank.
+    """
+    import random
+
+    if not answers:
+        return []
+    taken = {a.casefold() for a in answers}
+    longest = max(len(a) for a in answers)
+    most_words = max(len(a.split()) for a in answers)
+    pool: list[str] = []
+    for q in bank.questions:
+        pool += [b.answer for b in q.blanks] + list(q.answers if q.type == "multiple_choice" else ()) \
+            + list(q.distractors)
+    pool += [e.name for e in bank.entities.values()]
+    pool += [str(f.data["term"]) for f in bank.facts if f.data.get("term")]
+    candidates = sorted({clean(p) for p in pool
+                         if clean(p) and clean(p).casefold() not in taken and len(clean(p)) <= longest * 1.5 + 4
+                         and len(clean(p).split()) <= most_words + 1 and not any(ch.isdigit() for ch in p)})
+    wanted = min(len(candidates), max(2, -(-len(answers) // 2)), 8)
+    return random.Random(f"word-bank:{bank.id}:{qset.seed}").sample(candidates, wanted)
+
+
 def _capitals(text: str) -> int:
     return sum(1 for c in text if c.isupper())
 
@@ -492,6 +521,8 @@ def worksheet_blocks(bank: Bank, qset: QuestionSet, layout: Layout) -> list[Bloc
     """Header plus one block per question, with section headings when grouped by type."""
     blocks: list[Block] = [worksheet_header(bank, qset, layout)]
     entries = word_bank_entries(qset) if layout.word_bank else []
+    if entries:
+        entries = sorted(entries + extra_words(bank, qset, entries), key=lambda e: (e.casefold(), e))
     sections: dict[str, list[PlacedQuestion]] = {}
     for item in qset.items:
         sections.setdefault(item.question.type, []).append(item)
