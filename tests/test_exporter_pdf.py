@@ -889,3 +889,27 @@ def test_sheet_flags_win_over_the_project_settings(tmp_path, monkeypatch):
     first = flat(pages((tmp_path / "out" / "sample-bank-worksheet.pdf").read_bytes())[0])
     assert first.startswith("ESCUELA NORTE From the flag Unit 3 Worksheet · 8 questions · 9 points · "
                             "Time allowed: 1 hour")
+
+
+def test_no_last_page_holds_a_single_question_when_a_tighter_layout_fits():
+    from quizgen.exporters.pdf import _Renderer
+    from quizgen.exporters.pdf_worksheet import page_counts, worksheet_blocks
+
+    tightened = checked = 0
+    for n in range(8, 18):  # five to a page here: 10 and 15 leave one question alone
+        bank = load_bank_text(mc_bank(n), "many.yaml")
+        job = make_job(bank, group_by="none")
+        r = _Renderer(job)
+        loose = page_counts([b.height for b in worksheet_blocks(bank, job.sets[0], r.layout)],
+                            r.layout.first_height, r.layout.later_height)
+        texts = pages(render(job, "worksheet")["many-worksheet.pdf"].data)
+        if loose[-1] == 1 and len(loose) > 1:
+            if len(texts) == len(loose) - 1:  # tightened: one page fewer, every question still there
+                tightened += 1
+                assert all(f"{k}. Question" in flat(" ".join(texts)) for k in range(1, n + 1))
+            last = [k for k in range(1, n + 1) if f"{k}. Question" in flat(texts[-1])]
+            assert len(last) > 1 or len(texts) == len(loose), n
+        else:
+            checked += 1
+            assert len(texts) == len(loose), n  # the page count the tightening predicts is the real one
+    assert tightened == 2 and checked == 8

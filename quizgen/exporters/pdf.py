@@ -25,7 +25,7 @@ from . import Artifact, ExportJob
 from .pdf_doc import PAPER, DocInfo, Geometry, Section, frame_heights, render_document
 from .pdf_fonts import FONT_FAMILY, TextPlan, missing_glyphs
 from .pdf_key import key_blocks, key_summary_blocks, ordering_boxes
-from .pdf_worksheet import Layout, clean, cloze_plain, worksheet_blocks
+from .pdf_worksheet import Layout, clean, cloze_plain, tighten_last_page, worksheet_blocks
 
 _PLANS: dict[str, TextPlan] = {}
 
@@ -178,7 +178,7 @@ class _Renderer:
         return DocInfo(title=title, subject=subject, language=self.bank.language, sources=sources_line(self.bank))
 
     def worksheet_section(self, qset: QuestionSet) -> Section:
-        blocks = worksheet_blocks(self.bank, qset, self.layout)
+        blocks = tighten_last_page(worksheet_blocks(self.bank, qset, self.layout), self.layout)
         name = str(self.words["worksheet"])
         return Section(blocks, f"{self.title} \u00b7 {name}", qset.version, name,
                        str(self.words["page"]), str(self.words["version"]))

@@ -517,6 +517,39 @@ def question_block(item: PlacedQuestion, layout: Layout, heading: dict | None = 
     return b.build(f"question {item.question.id!r}", pad_bottom=GAP)
 
 
+def page_counts(heights: list[float], first_height: float, later_height: float) -> list[int]:
+    """How many whole blocks each page takes, filling pages in order (as the document does)."""
+    counts: list[int] = []
+    room, n = first_height, 0
+    for h in heights:
+        if h > room + 1e-6 and n:
+            counts.append(n)
+            room, n = later_height, 0
+        room -= h
+        n += 1
+    return counts + [n] if n else counts
+
+
+TIGHT_GAP = 5.0  # the space between questions when the sheet is tightened
+
+
+def tighten_last_page(blocks: list[Block], layout: Layout) -> list[Block]:
+    """The blocks with less space between questions, if that saves a last page holding a single
+    question; else the blocks as they are. (A block taller than a page is never tightened.)"""
+    heights = [b.height for b in blocks]
+    if any(h > layout.later_height for h in heights):
+        return blocks
+    counts = page_counts(heights, layout.first_height, layout.later_height)
+    if len(counts) < 2 or counts[-1] != 1:
+        return blocks
+    squeeze = GAP - TIGHT_GAP
+    tight = [Block(b.width, b.height - squeeze, b.parts, b.breaks, b.label, b.shift)
+             if b.label.startswith("question ") else b for b in blocks]
+    if len(page_counts([b.height for b in tight], layout.first_height, layout.later_height)) < len(counts):
+        return tight
+    return blocks
+
+
 def worksheet_blocks(bank: Bank, qset: QuestionSet, layout: Layout) -> list[Block]:
     """Header plus one block per question, with section headings when grouped by type."""
     blocks: list[Block] = [worksheet_header(bank, qset, layout)]
