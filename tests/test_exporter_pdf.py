@@ -769,6 +769,10 @@ def test_a_russian_bank_prints_russian_furniture():
     for words in ("Ответы · 6 вопросов · 7 баллов · только для варианта A", "Краткий ключ",
                   "Ответы, пояснения и источники", "Ответ: Неверно", "Источник: Новости", "Числа в клетках:"):
         assert words in key, words
+    summary = flat(pages(render(make_job(bank, versions=2, key_summary=True), "key")
+                         ["ru-bank-answer-key-summary.pdf"].data)[0])
+    assert "Сводка ответов · 2 варианта · 6 вопросов" in summary
+    assert "Вопрос Во всех вариантах Вариант A Вариант B" in summary
     answer_sheet = flat(pages(arts["ru-bank-answer-sheet-A.pdf"].data)[0])
     assert "Бланк ответов · Вариант A" in answer_sheet and "Номер ученика" in answer_sheet
 

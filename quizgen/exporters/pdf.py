@@ -355,7 +355,9 @@ class AnswerKeyExporter:
         out = _per_version(job, r, r.key_section, "Answer key", "answer-key", "answer_key", "answer key")
         if job.options.key_summary:
             blocks = key_summary_blocks(job.bank, job.sets, r.layout)
-            section = Section(blocks, f"{clean(job.bank.title)} \u00b7 Answer key summary", None, "Key summary")
+            name = str(r.words["key_summary"])
+            section = Section(blocks, f"{r.title} \u00b7 {r.words['summary_title']}", None, name,
+                              str(r.words["page"]), str(r.words["version"]))
             data = r.render([section], "Answer key summary", None)
             out.append(Artifact(name=f"{job.bank.id}-answer-key-summary.pdf", data=data, kind="key_summary",
                                 bank=job.bank.id, version=None, questions=(), key=None))

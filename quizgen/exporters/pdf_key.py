@@ -33,7 +33,6 @@ TABLE_HEAD = Style("bold", 8.5, 11.0)
 TABLE_TEXT = Style("regular", 8.5, 11.0)
 TABLE_ID = Style("regular", 8.0, 11.0, 0.2)
 PROMPT_CHARS = 220
-SAME_HEAD = "Every version"
 SUMMARY_MIN_COL = 40.0
 
 
@@ -313,14 +312,14 @@ def key_summary_blocks(bank: Bank, sets: Sequence[QuestionSet], layout: Layout) 
     """One table: a row per question (in the first version's order), a column per version."""
     w = layout.width
     head = BlockBuilder(w)
-    top = head.para(0, 0, para(clean(bank.title), TITLE, w))
+    words = layout.words
+    lang = words["_language"]
+    top = head.para(0, 0, para(clean(layout.sheet.get("title") or bank.title), TITLE, w))
     versions = [s.version or "\u2013" for s in sets]
-    top = head.para(0, top + 1, para(f"Answer key summary \u00b7 {len(sets)} version{'s' if len(sets) != 1 else ''} "
-                                     f"\u00b7 {len(sets[0].items) if sets else 0} questions", SUBTITLE, w))
-    top = head.para(0, top + 8, para("Each cell gives the question\u2019s number in that version and its answer code "
-                                     "(the letter of a multiple-choice answer, T or F, the written answer, matching pairs, "
-                                     "the numbers in an ordering question\u2019s boxes from the top). An answer that is the same in every "
-                                     "version is printed once, under \u201cEvery version\u201d.", INSTRUCTION, w))
+    top = head.para(0, top + 1, para(f"{words['summary_title']} \u00b7 {count_of(lang, len(sets), 'version')} "
+                                     f"\u00b7 {count_of(lang, len(sets[0].items) if sets else 0, 'question')}",
+                                     SUBTITLE, w))
+    top = head.para(0, top + 8, para(str(words["summary_note"]), INSTRUCTION, w))
     top += 5
     head.ops(top, top + 1, line(0, top, w, top, 0.8, 0.0))
     head.bottom = top + 1
@@ -334,11 +333,13 @@ def key_summary_blocks(bank: Bank, sets: Sequence[QuestionSet], layout: Layout) 
     common = {qid: c[0] for qid, c in codes.items() if len(sets) > 1 and len(set(c)) == 1}
     cells = {(qid, v): f"{placed[v][qid].number}" if qid in common else f"{placed[v][qid].number}: {codes[qid][v]}"
              for qid in order for v in range(len(sets))}
-    id_w = min(190.0, max([TABLE_ID.width(qid) for qid in order] + [TABLE_HEAD.width("Question / version")]) + 12)
-    ans_w = min(150.0, max(TABLE_HEAD.width(SAME_HEAD), max(TABLE_TEXT.width(c) for c in common.values())) + 10) \
+    head_question, head_both = str(words["summary_question"]), str(words["summary_question_version"])
+    same_head = str(words["summary_every_version"])
+    id_w = min(190.0, max([TABLE_ID.width(qid) for qid in order] + [TABLE_HEAD.width(head_both)]) + 12)
+    ans_w = min(150.0, max(TABLE_HEAD.width(same_head), max(TABLE_TEXT.width(c) for c in common.values())) + 10) \
         if common else 0.0
     avail = w - id_w - ans_w
-    labels = [f"Version {v}" for v in versions]
+    labels = [f"{words['version']} {v}" for v in versions]
     widest = max(TABLE_TEXT.width(c) for c in cells.values()) + 10
     min_col = max(SUMMARY_MIN_COL, max(TABLE_HEAD.width(v) for v in versions) + 10)
     per_chunk = max(1, min(len(sets), int(avail // min_col)))
@@ -370,9 +371,9 @@ def key_summary_blocks(bank: Bank, sets: Sequence[QuestionSet], layout: Layout) 
             b = BlockBuilder(w)
             b.ops(0, head_h, rect(0, 0, right, head_h, 0, 1, fill=0.88))
             short_heads = any(TABLE_HEAD.width(labels[v]) > col - 8 for v in chunk)
-            b.text(4, 2, TABLE_HEAD, "Question / version" if short_heads else "Question")
+            b.text(4, 2, TABLE_HEAD, head_both if short_heads else head_question)
             if ans_w:
-                b.text(id_w + 4, 2, TABLE_HEAD, SAME_HEAD)
+                b.text(id_w + 4, 2, TABLE_HEAD, same_head)
             for j, v in enumerate(chunk):  # "Version C" where it fits, else "C": headings never overlap
                 b.text(x0 + j * col + 4, 2, TABLE_HEAD, versions[v] if short_heads else labels[v])
             row_top = head_h
