@@ -106,15 +106,18 @@ def load_quiz(manifest_path: Path, bank: str | None = None) -> Quiz:
                         "manifest.json of a build (use --manifest OUT/manifest.json)") from None
     except ValueError as exc:
         raise MarkError(f"{manifest_path}: not JSON ({exc}); expected the manifest.json of a build") from None
-    sheets = [e for e in entries if isinstance(e, dict) and e.get("kind") == "worksheet"] \
-        if isinstance(entries, list) else []
+    entries = entries if isinstance(entries, list) else []
+    # the worksheets, or the answer sheets of a build that printed only those (same numbers, same answers)
+    sheets = [e for e in entries if isinstance(e, dict) and e.get("kind") == "worksheet"] or \
+        [e for e in entries if isinstance(e, dict) and e.get("kind") == "answer_sheet"]
     banks = sorted({e.get("bank") for e in sheets})
     if bank is not None:
         sheets = [e for e in sheets if e.get("bank") == bank]
     if not sheets:
         known = ", ".join(banks) or "none"
         raise MarkError(f"{manifest_path}: no worksheet{' of bank ' + repr(bank) if bank else ''} in this "
-                        f"manifest (banks with worksheets: {known}); expected a build with --format worksheet")
+                        f"manifest (banks with worksheets: {known}); expected a build with --format worksheet "
+                        "or answer_sheet")
     if len({e["bank"] for e in sheets}) > 1:
         raise MarkError(f"{manifest_path}: the build holds worksheets of several banks ({', '.join(banks)}); "
                         "expected --bank ID to say which one the responses are for")

@@ -301,3 +301,20 @@ def test_the_sample_responses_in_the_docs_mark(tmp_path, monkeypatch):
     header = (tmp_path / "scores.csv").read_text(encoding="utf-8").splitlines()[0]
     assert header.split(",")[:5] == shown.split(",")[:5]  # then the question ids, which the bank decides
     assert len(header.split(",")) == 5 + len(sample.splitlines()[0].split(",")) - 2
+
+
+def test_a_build_of_answer_sheets_alone_can_be_marked(tmp_path):
+    out = tmp_path / "out"
+    build(BuildConfig(paths=(str(SAMPLE_BANK),), out=out, formats=("answer_sheet",),
+                      selection=SelectionSpec(versions=2), options=ExportOptions(), state_dir=tmp_path))
+    entries = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert {e["kind"] for e in entries} == {"answer_sheet", "answer_sheet_key"}
+    quiz = mark.load_quiz(out / "manifest.json")
+    assert sorted(quiz.versions) == ["A", "B"] and quiz.size == 8
+    sheet_a = next(e for e in entries if e["kind"] == "answer_sheet" and e["version"] == "A")
+    responses = tmp_path / "r.csv"
+    cells = [right_cell(r) for r in sheet_a["marking"]]
+    responses.write_text("student,version," + ",".join(str(n) for n in range(1, 9)) + "\n"
+                         + "ana,A," + ",".join(f'"{c}"' for c in cells) + "\n", encoding="utf-8")
+    report = mark.mark_class(responses, out / "manifest.json", tmp_path / "marks")
+    assert [(s.student, s.score, s.max) for s in report.students] == [("ana", 9.0, 9.0)]
