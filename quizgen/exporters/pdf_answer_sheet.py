@@ -22,6 +22,7 @@ from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.colors import Color, black, white
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
 from ..model import Bank, PlacedQuestion, QuestionSet, letter
@@ -154,12 +155,20 @@ class _Sheet:
         if self.sheet.get("school"):
             self.text(MARGIN, top - 11, self.fit(self.sheet["school"].upper(), 7.5, text_w, True), 7.5, bold=True,
                       color=GRAY)
-        self.text(MARGIN, top, self.fit(self.title, 14, text_w, True), 14, bold=True)
+        below = top
+        if self.c.stringWidth(self.title, self.bold, 14) <= text_w:
+            self.text(MARGIN, top, self.title, 14, bold=True)
+        else:  # a long title: two lines, a little smaller
+            lines = simpleSplit(self.title, self.bold, 11.5, text_w)
+            self.text(MARGIN, top - 2, lines[0], 11.5, bold=True)
+            self.text(MARGIN, top + 11, self.fit(" ".join(lines[1:]), 11.5, text_w, True), 11.5, bold=True)
+            below = top + 9
         kind = w["overlay"] if self.overlay else w["sheet"]
         version = f" \u00b7 {w['version']} {self.qset.version}" if self.qset.version else ""
-        self.text(MARGIN, top + 19, f"{kind}{version}", 10.5, bold=True)
+        self.text(MARGIN, below + 19, f"{kind}{version}", 10.5, bold=True)
         code = [f"bank {self.bank.id}"] + ([f"version {self.qset.version}"] if self.qset.version else [])
-        self.text(MARGIN, top + 34, " \u00b7 ".join(code + [f"{len(self.qset.items)} questions"]), 8, color=GRAY)
+        self.text(MARGIN, below + 34, " \u00b7 ".join(code + [f"{len(self.qset.items)} questions"]), 8,
+                  color=GRAY)
         if self.qset.version:  # the version letter, big, left of the QR code
             self.c.setLineWidth(1.2)
             self.c.rect(qr_x - 52, self.y(top + 40), 42, 40, stroke=1, fill=0)
@@ -248,9 +257,16 @@ class _Sheet:
         page = 1
         pages: list[list[tuple[PlacedQuestion, Place]]] = [[]]
         col, y = 0, top
+        heights = [self.row_height(item, col_w) + 2 for item in items]
+        # when the questions fit on the first page, share them evenly between the columns
+        share = max(heights, default=0.0) + sum(heights) / cols
+        column_end = min(bottom, top + share) if sum(heights) <= cols * (bottom - top) - cols * max(heights, default=0) \
+            else bottom
         for item in items:
             h = self.row_height(item, col_w)
-            if y + h > bottom:
+            if y + h > column_end and y > top and col < cols - 1 and len(pages) == 1:
+                col, y = col + 1, top
+            elif y + h > bottom:
                 col, y = col + 1, (top if len(pages) == 1 else MARGIN + 30)
                 if col == cols:
                     pages.append([])
