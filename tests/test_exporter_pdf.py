@@ -675,7 +675,7 @@ def test_answer_sheet_per_version_with_the_version_as_text_and_qr_code(sample, t
         assert len(texts) == 1
         text = flat(texts[0])
         assert f"Answer sheet · Version {qset.version}" in text
-        assert f"bank sample-bank · version {qset.version} · 8 questions" in text
+        assert f"sample-bank · Version {qset.version} · 8 questions" in text
         assert "Name" in text and "Class" in text and "Date" in text and "Student number" in text
         image = page_image(sheet.data, tmp_path)
         found = [r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode]
@@ -775,6 +775,7 @@ def test_a_russian_bank_prints_russian_furniture():
     assert "Вопрос Во всех вариантах Вариант A Вариант B" in summary
     answer_sheet = flat(pages(arts["ru-bank-answer-sheet-A.pdf"].data)[0])
     assert "Бланк ответов · Вариант A" in answer_sheet and "Номер ученика" in answer_sheet
+    assert "ru-bank · Вариант A · 6 вопросов" in answer_sheet
 
 
 @pytest.mark.parametrize("language,name,page", [("de", "Name Klasse Datum", "Seite 1 von 2"),

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -318,3 +318,26 @@ def test_a_build_of_answer_sheets_alone_can_be_marked(tmp_path):
                          + "ana,A," + ",".join(f'"{c}"' for c in cells) + "\n", encoding="utf-8")
     report = mark.mark_class(responses, out / "manifest.json", tmp_path / "marks")
     assert [(s.student, s.score, s.max) for s in report.students] == [("ana", 9.0, 9.0)]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(st.booleans(), min_size=9, max_size=9), min_size=1, max_size=12),
+       st.sampled_from(["A", "B", "C"]))
+def test_any_class_gets_the_totals_its_answers_earn(built, answers, version):
+    """Whoever is right on whichever questions, the score is the sum of those questions' points."""
+    entry = sheets(built)[version]
+    quiz = mark.load_quiz(built / "out" / "manifest.json")
+    rows = []
+    for k, rights in enumerate(answers):
+        cells = tuple((right_cell(r) if right else wrong_cell(r)).strip() for r, right in zip(entry["marking"], rights))
+        rows.append(mark.Response(f"s{k}", version, cells, k + 2))
+    students = mark.mark_all(quiz, rows)
+    for student, rights in zip(students, answers):
+        assert student.score == sum(r["points"] for r, right in zip(entry["marking"], rights) if right)
+        assert student.max == 10 and student.reviews == 0
+    stats = mark.analyse_items(quiz, students)
+    for item in stats:
+        column = [rights[entry["questions"].index(item.id)] for rights in answers]
+        assert item.correct == sum(column)
+        assert item.difficulty == pytest.approx(sum(column) / len(column))
+        assert item.discrimination is None or -1 - 1e-9 <= item.discrimination <= 1 + 1e-9

@@ -25,6 +25,7 @@ from reportlab.lib.colors import Color, black, white
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
+from ..i18n import count as count_of
 from ..model import Bank, PlacedQuestion, QuestionSet, letter
 from . import Artifact, ExportJob
 from .pdf import _item_ids, _item_keys, _item_marking, paper_of, refuse_right_to_left, sheet_texts
@@ -166,8 +167,9 @@ class _Sheet:
         kind = w["overlay"] if self.overlay else w["sheet"]
         version = f" \u00b7 {w['version']} {self.qset.version}" if self.qset.version else ""
         self.text(MARGIN, below + 19, f"{kind}{version}", 10.5, bold=True)
-        code = [f"bank {self.bank.id}"] + ([f"version {self.qset.version}"] if self.qset.version else [])
-        self.text(MARGIN, below + 34, " \u00b7 ".join(code + [f"{len(self.qset.items)} questions"]), 8,
+        lang = self.bank.language
+        code = [self.bank.id] + ([f"{w['version']} {self.qset.version}"] if self.qset.version else [])
+        self.text(MARGIN, below + 34, " \u00b7 ".join(code + [count_of(lang, len(self.qset.items), "question")]), 8,
                   color=GRAY)
         if self.qset.version:  # the version letter, big, left of the QR code
             self.c.setLineWidth(1.2)
