@@ -357,7 +357,9 @@ def mark(
         say(f"{responses}: no student rows yet; nothing to mark (fill in one row per student)")
         return
     reviews = report.reviews
-    say(f"marked {_count(report.students, 'student')} on {_count(report.items, 'question')}"
+    summary = report.summary
+    say(f"marked {_count(report.students, 'student')} on {_count(report.items, 'question')}: mean "
+        f"{summary.mean:.1f}%, median {summary.median:.1f}%"
         + (f"; {reviews} answer{'s' if reviews != 1 else ''} to review (\"review\" in scores.csv)" if reviews else ""))
     for item in report.flagged:
         say(f"{item.flag}: question {item.id}: {item.reason}")

@@ -184,7 +184,10 @@ def read_responses(path: Path, quiz: Quiz, label: str | None = None) -> list[Res
         raise MarkError(f"{where}: cannot read ({exc.strerror}); expected a CSV file of answers") from None
     except UnicodeDecodeError:
         raise MarkError(f"{where}:1: not UTF-8 text; expected a CSV saved as UTF-8") from None
-    rows = list(csv.reader(io.StringIO(text)))
+    first = text.split("\n", 1)[0]
+    # a spreadsheet set to a comma-decimal language saves "student;version;1;2;..."
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     expected = list(FIXED_COLUMNS) + [str(n) for n in range(1, quiz.size + 1)]
     errors: list[BankError] = []
     if not rows:
@@ -248,9 +251,20 @@ def split_cell(cell: str) -> list[str]:
     return [part.strip() for part in cell.split(";")]
 
 
+def split_marks(cell: str) -> list[str]:
+    """Letters or numbers written in a row of boxes: "b;a;c", "b, a, c" or "b a c"; an empty place kept."""
+    if ";" in cell:
+        return split_cell(cell)
+    if "," in cell:
+        return [part.strip() for part in cell.split(",")]
+    return cell.split()
+
+
 def _letters(cell: str, count: int) -> list[int]:
     """Letters of a cell ("B", "A;C", "a, c") as option indexes; CellError for one not printed."""
     parts = [p for p in re.split(r"[;,\s]+", cell.strip().upper()) if p]
+    if count <= 26:  # "AC" for a select-all: the letters A and C
+        parts = [c for p in parts for c in (p if p.isalpha() else [p])]
     out = []
     for part in parts:
         index = _letter_index(part)
@@ -337,7 +351,7 @@ def _cloze(p: Printed, cell: str) -> Mark:
 
 
 def _matching(p: Printed, cell: str) -> Mark:
-    parts = split_cell(cell)
+    parts = split_marks(cell)
     key = list(p.answer)
     if len(parts) > len(key):
         raise CellError(f"{len(parts)} letters for {len(key)} items; expected one letter per item, separated by ;")
@@ -352,7 +366,7 @@ def _matching(p: Printed, cell: str) -> Mark:
 
 
 def _ordering(p: Printed, cell: str) -> Mark:
-    parts = split_cell(cell)
+    parts = split_marks(cell)
     key = list(p.answer)
     if len(parts) > len(key):
         raise CellError(f"{len(parts)} numbers for {len(key)} boxes; expected one number per box, separated by ;")
@@ -585,6 +599,7 @@ class MarkReport:
     students: list[StudentMarks] = field(default_factory=list)
     items: list[ItemStats] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
+    summary: ClassSummary | None = None
 
     @property
     def reviews(self) -> int:
@@ -614,10 +629,11 @@ def mark_class(responses: Path, manifest: Path | None = None, out: Path | None =
         return report
     report.items = analyse_items(quiz, report.students)
     folder = out or responses.parent
+    report.summary = summarise(quiz, report.students, report.items)
     files = {
         folder / "scores.csv": scores_csv(quiz, report.students),
         folder / "items.csv": items_csv(report.items),
-        folder / "report.pdf": render_report(summarise(quiz, report.students, report.items)),
+        folder / "report.pdf": render_report(report.summary),
     }
     write_files(files)
     report.written = list(files)

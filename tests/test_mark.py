@@ -341,3 +341,15 @@ def test_any_class_gets_the_totals_its_answers_earn(built, answers, version):
         assert item.correct == sum(column)
         assert item.difficulty == pytest.approx(sum(column) / len(column))
         assert item.discrimination is None or -1 - 1e-9 <= item.discrimination <= 1 + 1e-9
+
+
+def test_a_semicolon_separated_sheet_and_run_together_letters_are_read(built, tmp_path):
+    entry = sheets(built)["A"]
+    cells = [right_cell(r).replace(";", ", ") if r["type"] in ("matching", "ordering")
+             else "".join(r["answer"]) if r["type"] == "multiple_choice" else right_cell(r) for r in entry["marking"]]
+    responses = tmp_path / "r.csv"
+    responses.write_text("student;version;" + ";".join(str(n) for n in range(1, 10)) + "\n"
+                         + "ana;A;" + ";".join(f'"{c}"' for c in cells) + "\n", encoding="utf-8")
+    quiz = mark.load_quiz(built / "out" / "manifest.json")
+    rows = mark.read_responses(responses, quiz)
+    assert [s.score for s in mark.mark_all(quiz, rows)] == [10.0]
