@@ -15,7 +15,6 @@ worksheet needs shaped letters in the visual order, which the PDF code does not 
 from __future__ import annotations
 
 import unicodedata
-from typing import Mapping
 
 TYPES = ("multiple_choice", "true_false", "short_answer", "cloze", "numeric", "matching", "ordering")
 
@@ -79,7 +78,7 @@ LANGUAGES: dict[str, dict[str, object]] = {
         "key_answers_heading": "Answers, explanations and sources",
         "answer": "Answer:",
         "answers": "Answers:",
-        "also_accept": "also accept",
+        "also_accept": "also accept:",
         "explanation": "Explanation:",
         "source": "Source:",
         "sources": "Sources:",
@@ -159,7 +158,7 @@ LANGUAGES: dict[str, dict[str, object]] = {
         "key_answers_heading": "Ответы, пояснения и источники",
         "answer": "Ответ:",
         "answers": "Ответы:",
-        "also_accept": "засчитывать также",
+        "also_accept": "засчитывать также:",
         "explanation": "Пояснение:",
         "source": "Источник:",
         "sources": "Источники:",
@@ -240,7 +239,7 @@ LANGUAGES: dict[str, dict[str, object]] = {
         "key_answers_heading": "Antworten, Erklärungen und Quellen",
         "answer": "Antwort:",
         "answers": "Antworten:",
-        "also_accept": "auch richtig",
+        "also_accept": "auch richtig:",
         "explanation": "Erklärung:",
         "source": "Quelle:",
         "sources": "Quellen:",
@@ -319,7 +318,7 @@ LANGUAGES: dict[str, dict[str, object]] = {
         "key_answers_heading": "Réponses, explications et sources",
         "answer": "Réponse :",
         "answers": "Réponses :",
-        "also_accept": "accepter aussi",
+        "also_accept": "accepter aussi :",
         "explanation": "Explication :",
         "source": "Source :",
         "sources": "Sources :",
@@ -401,7 +400,7 @@ LANGUAGES: dict[str, dict[str, object]] = {
         "key_answers_heading": "Respuestas, explicaciones y fuentes",
         "answer": "Respuesta:",
         "answers": "Respuestas:",
-        "also_accept": "aceptar también",
+        "also_accept": "aceptar también:",
         "explanation": "Explicación:",
         "source": "Fuente:",
         "sources": "Fuentes:",

@@ -767,7 +767,8 @@ def test_a_russian_bank_prints_russian_furniture():
         assert english not in sheet, english
     key = flat(" ".join(pages(arts["ru-bank-answer-key-A.pdf"].data)))
     for words in ("Ответы · 6 вопросов · 7 баллов · только для варианта A", "Краткий ключ",
-                  "Ответы, пояснения и источники", "Ответ: Неверно", "Источник: Новости", "Числа в клетках:"):
+                  "Ответы, пояснения и источники", "Ответ: Неверно", "Источник: Новости", "Числа в клетках:",
+                  "Выбор ответа · who-signed"):
         assert words in key, words
     summary = flat(pages(render(make_job(bank, versions=2, key_summary=True), "key")
                          ["ru-bank-answer-key-summary.pdf"].data)[0])

@@ -227,7 +227,7 @@ def _answer_runs(item: PlacedQuestion, words) -> tuple[str, list[Run]]:
         runs = [Run(clean(q.answers[0]) if q.answers else "", ANSWER_BOLD)]
         others = [clean(a) for a in q.answers[1:] + q.accept]
         if others:
-            runs.append(Run(f" ({words['also_accept']}: " + "; ".join(others) + ")", TEXT))
+            runs.append(Run(f" ({words['also_accept']} " + "; ".join(others) + ")", TEXT))
         return one, runs
     if q.type == "numeric":
         return one, [Run(numeric_code(q.number, q.tolerance, q.unit), ANSWER_BOLD)]
@@ -260,7 +260,9 @@ def key_entry(bank: Bank, item: PlacedQuestion, layout: Layout, b: BlockBuilder 
     if layout.show_points:
         label = f"({points_label(q.points, layout.words)})"
         b.text(w - POINTS.width(label), first, POINTS, label)
-    top = b.para(x, top, para(f"{TYPE_NAMES[q.type]} \u00b7 {q.id}", META, prompt_w))
+    kind = TYPE_NAMES[q.type] if layout.words["_language"] == "en" else \
+        str(layout.words["section_titles"][q.type])
+    top = b.para(x, top, para(f"{kind} \u00b7 {q.id}", META, prompt_w))
     top += 2
     label, runs = _answer_runs(item, layout.words)
     top = _labelled(b, top, x, inner, label, runs)
