@@ -345,7 +345,9 @@ def key_summary_blocks(bank: Bank, sets: Sequence[QuestionSet], layout: Layout) 
     widest = max(TABLE_TEXT.width(c) for c in cells.values()) + 10
     min_col = max(SUMMARY_MIN_COL, max(TABLE_HEAD.width(v) for v in versions) + 10)
     per_chunk = max(1, min(len(sets), int(avail // min_col)))
-    chunks = [list(range(i, min(i + per_chunk, len(sets)))) for i in range(0, len(sets), per_chunk)]
+    tables = -(-len(sets) // per_chunk)
+    even = -(-len(sets) // tables)  # 30 versions, 7 to a table: 5 tables of 6, not 4 of 7 and one of 2
+    chunks = [list(range(i, min(i + even, len(sets)))) for i in range(0, len(sets), even)]
     room = layout.first_height - blocks[0].height
     head_h = 16.0
     for chunk in chunks:
