@@ -40,9 +40,10 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_QUESTIONS = 200_000
 MAX_TEXT = 10_000  # characters in one field
 
+SHEET_FIELDS = {"title": False, "subtitle": False, "instructions": False, "time_allowed": False, "school": False}
 TOP_FIELDS = {
     "bank": True, "title": True, "sources": True, "language": False, "description": False,
-    "entities": False, "facts": False, "questions": False, "paper": False, "disable": False,
+    "entities": False, "facts": False, "questions": False, "paper": False, "disable": False, "sheet": False,
 }
 SOURCE_FIELDS = {"title": True, "publisher": True, "date": False, "author": False, "url": False}
 ENTITY_FIELDS = {"name": True, "kind": True, "role": False, "aliases": False}
@@ -453,14 +454,23 @@ class _BankReader:
             if not GENERATED_ID_PATTERN.match(item):
                 self.error(doc["disable"].line_of(i), f"bank: disable {item!r} is not a generated "
                                                       "question id; expected '<fact-id>.<template-id>'")
+        sheet = self.sheet_texts(doc)
         if bank_id is None or title is None:
             return None
-        return Bank(
+        return Bank(sheet=sheet,
             id=bank_id, title=title, path=self.path, sources=sources, entities=entities,
             facts=tuple(facts), questions=tuple(questions), language=language,
             description=description, paper=paper, disable=tuple(disable),
             ref=self.ref(doc.line or self.first_line()),
         )
+
+    def sheet_texts(self, doc: LDict) -> dict[str, str]:
+        """The optional ``sheet:`` table: what printed sheets say instead of (or beside) the title."""
+        node = self.mapping(doc, "sheet", "bank")
+        if node is None:
+            return {}
+        self.keys(node, SHEET_FIELDS, "sheet")
+        return {key: value for key in SHEET_FIELDS if (value := self.text(node, key, "sheet")) is not None}
 
     def sources(self, doc: LDict) -> dict[str, Source]:
         node = self.mapping(doc, "sources", "bank")

@@ -139,6 +139,14 @@ def build(
                                          help="Put generated true/false questions in the Anki deck too "
                                          "(by default only hand-written ones: a generated false statement "
                                          "is not worth learning)."),
+    title: Optional[str] = typer.Option(None, "--title", help="The sheets' title (default: the bank's sheet: "
+                                        "title, else its title)."),
+    subtitle: Optional[str] = typer.Option(None, "--subtitle", help="A line under the title, e.g. the unit."),
+    instructions: Optional[str] = typer.Option(None, "--instructions", help="The worksheet's instructions, "
+                                               "instead of the standard ones."),
+    time_allowed: Optional[str] = typer.Option(None, "--time-allowed", help="Printed in the header, "
+                                               "e.g. '40 minutes'."),
+    school: Optional[str] = typer.Option(None, "--school", help="The school's name, above the title."),
     timestamp: Optional[int] = typer.Option(None, "--timestamp", hidden=True,
                                             help="Seconds since the epoch to stamp changed Anki notes with."),
 ) -> None:
@@ -226,7 +234,7 @@ def _build_config(ctx: typer.Context, set_name: Optional[str], timestamp: Option
         options=ExportOptions(paper=value["paper"], now=_now(timestamp), word_bank=value["word_bank"],
                               group_by=value["group_by"], show_points=value["points"],
                               combined=value["combined"], key_summary=value["key_summary"],
-                              extra=_deck_options(value)),
+                              extra=_deck_options(value), sheet=_sheet_texts(value)),
     )
 
 
@@ -234,6 +242,12 @@ def _deck_options(value: dict) -> dict:
     from .exporters.anki import CHANGELOG_OPTION, GENERATED_TRUE_FALSE_OPTION
 
     return {CHANGELOG_OPTION: bool(value["changelog"]), GENERATED_TRUE_FALSE_OPTION: bool(value["deck_true_false"])}
+
+
+def _sheet_texts(value: dict) -> dict[str, str]:
+    """The printed sheets' texts given by flags or settings (the bank's sheet: fills the rest)."""
+    keys = ("title", "subtitle", "instructions", "time_allowed", "school")
+    return {key: str(value[key]) for key in keys if value.get(key)}
 
 
 @app.command()
@@ -357,6 +371,44 @@ def generate(
     for warning in result.warnings:
         say(typer.style("warning:", fg="yellow") + f" {warning}", err=True)
     typer.echo(preview_yaml(result) if as_yaml else format_preview(result), nl=False)
+
+
+@app.command()
+def mark(
+    responses: Path = typer.Argument(..., metavar="RESPONSES.csv",
+                                     help="The class's answers: student,version,1,2,... (one row per student)."),
+    manifest: Optional[Path] = typer.Option(None, "--manifest", "-m",
+                                            help="The build's manifest.json. Default: the one beside "
+                                                 "RESPONSES.csv, else output/manifest.json."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for scores.csv, items.csv and "
+                                       "report.pdf. Default: beside RESPONSES.csv."),
+    bank: Optional[str] = typer.Option(None, "--bank", help="The bank marked, when the build holds several."),
+    template: bool = typer.Option(False, "--template", help="Write an empty RESPONSES.csv (the header for "
+                                  "the built quiz) instead of marking."),
+) -> None:
+    """Mark a class's answers: scores per student, item analysis, a one-page class report.
+
+    Example: quizgen mark responses.csv --manifest output/manifest.json
+    """
+    from .mark import default_manifest, mark_class, write_template
+
+    if template:
+        path = run(lambda: write_template(manifest or default_manifest(responses), responses, bank))
+        say(f"wrote {path}: fill in one row per student, then run: quizgen mark {path}")
+        return
+    report = run(lambda: mark_class(responses, manifest, out, bank))
+    if not report.students:
+        say(f"{responses}: no student rows yet; nothing to mark (fill in one row per student)")
+        return
+    reviews = report.reviews
+    summary = report.summary
+    say(f"marked {_count(report.students, 'student')} on {_count(report.items, 'question')}: mean "
+        f"{summary.mean:.1f}%, median {summary.median:.1f}%"
+        + (f"; {reviews} answer{'s' if reviews != 1 else ''} to review (\"review\" in scores.csv)" if reviews else ""))
+    for item in report.flagged:
+        say(f"{item.flag}: question {item.id}: {item.reason}")
+    for path in report.written:
+        say(f"wrote {path}")
 
 
 if __name__ == "__main__":  # pragma: no cover

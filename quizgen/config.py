@@ -32,6 +32,7 @@ BUILD_KEYS: dict[str, type] = {
     "types": list, "formats": list, "paper": str, "group_by": str, "word_bank": bool,
     "combined": bool, "key_summary": bool, "points": bool, "generated": bool,
     "changelog": bool, "deck_true_false": bool,
+    "title": str, "subtitle": str, "instructions": str, "time_allowed": str, "school": str,
 }
 CHOICES: dict[str, tuple[str, ...]] = {"paper": ("letter", "a4"), "group_by": ("type", "none")}
 

@@ -171,6 +171,7 @@ class Bank:
     description: str | None = None
     paper: str | None = None
     disable: tuple[str, ...] = ()  # generated question ids the teacher switched off
+    sheet: Mapping[str, str] = field(default_factory=dict)  # title, subtitle, instructions, time_allowed, school
     ref: SourceRef | None = None
 
 

@@ -262,6 +262,7 @@ def manifest_entry(artifact: Artifact) -> dict:
         "sha256": hashlib.sha256(artifact.data).hexdigest(),
         "questions": list(artifact.questions),
         "key": list(artifact.key) if artifact.key is not None else None,
+        **({"marking": [dict(m) for m in artifact.marking]} if artifact.marking is not None else {}),
     }
 
 
@@ -324,6 +325,17 @@ def write_all_atomically(files: Mapping[Path, bytes]) -> None:
         raise
     for tmp, path in staged:
         os.replace(tmp, path)
+
+
+def write_files(files: Mapping[Path, bytes]) -> None:
+    """Write outputs that are not a build's (marks, a responses template) atomically, folders made."""
+    try:
+        for folder in {path.parent for path in files}:
+            folder.mkdir(parents=True, exist_ok=True)
+        write_all_atomically(files)
+    except OSError as exc:
+        raise ExportError(f"{exc.filename or next(iter(files))}: cannot write ({exc.strerror or exc}); "
+                          "expected a writable folder (nothing was changed)") from None
 
 
 def init_bank(folder: Path, bank_id: str = "my-bank", title: str = "My first question bank") -> Path:

@@ -134,7 +134,7 @@ def test_alias_bomb_is_refused() -> None:
         load_bank_text(text)
     assert str(info.value.errors[0]) == (
         "<bank>:1: bank: unknown field 'a0'; expected one of: bank, title, sources, language, "
-        "description, entities, facts, questions, paper, disable")
+        "description, entities, facts, questions, paper, disable, sheet")
 
 
 def test_python_tags_are_refused() -> None:

@@ -170,7 +170,7 @@ def test_worksheet_layout_marks(sample_pdfs):
 def test_word_bank_is_sorted_and_above_the_fill_in_section(sample_pdfs):
     job, arts = sample_pdfs
     text = flat(" ".join(pages(arts["sample-bank-worksheet.pdf"].data)))
-    assert "WORD BANK ratified Rome Statute" in text
+    assert "WORD BANK ratified Rome Statute Sergei Lavrov too expensive" in text  # two words that fill no blank
     cloze = next(item for item in job.sets[0].items if item.question.type == "cloze")
     assert text.index("WORD BANK") < text.index(f"{cloze.number}. Russia signed")
     assert text.index("Fill in the blanks") < text.index("WORD BANK")
@@ -234,11 +234,10 @@ def test_key_grid_matches_full_key_and_manifest(sample):
                 elif q.type == "true_false":
                     assert code == key_text[0]
                     assert f"Answer: {key_text}" in full
-                elif q.type in ("matching", "ordering"):
+                else:
                     assert code == grid_code(item)
                     assert code in full
-                else:
-                    assert code == "see below"
+            assert "see below" not in full
 
 
 def test_key_prints_every_answer_explanation_and_source(sample_pdfs):
@@ -284,14 +283,92 @@ def test_key_summary_shows_every_version(sample):
     summary = arts["sample-bank-answer-key-summary.pdf"]
     assert (summary.kind, summary.questions, summary.key, summary.version) == ("key_summary", (), None, None)
     text = flat(" ".join(pages(summary.data)))
-    assert "Version A Version B Version C" in text
+    assert "Question Every version Version A Version B Version C" in text
     for item_a in job.sets[0].items:
-        row = [item_a.question.id]
-        for qset in job.sets:
-            item = next(i for i in qset.items if i.question.id == item_a.question.id)
-            code = grid_code(item)
-            row.append(f"{item.number}: {code}" if code else f"{item.number}")
+        placed = [next(i for i in qset.items if i.question.id == item_a.question.id) for qset in job.sets]
+        codes = {grid_code(item) for item in placed}
+        if len(codes) == 1:  # the same answer in every version: printed once, then the numbers
+            row = [item_a.question.id, codes.pop()] + [f"{item.number}" for item in placed]
+        else:
+            row = [item_a.question.id] + [f"{item.number}: {grid_code(item)}" for item in placed]
         assert " ".join(row) in text
+    assert "spokesman-name Dmitry Peskov" in text and "never-ratified F" in text
+
+
+def test_quick_key_writes_every_answer_as_the_student_should(sample):
+    job = make_job(sample, versions=2, group_by="none")
+    for qset, art in zip(job.sets, [a for a in render(job, "key").values() if a.kind == "answer_key"]):
+        grid = _grid(pages(art.data)[0])
+        by_id = {item.question.id: item for item in qset.items}
+        assert grid[by_id["spokesman-name"].number] == "Dmitry Peskov"
+        assert grid[by_id["verdicts"].number] == "4 verdicts"
+        assert grid[by_id["cloze-ratify"].number] == "ratified; Rome Statute"
+        roles = by_id["roles"]
+        assert grid[roles.number] == ", ".join(f"{i + 1}-{letter(k).lower()}" for i, k in enumerate(roles.key))
+        # ordering: the number each printed box (a, b, c, d from the top) should hold
+        timeline = by_id["timeline"]
+        boxes = [int(n) for n in grid[timeline.number].split(", ")]
+        assert [timeline.options[boxes.index(pos)] for pos in (1, 2, 3, 4)] == list(timeline.question.items)
+
+
+def test_long_written_answers_are_shortened_in_the_quick_key():
+    long_answer = "the Ministry of Foreign Affairs of the Russian Federation in Moscow"
+    extra = f"""  - id: long-short
+    type: short_answer
+    prompt: Who published the statement?
+    answer: {long_answer}
+    source: s
+  - id: long-cloze
+    type: cloze
+    text: The statement came from [[{long_answer}]] and [[Peskov]].
+    source: s
+  - id: big-number
+    type: numeric
+    prompt: How many people?
+    answer: 1234567
+    tolerance: 1000
+    unit: people in the survey
+    source: s
+"""
+    bank = load_bank_text(mc_bank(2, extra=extra), "long.yaml")
+    job = make_job(bank, group_by="none")
+    art = render(job, "key")["many-answer-key.pdf"]
+    grid = _grid(flat(pages(art.data)[0]).replace("Answers, explanations", "\nAnswers, explanations"))
+    by_id = {item.question.id: item.number for item in job.sets[0].items}
+    assert grid[by_id["long-short"]] == "the Ministry of Foreign\u2026"  # cut at a word, 28 characters at most
+    assert grid[by_id["long-cloze"]] == "the Ministry of\u2026; Peskov"  # each blank: 18 at most
+    assert grid[by_id["big-number"]] == "1,234,567 \u00b1 1000 people in\u2026"  # the number is never cut
+    assert flat(long_answer) in flat(" ".join(pages(art.data)))  # the full key keeps it whole
+
+
+@pytest.mark.parametrize("versions", [4, 10, 30])
+def test_key_summary_headers_never_overlap_and_fit_the_page(sample, versions):
+    job = make_job(sample, versions=versions, group_by="none", key_summary=True)
+    data = render(job, "key")["sample-bank-answer-key-summary.pdf"].data
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    head = pdf_layout.Style("bold", 8.5, 11.0)
+    texts: list[tuple[int, float, float, str]] = []  # page, baseline, x, text
+    for n, page in enumerate(reader.pages):
+        right = float(page.mediabox.width) - 50  # the margin is 54 points
+
+        def visit(text, cm, tm, font, size, n=n, right=right):
+            if text.strip():
+                x = tm[4] * cm[0] + cm[4]
+                style = pdf_layout.Style("bold" if "Bold" in str(font.get("/BaseFont")) else "regular", size, size)
+                assert 0 <= x and x + style.width(text) <= right, f"{text!r} leaves the page"
+                texts.append((n, round(tm[5] * cm[3] + cm[5], 1), x, text))
+
+        page.extract_text(visitor_text=visit)
+    header_rows = {(n, y) for n, y, _, t in texts if t.startswith("Question")}
+    seen = []
+    for row in sorted(header_rows):
+        cells = sorted((x, t) for n, y, x, t in texts if (n, y) == row)
+        for (x1, t1), (x2, t2) in zip(cells, cells[1:]):
+            assert x1 + head.width(t1) + 4 <= x2, f"heading {t1!r} runs into {t2!r}"
+        seen += [t.replace("Version ", "") for _, t in cells if t not in ("Question", "Question / version",
+                                                                            "Every version")]
+    assert set(seen) == {qset.version for qset in job.sets}
+    assert len(reader.pages) <= (1 if versions <= 10 else 2)
 
 
 # ---- pages ----
@@ -561,3 +638,284 @@ def test_default_bank_builds_in_every_layout(default_bank_dir, tmp_path):
                     assert grid[number] == key_text[0]
                 elif key_text:
                     assert grid[number] == key_text.replace(",", ", ")
+
+
+# ---- answer sheets ----
+
+def page_image(data: bytes, tmp_path: Path, page: int = 1, dpi: int = 150):
+    """Page ``page`` rendered by poppler's pdftoppm, as a PIL image."""
+    import shutil
+    import subprocess
+
+    from PIL import Image
+
+    if not shutil.which("pdftoppm"):
+        pytest.skip("pdftoppm is not installed (make test installs poppler-utils)")
+    pdf = tmp_path / "page.pdf"
+    pdf.write_bytes(data)
+    subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", str(page), "-l", str(page), "-singlefile",
+                    str(pdf), str(tmp_path / "page")], check=True)
+    return Image.open(tmp_path / "page.png")
+
+
+def test_answer_sheet_per_version_with_the_version_as_text_and_qr_code(sample, tmp_path):
+    zxingcpp = pytest.importorskip("zxingcpp")
+    from quizgen.exporters.pdf_answer_sheet import sheet_code
+
+    job = make_job(sample, versions=2, group_by="none")
+    arts = render(job, "answer_sheet")
+    assert sorted(arts) == ["sample-bank-answer-sheet-A.pdf", "sample-bank-answer-sheet-B.pdf",
+                            "sample-bank-answer-sheet-key-A.pdf", "sample-bank-answer-sheet-key-B.pdf"]
+    for qset in job.sets:
+        sheet = arts[f"sample-bank-answer-sheet-{qset.version}.pdf"]
+        assert (sheet.kind, sheet.version, sheet.questions) == \
+            ("answer_sheet", qset.version, tuple(i.question.id for i in qset.items))
+        assert [m["type"] for m in sheet.marking] == [i.question.type for i in qset.items]
+        texts = pages(sheet.data)
+        assert len(texts) == 1
+        text = flat(texts[0])
+        assert f"Answer sheet · Version {qset.version}" in text
+        assert f"sample-bank · Version {qset.version} · 8 questions" in text
+        assert "Name" in text and "Class" in text and "Date" in text and "Student number" in text
+        image = page_image(sheet.data, tmp_path)
+        found = [r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode]
+        assert found == [sheet_code("sample-bank", qset.version)] == [f"quizgen:answer-sheet:sample-bank:{qset.version}"]
+        # the four corner markers: solid black squares near each corner of the page
+        gray = image.convert("L")
+        w, h = gray.size
+        inset, size = round(22 / 72 * 150), round(14 / 72 * 150)
+        for x in (inset + size // 2, w - inset - size // 2):
+            for y in (inset + size // 2, h - inset - size // 2):
+                assert gray.getpixel((x, y)) < 40, (x, y)
+
+
+def test_answer_sheet_overlay_prints_the_key_at_the_sheet_positions(sample):
+    job = make_job(sample, versions=1, group_by="none")
+    arts = render(job, "answer_sheet")
+    sheet, overlay = arts["sample-bank-answer-sheet.pdf"], arts["sample-bank-answer-sheet-key.pdf"]
+
+    def numbers(data):
+        out = {}
+        def visit(text, cm, tm, font, size):
+            if re.fullmatch(r"\d+", text.strip()) and size == 9.5:
+                out[int(text)] = (round(tm[4], 1), round(tm[5], 1))
+        pypdf.PdfReader(io.BytesIO(data)).pages[0].extract_text(visitor_text=visit)
+        return out
+
+    assert numbers(sheet.data) == numbers(overlay.data)
+    assert sorted(numbers(sheet.data)) == list(range(1, 9))
+    text = flat(pages(overlay.data)[0])
+    assert "Marking overlay" in text
+    by_id = {item.question.id: item for item in job.sets[0].items}
+    for qid in ("spokesman-name", "verdicts", "cloze-ratify"):
+        assert grid_code(by_id[qid]) in text
+    assert "Dmitry Peskov" not in flat(pages(sheet.data)[0])
+
+
+# ---- the class's language ----
+
+RUSSIAN_BANK = """bank: ru-bank
+title: Россия и Международный уголовный суд
+language: ru
+sources:
+  s: {title: Указ президента, publisher: Новости, date: 2016-11-16}
+questions:
+  - id: who-signed
+    type: multiple_choice
+    prompt: Кто подписал указ?
+    answer: Владимир Путин
+    distractors: [Дмитрий Песков, Сергей Лавров]
+    source: s
+    points: 2
+  - id: ratified
+    type: true_false
+    statement: Россия ратифицировала Римский статут.
+    answer: false
+    source: s
+  - id: spokesman
+    type: short_answer
+    prompt: Как зовут пресс-секретаря Кремля?
+    answer: Дмитрий Песков
+    source: s
+  - id: cloze
+    type: cloze
+    text: Россия подписала, но не [[ратифицировала]] статут.
+    source: s
+  - id: roles
+    type: matching
+    prompt: Сопоставьте людей и должности.
+    pairs: [[Владимир Путин, президент], [Дмитрий Песков, пресс-секретарь], [Фату Бенсуда, прокурор]]
+    source: s
+  - id: order
+    type: ordering
+    prompt: Расположите события по порядку.
+    items: [Римский статут принят, Крым аннексирован, Указ подписан]
+    source: s
+"""
+
+
+def test_a_russian_bank_prints_russian_furniture():
+    bank = load_bank_text(RUSSIAN_BANK, "ru.yaml")
+    job = make_job(bank, versions=2, word_bank=True)
+    arts = render(job, "worksheet", "key", "answer_sheet")
+    sheet = flat(" ".join(pages(arts["ru-bank-worksheet-A.pdf"].data)))
+    for words in ("Рабочий лист · 6 вопросов · 7 баллов", "Имя", "Класс", "Дата", "Инструкция: ответьте",
+                  "Выбор ответа", "Верно или неверно", "Верно Неверно", "Краткий ответ", "Заполните пропуски",
+                  "БАНК СЛОВ", "Соответствие", "Порядок", "(2 б.)", "Вариант A", "Страница 1 из", "ВАРИАНТ"):
+        assert words in sheet, words
+    for english in ("Name", "Class", "Page ", "Instructions", "True", "Multiple choice", "pts", "WORD BANK"):
+        assert english not in sheet, english
+    key = flat(" ".join(pages(arts["ru-bank-answer-key-A.pdf"].data)))
+    for words in ("Ответы · 6 вопросов · 7 баллов · только для варианта A", "Краткий ключ",
+                  "Ответы, пояснения и источники", "Ответ: Неверно", "Источник: Новости", "Числа в клетках:",
+                  "Выбор ответа · who-signed"):
+        assert words in key, words
+    summary = flat(pages(render(make_job(bank, versions=2, key_summary=True), "key")
+                         ["ru-bank-answer-key-summary.pdf"].data)[0])
+    assert "Сводка ответов · 2 варианта · 6 вопросов" in summary
+    assert "Вопрос Во всех вариантах Вариант A Вариант B" in summary
+    answer_sheet = flat(pages(arts["ru-bank-answer-sheet-A.pdf"].data)[0])
+    assert "Бланк ответов · Вариант A" in answer_sheet and "Номер ученика" in answer_sheet
+    assert "ru-bank · Вариант A · 6 вопросов" in answer_sheet
+
+
+@pytest.mark.parametrize("language,name,page", [("de", "Name Klasse Datum", "Seite 1 von 2"),
+                                                ("fr", "Nom Classe Date", "Page 1 sur 2"),
+                                                ("es", "Nombre Clase Fecha", "Página 1 de 2"),
+                                                ("de-AT", "Name Klasse Datum", "Seite 1 von 2"),
+                                                ("it", "Name Class Date", "Page 1 of 2")])
+def test_worksheet_furniture_follows_the_bank_language(sample, language, name, page):
+    from dataclasses import replace
+
+    job = make_job(replace(sample, language=language))
+    text = flat(pages(render(job, "worksheet")["sample-bank-worksheet.pdf"].data)[0])
+    assert name in text and page in text
+
+
+def test_every_language_has_every_entry_of_the_table():
+    from quizgen import i18n
+
+    english = i18n.LANGUAGES["en"]
+    for code, table in i18n.LANGUAGES.items():
+        assert set(table) == set(english), code
+        for key, value in english.items():
+            if isinstance(value, dict):
+                assert set(table[key]) == set(value), (code, key)
+            if isinstance(value, str) and "{" in value:
+                assert set(re.findall(r"{\w+}", table[key])) == set(re.findall(r"{\w+}", value)), (code, key)
+        assert set(i18n.PLURALS[code]) == set(i18n.PLURALS["en"])
+    assert i18n.count("ru", 1, "question") == "1 вопрос"
+    assert i18n.count("ru", 3, "question") == "3 вопроса"
+    assert i18n.count("ru", 11, "question") == "11 вопросов"
+    assert i18n.count("ru", 21, "point") == "21 балл"
+    assert i18n.card_labels("de") == {"question": "Frage", "answer": "Antwort", "explanation": "Erklärung",
+                                      "source": "Quelle"}
+
+
+def test_right_to_left_text_is_refused_naming_the_question(sample):
+    from quizgen.errors import ExportError
+
+    text = SAMPLE.read_text(encoding="utf-8").replace("prompt: Name the Kremlin spokesman.",
+                                                      "prompt: מי דובר הקרמלין?")
+    bank = load_bank_text(text, "he.yaml")
+    job = make_job(bank)
+    with pytest.raises(ExportError, match=r"he\.yaml:\d+: question 'spokesman-name' has right-to-left text"):
+        render(job, "worksheet")
+
+
+# ---- the sheet a teacher wants ----
+
+def test_word_bank_has_extra_words_from_the_bank_that_answer_no_blank(sample):
+    from quizgen.exporters.pdf_worksheet import extra_words, word_bank_entries
+
+    job = make_job(sample, versions=3, word_bank=True)
+    answers = word_bank_entries(job.sets[0])
+    extras = [extra_words(sample, qset, answers) for qset in job.sets]
+    assert extras[0] == extras[1] == extras[2]  # every version has the same word bank
+    assert len(extras[0]) == 2 and not {e.casefold() for e in extras[0]} & {a.casefold() for a in answers}
+    pool = {e.name for e in sample.entities.values()} | {t for q in sample.questions for t in q.answers + q.distractors}
+    assert set(extras[0]) <= pool
+    for qset in job.sets:
+        text = flat(" ".join(pages(render(ExportJob(bank=sample, sets=(qset,), questions=sample.questions,
+                                                    options=ExportOptions(word_bank=True)), "worksheet")
+                                   [f"sample-bank-worksheet-{qset.version}.pdf"].data)))
+        bank_text = text.split("WORD BANK", 1)[1]
+        for word in answers + extras[0]:
+            assert word in bank_text
+    other = make_job(sample, seed=3, word_bank=True)
+    assert extra_words(sample, other.sets[0], answers) != extras[0] or len(pool) < 4
+
+
+SHEET_TEXTS = {"title": "Unit 3 quiz: the ICC", "subtitle": "Russia and the Rome Statute", "school": "Lycée Victor Hugo",
+               "time_allowed": "40 minutes", "instructions": "Work alone. No phones."}
+
+
+def test_title_subtitle_instructions_time_and_school_from_the_options(sample):
+    job = make_job(sample, versions=2, group_by="none")
+    job = ExportJob(bank=job.bank, sets=job.sets, questions=job.questions,
+                    options=ExportOptions(group_by="none", sheet=SHEET_TEXTS))
+    arts = render(job, "worksheet", "key", "answer_sheet")
+    texts = pages(arts["sample-bank-worksheet-A.pdf"].data)
+    first = flat(texts[0])
+    assert first.startswith("LYCÉE VICTOR HUGO Unit 3 quiz: the ICC Russia and the Rome Statute "
+                            "Worksheet · 8 questions · 9 points · Time allowed: 40 minutes")
+    assert "Instructions: Work alone. No phones." not in first and "Work alone. No phones." in first
+    assert "Answer every question" not in first and "Sample bank for tests" not in first
+    assert all("Unit 3 quiz: the ICC · Worksheet" in t for t in texts[1:])
+    key = flat(pages(arts["sample-bank-answer-key-A.pdf"].data)[0])
+    assert key.startswith("Unit 3 quiz: the ICC Answer key") and "Time allowed" not in key
+    sheet = flat(pages(arts["sample-bank-answer-sheet-A.pdf"].data)[0])
+    assert "LYCÉE VICTOR HUGO" in sheet and "Unit 3 quiz: the ICC" in sheet
+
+
+def test_the_bank_sheet_table_fills_in_what_the_options_leave_out(tmp_path):
+    text = SAMPLE.read_text(encoding="utf-8").replace(
+        "description: Two short articles and one question of each type.",
+        "sheet:\n  school: Gymnasium Nord\n  time_allowed: 30 minutes\n  title: Bank title on the sheet")
+    bank = load_bank_text(text, "sheet.yaml")
+    assert bank.sheet == {"school": "Gymnasium Nord", "time_allowed": "30 minutes", "title": "Bank title on the sheet"}
+    job = make_job(bank)
+    job = ExportJob(bank=bank, sets=job.sets, questions=job.questions,
+                    options=ExportOptions(sheet={"title": "Flag title"}))
+    first = flat(pages(render(job, "worksheet")["sample-bank-worksheet.pdf"].data)[0])
+    assert first.startswith("GYMNASIUM NORD Flag title Worksheet · 8 questions · 9 points · Time allowed: 30 minutes")
+
+
+def test_sheet_flags_win_over_the_project_settings(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from quizgen.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "quizgen.toml").write_text('[build]\nschool = "Escuela Norte"\ntitle = "From settings"\n'
+                                           'time_allowed = "1 hour"\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["build", str(SAMPLE), "--format", "worksheet", "--out", "out",
+                                      "--title", "From the flag", "--subtitle", "Unit 3"])
+    assert result.exit_code == 0, result.output
+    first = flat(pages((tmp_path / "out" / "sample-bank-worksheet.pdf").read_bytes())[0])
+    assert first.startswith("ESCUELA NORTE From the flag Unit 3 Worksheet · 8 questions · 9 points · "
+                            "Time allowed: 1 hour")
+
+
+def test_no_last_page_holds_a_single_question_when_a_tighter_layout_fits():
+    from quizgen.exporters.pdf import _Renderer
+    from quizgen.exporters.pdf_worksheet import page_counts, worksheet_blocks
+
+    tightened = checked = 0
+    for n in range(8, 18):  # five to a page here: 10 and 15 leave one question alone
+        bank = load_bank_text(mc_bank(n), "many.yaml")
+        job = make_job(bank, group_by="none")
+        r = _Renderer(job)
+        loose = page_counts([b.height for b in worksheet_blocks(bank, job.sets[0], r.layout)],
+                            r.layout.first_height, r.layout.later_height)
+        texts = pages(render(job, "worksheet")["many-worksheet.pdf"].data)
+        if loose[-1] == 1 and len(loose) > 1:
+            if len(texts) == len(loose) - 1:  # tightened: one page fewer, every question still there
+                tightened += 1
+                assert all(f"{k}. Question" in flat(" ".join(texts)) for k in range(1, n + 1))
+            last = [k for k in range(1, n + 1) if f"{k}. Question" in flat(texts[-1])]
+            assert len(last) > 1 or len(texts) == len(loose), n
+        else:
+            checked += 1
+            assert len(texts) == len(loose), n  # the page count the tightening predicts is the real one
+    assert tightened == 2 and checked == 8

@@ -21,7 +21,10 @@ ALLOWED = {
     "pipeline": {"errors", "model", "banks", "generate", "select", "exporters", "starter"},
     "starter": set(),
     "config": {"errors"},
-    "cli": {"errors", "exporters", "pipeline", "select", "banks", "generate", "anki_diff", "starter", "config"},
+    "mark": {"errors", "exporters", "pipeline"},
+    "i18n": {"model"},
+    "cli": {"errors", "exporters", "pipeline", "select", "banks", "generate", "anki_diff", "starter", "config",
+            "mark"},
 }
 # third-party libraries only some modules may import
 HEAVY = {"yaml": {"yamlnodes"}, "jinja2": {"generate"}, "genanki": {"exporters"},

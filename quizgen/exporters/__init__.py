@@ -28,6 +28,8 @@ class ExportOptions:
     combined: bool = False
     key_summary: bool = False
     extra: Mapping[str, object] = field(default_factory=dict)
+    # printed sheets: title, subtitle, instructions, time_allowed, school (over the bank's ``sheet:``)
+    sheet: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class Artifact:
     key: tuple[str | None, ...] | None = None
     state: Mapping[str, object] | None = None
     warnings: tuple[str, ...] = ()
+    marking: tuple[Mapping[str, object], ...] | None = None  # what `quizgen mark` needs, aligned with questions
 
 
 class Exporter(Protocol):
@@ -94,6 +97,7 @@ EXPORTERS: dict[str, str] = {
     "gift": "quizgen.exporters.gift:GiftExporter",
     "qti": "quizgen.exporters.qti:QtiExporter",
     "html": "quizgen.exporters.html:PracticePageExporter",
+    "answer_sheet": "quizgen.exporters.pdf_answer_sheet:AnswerSheetExporter",
 }
 _LOADED: dict[str, Exporter] = {}
 

@@ -19,12 +19,13 @@ import threading
 from typing import Callable, Iterable
 
 from ..errors import ExportError
-from ..model import Bank, PlacedQuestion, QuestionSet
+from ..i18n import right_to_left, words as words_for
+from ..model import Bank, PlacedQuestion, QuestionSet, letter
 from . import Artifact, ExportJob
 from .pdf_doc import PAPER, DocInfo, Geometry, Section, frame_heights, render_document
 from .pdf_fonts import FONT_FAMILY, TextPlan, missing_glyphs
-from .pdf_key import key_blocks, key_summary_blocks
-from .pdf_worksheet import Layout, clean, cloze_plain, worksheet_blocks
+from .pdf_key import key_blocks, key_summary_blocks, ordering_boxes
+from .pdf_worksheet import Layout, clean, cloze_plain, tighten_last_page, worksheet_blocks
 
 _PLANS: dict[str, TextPlan] = {}
 
@@ -41,6 +42,11 @@ def paper_of(job: ExportJob) -> str:
 def _bank_texts(bank: Bank, sets: Iterable[QuestionSet]) -> Iterable[tuple[str, str, str]]:
     """(question id or "", style key, text) for everything a worksheet or key may print."""
     yield "", "bold", bank.title
+    for text in dict(getattr(bank, "sheet", None) or {}).values():
+        yield "", "regular", text
+        yield "", "bold", text.upper()
+    yield "", "regular", furniture_text(bank.language)
+    yield "", "bold", furniture_text(bank.language)
     for source in bank.sources.values():
         yield "", "regular", source.citation()
     seen = set()
@@ -102,8 +108,48 @@ def glyph_warnings(job: ExportJob, what: str) -> tuple[str, ...]:
 
 def sources_line(bank: Bank) -> str:
     cites = [clean(s.citation()) for s in bank.sources.values()]
-    label = "Source: " if len(cites) == 1 else "Sources: "
+    words = words_for(bank.language)
+    label = f"{words['source']} " if len(cites) == 1 else f"{words['sources']} "
     return label + "; ".join(cites)
+
+
+def sheet_texts(job: ExportJob) -> dict[str, str]:
+    """Title, subtitle, instructions, time allowed and school: flags and settings over the bank's ``sheet:``."""
+    return {**dict(getattr(job.bank, "sheet", None) or {}), **dict(job.options.sheet)}
+
+
+def furniture_text(language: str) -> str:
+    """Every word the sheets print around the questions in ``language`` (for the font plan)."""
+    out = []
+
+    def walk(value):
+        if isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, (tuple, list)):
+            for v in value:
+                walk(v)
+        else:
+            out.append(str(value))
+
+    walk(words_for(language))
+    return " ".join(out)
+
+
+def refuse_right_to_left(job: ExportJob) -> None:
+    """Hebrew or Arabic would print unshaped and in the wrong order: refuse, naming the question."""
+    bank = job.bank
+    if right_to_left(bank.title):
+        raise ExportError(f"{bank.path}: the bank's title has right-to-left text (Hebrew or Arabic), which "
+                          "quizgen cannot print yet; expected left-to-right text in printed outputs")
+    for qset in job.sets[:1]:
+        for item in qset.items:
+            if any(right_to_left(text) for _, text in question_texts(item)):
+                q = item.question
+                where = f"{q.ref}: " if q.ref else f"{bank.path}: "
+                raise ExportError(f"{where}question {q.id!r} has right-to-left text (Hebrew or Arabic), which "
+                                  "quizgen cannot print shaped and in order yet; expected left-to-right text, "
+                                  "or leave the question out with --exclude or --types")
 
 
 def _file_name(bank_id: str, stem: str, version: str | None) -> str:
@@ -114,26 +160,34 @@ class _Renderer:
     """Shared state for rendering one job's PDFs."""
 
     def __init__(self, job: ExportJob):
+        refuse_right_to_left(job)
         self.job = job
         self.bank = job.bank
+        self.words = words_for(job.bank.language)
+        self.sheet = sheet_texts(job)
+        self.title = clean(self.sheet.get("title") or self.bank.title)
         self.geometry = Geometry(paper_of(job))
         self.plan = text_plan(job)
         first_h, later_h = frame_heights(self.geometry, sources_line(self.bank))
         self.layout = Layout(width=self.geometry.width, show_points=job.options.show_points,
                              group_by=job.options.group_by, word_bank=job.options.word_bank,
-                             first_height=first_h, later_height=later_h)
+                             first_height=first_h, later_height=later_h, words=self.words, sheet=self.sheet)
 
     def info(self, subject: str, version: str | None) -> DocInfo:
-        title = clean(self.bank.title) + (f" \u2014 {subject}, version {version}" if version else f" \u2014 {subject}")
+        title = self.title + (f" \u2014 {subject}, version {version}" if version else f" \u2014 {subject}")
         return DocInfo(title=title, subject=subject, language=self.bank.language, sources=sources_line(self.bank))
 
     def worksheet_section(self, qset: QuestionSet) -> Section:
-        blocks = worksheet_blocks(self.bank, qset, self.layout)
-        return Section(blocks, f"{clean(self.bank.title)} \u00b7 Worksheet", qset.version, "Worksheet")
+        blocks = tighten_last_page(worksheet_blocks(self.bank, qset, self.layout), self.layout)
+        name = str(self.words["worksheet"])
+        return Section(blocks, f"{self.title} \u00b7 {name}", qset.version, name,
+                       str(self.words["page"]), str(self.words["version"]))
 
     def key_section(self, qset: QuestionSet) -> Section:
         blocks = key_blocks(self.bank, qset, self.layout)
-        return Section(blocks, f"{clean(self.bank.title)} \u00b7 Answer key", qset.version, "Answer key")
+        name = str(self.words["answer_key"])
+        return Section(blocks, f"{self.title} \u00b7 {name}", qset.version, name,
+                       str(self.words["page"]), str(self.words["version"]))
 
     def render(self, sections: list[Section], subject: str, version: str | None, odd_starts: bool = False) -> bytes:
         return render_document(sections, self.info(subject, version), self.geometry, self.plan, odd_starts)
@@ -223,6 +277,41 @@ def _item_keys(qset: QuestionSet) -> tuple[str | None, ...]:
     return tuple(item.key_text for item in qset.items)
 
 
+def marking_record(item: PlacedQuestion) -> dict:
+    """What ``quizgen mark`` needs of one printed question: its type, points and answer as printed.
+
+    ``answer`` is, by type: multiple choice the right letters (["C"], ["A", "C"]); true/false
+    true or false; short answer every accepted text; numeric the number (with ``tolerance`` and
+    ``unit``); cloze the blanks' answers in order; matching the right letter for each numbered
+    item; ordering the number each box should hold, from the top. ``options`` are the printed
+    options (multiple choice, the right-hand column of matching, the ordering items).
+    """
+    q = item.question
+    record: dict = {"type": q.type, "points": q.points}
+    if q.type == "multiple_choice":
+        record["answer"] = [letter(i) for i in sorted(item.key)]
+        record["options"] = list(item.options)
+    elif q.type == "true_false":
+        record["answer"] = bool(q.truth)
+    elif q.type == "short_answer":
+        record["answer"] = list(q.answers + q.accept)
+    elif q.type == "numeric":
+        record.update(answer=q.number, tolerance=q.tolerance or 0, unit=q.unit)
+    elif q.type == "cloze":
+        record["answer"] = [b.answer for b in q.blanks]
+    elif q.type == "matching":
+        record["answer"] = [letter(k).lower() for k in item.key]
+        record["options"] = list(item.options)
+    elif q.type == "ordering":
+        record["answer"] = ordering_boxes(item)
+        record["options"] = list(item.options)
+    return record
+
+
+def _item_marking(qset: QuestionSet) -> tuple[dict, ...]:
+    return tuple(marking_record(item) for item in qset.items)
+
+
 def _per_version(job: ExportJob, r: "_Renderer", section, title: str, file_part: str, kind: str,
                  what: str) -> list[Artifact]:
     """One PDF per version of the set (the glyph warnings go with the first only)."""
@@ -232,7 +321,7 @@ def _per_version(job: ExportJob, r: "_Renderer", section, title: str, file_part:
     warnings = glyph_warnings(job, what)
     return [Artifact(name=_file_name(job.bank.id, file_part, qset.version), data=data, kind=kind,
                      bank=job.bank.id, version=qset.version, questions=_item_ids(qset), key=_item_keys(qset),
-                     warnings=warnings if i == 0 else ())
+                     warnings=warnings if i == 0 else (), marking=_item_marking(qset) if kind == "worksheet" else None)
             for i, (qset, data) in enumerate(zip(sets, documents))]
 
 
@@ -266,7 +355,9 @@ class AnswerKeyExporter:
         out = _per_version(job, r, r.key_section, "Answer key", "answer-key", "answer_key", "answer key")
         if job.options.key_summary:
             blocks = key_summary_blocks(job.bank, job.sets, r.layout)
-            section = Section(blocks, f"{clean(job.bank.title)} \u00b7 Answer key summary", None, "Key summary")
+            name = str(r.words["key_summary"])
+            section = Section(blocks, f"{r.title} \u00b7 {r.words['summary_title']}", None, name,
+                              str(r.words["page"]), str(r.words["version"]))
             data = r.render([section], "Answer key summary", None)
             out.append(Artifact(name=f"{job.bank.id}-answer-key-summary.pdf", data=data, kind="key_summary",
                                 bank=job.bank.id, version=None, questions=(), key=None))

@@ -59,6 +59,8 @@ class Section:
     running_title: str  # left of the running header on pages 2+
     version: str | None
     page_label: str = ""  # e.g. "Worksheet" or "Answer key", before "Page n of m"
+    page_format: str = "Page {n} of {m}"  # in the bank's language (i18n)
+    version_word: str = "Version"
 
 
 @dataclass
@@ -85,7 +87,8 @@ class _SectionMark(Flowable):
         canv._qz_marks.setdefault(len(canv._qz_pages), self.index)
 
 
-def version_box(x: float, top: float, size: float, letter: str, letter_style: Style, label: bool = True) -> list[tuple]:
+def version_box(x: float, top: float, size: float, letter: str, letter_style: Style, label: bool = True,
+                label_text: str = "VERSION") -> list[tuple]:
     """Parts for a boxed version letter (top-left at x, top), as Block parts."""
     parts: list[tuple] = [(top, top + size, "ops", rect(x, top, size, size, 1.2, 0.0))]
     w = letter_style.width(letter)
@@ -94,8 +97,8 @@ def version_box(x: float, top: float, size: float, letter: str, letter_style: St
         letter_style = letter_style._replace(size=letter_style.size * scale, leading=letter_style.leading * scale)
         w = letter_style.width(letter)
     if label:
-        lw = VERSION_LABEL.width("VERSION")
-        parts.append((top, top + 7, "text", x + (size - lw) / 2, VERSION_LABEL, "VERSION"))
+        lw = VERSION_LABEL.width(label_text)
+        parts.append((top, top + 7, "text", x + (size - lw) / 2, VERSION_LABEL, label_text))
         letter_top = top + 5 + (size - 5 - letter_style.leading) / 2
     else:
         letter_top = top + (size - letter_style.leading) / 2 + 0.5
@@ -193,12 +196,12 @@ class _Job:
             foot = self._cache[foot_key] = f"{rule} q 1 0 0 1 {coord(MARGIN_X)} {coord(-footer_top)} cm {body} Q"
         out.append(foot)
         label_top = footer_top + FOOTER_STYLE.baseline - PAGE_LABEL_STYLE.baseline
-        page_text = f"Page {page} of {pages}"
+        page_text = section.page_format.format(n=page, m=pages)
         pieces = []
         if section.page_label:
             pieces.append((PAGE_LABEL_STYLE, section.page_label + " \u00b7 "))
         if section.version:
-            pieces.append((PAGE_VERSION_STYLE, f"Version {section.version}"))
+            pieces.append((PAGE_VERSION_STYLE, f"{section.version_word} {section.version}"))
             pieces.append((PAGE_LABEL_STYLE, " \u00b7 "))
         pieces.append((PAGE_LABEL_STYLE, page_text))
         x = right - sum(st.width(t) for st, t in pieces)

@@ -1,15 +1,18 @@
 """Answer keys: a quick grid to mark with, then every answer with its explanation and source.
 
-The grid's codes are the ones a teacher compares with a student's page: the letter
-of a multiple-choice answer ("C", "A, C"), T or F, the pairs of a matching question
-("1-b, 2-a, 3-c") and the printed letters of an ordering question in the right order
-("c, a, d, b"). The cross-version summary shows, for each question, its number and
-code in every version side by side.
+The grid's codes are what a teacher compares with a student's page: the letter of a
+multiple-choice answer ("C", "A, C"), T or F, the written answer of a short-answer,
+numeric or cloze question (shortened where long: "Dmitry Peskov", "4 verdicts",
+"ratified; Rome Statute"), the pairs of a matching question ("1-b, 2-a, 3-c") and
+the numbers an ordering question's boxes should hold, top to bottom ("2, 4, 1, 3").
+The cross-version summary shows, for each question, its number and code in every
+version side by side.
 """
 from __future__ import annotations
 
 from typing import Sequence
 
+from ..i18n import count as count_of
 from ..model import Bank, PlacedQuestion, QuestionSet, format_number, letter
 from .pdf_doc import version_box
 from .pdf_layout import Block, BlockBuilder, Run, Style, line, para, rect
@@ -26,26 +29,54 @@ SOURCE = Style("regular", 8.5, 12.0, 0.2)
 META = Style("regular", 7.0, 10.0, 0.45)
 GRID_NUM = Style("bold", 9.0, 12.0, 0.3)
 GRID_CODE = Style("bold", 10.0, 12.0)
-GRID_SEE = Style("italic", 8.5, 12.0, 0.45)
 TABLE_HEAD = Style("bold", 8.5, 11.0)
 TABLE_TEXT = Style("regular", 8.5, 11.0)
 TABLE_ID = Style("regular", 8.0, 11.0, 0.2)
-SEE_BELOW = "see below"
 PROMPT_CHARS = 220
+SUMMARY_MIN_COL = 40.0
 
 
-def grid_code(item: PlacedQuestion) -> str | None:
-    """The quick-key code of a question as printed in its version; None: see the full key."""
-    q = item.question
-    if q.type == "multiple_choice":
-        return ", ".join(letter(i) for i in sorted(item.key))
-    if q.type == "true_false":
-        return "T" if q.truth else "F"
-    if q.type == "matching":
-        return ", ".join(f"{i + 1}-{letter(k).lower()}" for i, k in enumerate(item.key))
-    if q.type == "ordering":
-        return ", ".join(letter(p).lower() for p in ordering_sequence(item))
-    return None
+GRID_WORDS = 28  # a written answer longer than this many characters is shortened in the quick key
+GRID_BLANK = 18  # ... and each blank of a cloze
+
+
+def grid_code(item: PlacedQuestion) -> str:
+    """The quick-key code of a question as printed in its version: what the student should write."""
+    return GRID_CODES[item.question.type](item)
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` on one line, cut at a word boundary to at most ``limit`` characters plus an ellipsis."""
+    text = clean(text)
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return cut.rstrip(",;:.") + "\u2026"
+
+
+def numeric_code(value: float | None, tolerance: float | None, unit: str | None) -> str:
+    """A numeric answer as the key prints it: "4 verdicts", "1,000 \u00b1 50 km", "1998"."""
+    text = number_text(value, unit)
+    if tolerance:
+        text += f" \u00b1 {number_text(tolerance, unit)}"
+    return f"{text} {clean(unit)}" if unit else text
+
+
+def ordering_boxes(item: PlacedQuestion) -> list[int]:
+    """The number each printed box of an ordering question should hold (1 = first), top to bottom."""
+    return [pos + 1 for pos in item.key]
+
+
+GRID_CODES = {
+    "multiple_choice": lambda item: ", ".join(letter(i) for i in sorted(item.key)),
+    "true_false": lambda item: "T" if item.question.truth else "F",
+    "short_answer": lambda item: shorten(item.question.answers[0] if item.question.answers else "", GRID_WORDS),
+    "numeric": lambda item: shorten(numeric_code(item.question.number, item.question.tolerance,
+                                                 item.question.unit), GRID_WORDS),
+    "cloze": lambda item: "; ".join(shorten(b.answer, GRID_BLANK) for b in item.question.blanks),
+    "matching": lambda item: ", ".join(f"{i + 1}-{letter(k).lower()}" for i, k in enumerate(item.key)),
+    "ordering": lambda item: ", ".join(str(n) for n in ordering_boxes(item)),
+}
 
 
 def ordering_sequence(item: PlacedQuestion) -> list[int]:
@@ -75,21 +106,21 @@ def key_header(bank: Bank, qset: QuestionSet, layout: Layout) -> Block:
     b = BlockBuilder(w)
     box = 46.0
     title_w = w - (box + 14 if qset.version else 0)
-    top = b.para(0, 0, para(clean(bank.title), TITLE, title_w))
-    count = len(qset.items)
+    top = b.para(0, 0, para(clean(layout.sheet.get("title") or bank.title), TITLE, title_w))
+    words = layout.words
     total = sum(item.question.points for item in qset.items)
-    facts = ["Answer key", f"{count} question{'s' if count != 1 else ''}"]
+    facts = [str(words["answer_key"]), count_of(words["_language"], len(qset.items), "question")]
     if layout.show_points:
-        facts.append(f"{format_number(total)} point{'s' if total != 1 else ''}")
+        facts.append(count_of(words["_language"], total, "point"))
     if qset.version:
-        facts.append(f"for worksheet version {qset.version} only")
+        facts.append(str(words["key_version_only"]).format(version=qset.version))
     top = b.para(0, top + 1, para(" \u00b7 ".join(facts), SUBTITLE, title_w))
     if qset.version:
-        b.parts.extend(version_box(w - box, 0, box, qset.version, Style("bold", 24.0, 26.0)))
+        b.parts.extend(version_box(w - box, 0, box, qset.version, Style("bold", 24.0, 26.0),
+                                   label_text=words["version_box"]))
         b.bottom = max(b.bottom, box)
         top = max(top, box)
-    top = b.para(0, top + 10, para("Teacher\u2019s copy. The quick key comes first; every answer follows with its "
-                                   "explanation and its source.", INSTRUCTION, w))
+    top = b.para(0, top + 10, para(str(words["key_intro"]), INSTRUCTION, w))
     top += 5
     b.ops(top, top + 1, line(0, top, w, top, 0.8, 0.0))
     b.bottom = top + 1
@@ -105,12 +136,12 @@ def grid_blocks(qset: QuestionSet, layout: Layout, first_room: float) -> list[Bl
     w = layout.width
     entries = [(item.number, grid_code(item)) for item in qset.items]
     num_w = max((GRID_NUM.width(f"{n}.") for n, _ in entries), default=10.0) + 6
-    # columns as wide as the short codes need; long matching/ordering codes wrap in their cell
-    short = [GRID_CODE.width(c) if c else GRID_SEE.width(SEE_BELOW) for _, c in entries if not c or len(c) <= 9]
+    # columns as wide as the short codes need; long codes (written answers, matching) wrap in their cell
+    short = [GRID_CODE.width(c) for _, c in entries if len(c) <= 24]
     widest = max(short or [GRID_CODE.width("1-a, 2-b, 3-c")])
     cols = max(1, min(5, int(w // (num_w + widest + 16)), len(entries)))
     col_w = w / cols
-    heights = [para(c or SEE_BELOW, GRID_CODE if c else GRID_SEE, col_w - num_w - 6).height + 6 for _, c in entries]
+    heights = [para(c, GRID_CODE, col_w - num_w - 6).height + 6 for _, c in entries]
     heading_h = HEADING.leading + 5
     blocks = []
     start = 0
@@ -126,7 +157,7 @@ def grid_blocks(qset: QuestionSet, layout: Layout, first_room: float) -> list[Bl
             room = layout.later_height  # not even one row fits under the header: start on the next page
             continue
         chunk = entries[start:start + rows * cols]
-        blocks.append(_grid(chunk, cols, num_w, layout, "Quick key" if not blocks else "Quick key (continued)"))
+        blocks.append(_grid(chunk, cols, num_w, layout, str(layout.words["quick_key" if not blocks else "quick_key_continued"])))
         start += len(chunk)
         room = layout.later_height
         if not chunk:
@@ -139,7 +170,7 @@ def _grid_height(heights: list[float], rows: int) -> float:
     return sum(max(heights[r::rows] or [0.0]) for r in range(rows))
 
 
-def _grid(entries: list[tuple[int, str | None]], max_cols: int, num_w: float, layout: Layout,
+def _grid(entries: list[tuple[int, str]], max_cols: int, num_w: float, layout: Layout,
           title: str) -> Block:
     w = layout.width
     b = BlockBuilder(w)
@@ -158,8 +189,7 @@ def _grid(entries: list[tuple[int, str | None]], max_cols: int, num_w: float, la
             x = c * col_w
             label = f"{number}."
             b.text(x + num_w - 4 - GRID_NUM.width(label), row_top + pad, GRID_NUM, label)
-            style = GRID_CODE if code else GRID_SEE
-            p = para(code or SEE_BELOW, style, col_w - num_w - 6)
+            p = para(code, GRID_CODE, col_w - num_w - 6)
             placed.append(b.para(x + num_w + 2, row_top + pad, p) + pad)
         row_bottom = max([row_bottom] + placed)
         if r % 2 == 0:
@@ -178,9 +208,10 @@ def _labelled(b: BlockBuilder, top: float, x: float, width: float, label: str, r
     return b.para(x, top, para([Run(label + " ", LABEL)] + runs, TEXT, width))
 
 
-def _answer_runs(item: PlacedQuestion) -> tuple[str, list[Run]]:
+def _answer_runs(item: PlacedQuestion, words) -> tuple[str, list[Run]]:
     """The answer line's label and text for the types that fit on one line."""
     q = item.question
+    one, many = str(words["answer"]), str(words["answers"])
     if q.type == "multiple_choice":
         picked = sorted(item.key)
         runs: list[Run] = []
@@ -189,22 +220,17 @@ def _answer_runs(item: PlacedQuestion) -> tuple[str, list[Run]]:
                 runs.append(Run("; ", TEXT))
             runs.append(Run(letter(i), ANSWER_BOLD))
             runs.append(Run(f" \u2014 {clean(item.options[i])}", TEXT))
-        return ("Answers:" if len(picked) > 1 else "Answer:"), runs
+        return (many if len(picked) > 1 else one), runs
     if q.type == "true_false":
-        return "Answer:", [Run("True" if q.truth else "False", ANSWER_BOLD)]
+        return one, [Run(str(words["true" if q.truth else "false"]), ANSWER_BOLD)]
     if q.type == "short_answer":
         runs = [Run(clean(q.answers[0]) if q.answers else "", ANSWER_BOLD)]
         others = [clean(a) for a in q.answers[1:] + q.accept]
         if others:
-            runs.append(Run(" (also accept: " + "; ".join(others) + ")", TEXT))
-        return "Answer:", runs
+            runs.append(Run(f" ({words['also_accept']} " + "; ".join(others) + ")", TEXT))
+        return one, runs
     if q.type == "numeric":
-        text = number_text(q.number, q.unit)
-        if q.tolerance:
-            text += f" \u00b1 {number_text(q.tolerance, q.unit)}"
-        if q.unit:
-            text += f" {clean(q.unit)}"
-        return "Answer:", [Run(text, ANSWER_BOLD)]
+        return one, [Run(numeric_code(q.number, q.tolerance, q.unit), ANSWER_BOLD)]
     if q.type == "cloze":
         runs = []
         for kind, value in cloze_parts(item):
@@ -212,10 +238,9 @@ def _answer_runs(item: PlacedQuestion) -> tuple[str, list[Run]]:
                 runs.append(Run(value, TEXT))
             else:
                 runs.append(Run(clean(value.answer), ANSWER_BOLD))
-        return ("Answers:" if len(q.blanks) > 1 else "Answer:"), runs
-    code = grid_code(item) or ""
-    label = "Answer:" if q.type == "matching" else "Correct order:"
-    return label, [Run(code, ANSWER_BOLD)]
+        return (many if len(q.blanks) > 1 else one), runs
+    label = one if q.type == "matching" else str(words["boxes"])
+    return label, [Run(grid_code(item), ANSWER_BOLD)]
 
 
 def key_entry(bank: Bank, item: PlacedQuestion, layout: Layout, b: BlockBuilder | None = None,
@@ -233,11 +258,13 @@ def key_entry(bank: Bank, item: PlacedQuestion, layout: Layout, b: BlockBuilder 
     first = top
     top = b.para(x, top, para(short_prompt(prompt), BODY, prompt_w))
     if layout.show_points:
-        label = f"({points_label(q.points)})"
+        label = f"({points_label(q.points, layout.words)})"
         b.text(w - POINTS.width(label), first, POINTS, label)
-    top = b.para(x, top, para(f"{TYPE_NAMES[q.type]} \u00b7 {q.id}", META, prompt_w))
+    kind = TYPE_NAMES[q.type] if layout.words["_language"] == "en" else \
+        str(layout.words["section_titles"][q.type])
+    top = b.para(x, top, para(f"{kind} \u00b7 {q.id}", META, prompt_w))
     top += 2
-    label, runs = _answer_runs(item)
+    label, runs = _answer_runs(item, layout.words)
     top = _labelled(b, top, x, inner, label, runs)
     if q.type == "matching":
         rights = item.options
@@ -255,13 +282,14 @@ def key_entry(bank: Bank, item: PlacedQuestion, layout: Layout, b: BlockBuilder 
             top = b.para(x + 12, top, para(row, TEXT, inner - 12))
     b.allow_break(top)
     if q.explanation:
-        top = _labelled(b, top + 1, x, inner, "Explanation:", [Run(clean(q.explanation), TEXT)])
+        top = _labelled(b, top + 1, x, inner, str(layout.words["explanation"]), [Run(clean(q.explanation), TEXT)])
     source = bank.sources.get(q.source)
     cite = clean(source.citation()) if source else q.source
     runs = [Run(cite, SOURCE)]
     if q.evidence:
         runs += [Run(" \u2014 ", SOURCE), Run(f"\u201c{clean(q.evidence)}\u201d", QUOTE)]
-    top = b.para(x, top + 1, para([Run("Source: ", LABEL.with_(size=8.5, leading=12.0))] + runs, SOURCE, inner))
+    top = b.para(x, top + 1, para([Run(f"{layout.words['source']} ", LABEL.with_(size=8.5, leading=12.0))] + runs,
+                                  SOURCE, inner))
     return b.build(f"question {q.id!r}", pad_bottom=GAP)
 
 
@@ -269,7 +297,7 @@ def key_blocks(bank: Bank, qset: QuestionSet, layout: Layout) -> list[Block]:
     header = key_header(bank, qset, layout)
     blocks = [header] + grid_blocks(qset, layout, layout.first_height - header.height)
     heading = BlockBuilder(layout.width)
-    top = heading.text(0, 0, HEADING, "Answers, explanations and sources")
+    top = heading.text(0, 0, HEADING, str(layout.words["key_answers_heading"]))
     heading.ops(top + 1, top + 2, line(0, top + 1, layout.width, top + 1, 0.5, 0.55))
     heading.bottom = top + 2
     for i, item in enumerate(qset.items):
@@ -286,13 +314,14 @@ def key_summary_blocks(bank: Bank, sets: Sequence[QuestionSet], layout: Layout) 
     """One table: a row per question (in the first version's order), a column per version."""
     w = layout.width
     head = BlockBuilder(w)
-    top = head.para(0, 0, para(clean(bank.title), TITLE, w))
+    words = layout.words
+    lang = words["_language"]
+    top = head.para(0, 0, para(clean(layout.sheet.get("title") or bank.title), TITLE, w))
     versions = [s.version or "\u2013" for s in sets]
-    top = head.para(0, top + 1, para(f"Answer key summary \u00b7 {len(sets)} version{'s' if len(sets) != 1 else ''} "
-                                     f"\u00b7 {len(sets[0].items) if sets else 0} questions", SUBTITLE, w))
-    top = head.para(0, top + 8, para("Each cell gives the question\u2019s number in that version and its answer code "
-                                     "(the letter of a multiple-choice answer, T or F, matching pairs, ordering "
-                                     "letters). A number alone: see that version\u2019s full key.", INSTRUCTION, w))
+    top = head.para(0, top + 1, para(f"{words['summary_title']} \u00b7 {count_of(lang, len(sets), 'version')} "
+                                     f"\u00b7 {count_of(lang, len(sets[0].items) if sets else 0, 'question')}",
+                                     SUBTITLE, w))
+    top = head.para(0, top + 8, para(str(words["summary_note"]), INSTRUCTION, w))
     top += 5
     head.ops(top, top + 1, line(0, top, w, top, 0.8, 0.0))
     head.bottom = top + 1
@@ -301,20 +330,36 @@ def key_summary_blocks(bank: Bank, sets: Sequence[QuestionSet], layout: Layout) 
         return blocks
     placed = [{item.question.id: item for item in s.items} for s in sets]
     order = [item.question.id for item in sets[0].items]
-    cells = {(qid, v): _summary_cell(placed[v][qid]) for qid in order for v in range(len(sets))}
-    id_w = min(190.0, max(TABLE_ID.width(qid) for qid in order) + 12)
-    col_w = min(150.0, max(44.0, max(TABLE_TEXT.width(c) for c in cells.values()) + 10))
-    per_chunk = max(1, int((w - id_w) // col_w))
-    chunks = [list(range(i, min(i + per_chunk, len(sets)))) for i in range(0, len(sets), per_chunk)]
+    codes = {qid: [grid_code(placed[v][qid]) for v in range(len(sets))] for qid in order}
+    # an answer that is the same in every version (written answers, true/false) is printed once
+    common = {qid: c[0] for qid, c in codes.items() if len(sets) > 1 and len(set(c)) == 1}
+    cells = {(qid, v): f"{placed[v][qid].number}" if qid in common else f"{placed[v][qid].number}: {codes[qid][v]}"
+             for qid in order for v in range(len(sets))}
+    head_question, head_both = str(words["summary_question"]), str(words["summary_question_version"])
+    same_head = str(words["summary_every_version"])
+    id_w = min(190.0, max([TABLE_ID.width(qid) for qid in order] + [TABLE_HEAD.width(head_both)]) + 12)
+    ans_w = min(150.0, max(TABLE_HEAD.width(same_head), max(TABLE_TEXT.width(c) for c in common.values())) + 10) \
+        if common else 0.0
+    avail = w - id_w - ans_w
+    labels = [f"{words['version']} {v}" for v in versions]
+    widest = max(TABLE_TEXT.width(c) for c in cells.values()) + 10
+    min_col = max(SUMMARY_MIN_COL, max(TABLE_HEAD.width(v) for v in versions) + 10)
+    per_chunk = max(1, min(len(sets), int(avail // min_col)))
+    tables = -(-len(sets) // per_chunk)
+    even = -(-len(sets) // tables)  # 30 versions, 7 to a table: 5 tables of 6, not 4 of 7 and one of 2
+    chunks = [list(range(i, min(i + even, len(sets)))) for i in range(0, len(sets), even)]
     room = layout.first_height - blocks[0].height
     head_h = 16.0
     for chunk in chunks:
-        col = (w - id_w) / len(chunk) if len(chunk) == per_chunk else col_w
-        right = id_w + col * len(chunk)
+        col = avail / per_chunk if len(sets) > per_chunk else min(avail / len(chunk), max(min_col, widest, 70.0))
+        x0 = id_w + ans_w
+        right = x0 + col * len(chunk)
         rows = []  # (height, [(x, para)]) for every question
         for qid in order:
             cells_here = [(4.0, para(qid, TABLE_ID, id_w - 8))]
-            cells_here += [(id_w + j * col + 4, para(cells[(qid, v)], TABLE_TEXT, col - 8)) for j, v in enumerate(chunk)]
+            if qid in common:
+                cells_here.append((id_w + 4, para(common[qid], TABLE_TEXT, ans_w - 8)))
+            cells_here += [(x0 + j * col + 4, para(cells[(qid, v)], TABLE_TEXT, col - 8)) for j, v in enumerate(chunk)]
             rows.append((max(p.height for _, p in cells_here) + 4, cells_here))
         start = 0
         while start < len(rows):
@@ -329,9 +374,12 @@ def key_summary_blocks(bank: Bank, sets: Sequence[QuestionSet], layout: Layout) 
             end = max(end, start + 1)
             b = BlockBuilder(w)
             b.ops(0, head_h, rect(0, 0, right, head_h, 0, 1, fill=0.88))
-            b.text(4, 2, TABLE_HEAD, "Question")
-            for j, v in enumerate(chunk):
-                b.text(id_w + j * col + 4, 2, TABLE_HEAD, f"Version {versions[v]}")
+            short_heads = any(TABLE_HEAD.width(labels[v]) > col - 8 for v in chunk)
+            b.text(4, 2, TABLE_HEAD, head_both if short_heads else head_question)
+            if ans_w:
+                b.text(id_w + 4, 2, TABLE_HEAD, same_head)
+            for j, v in enumerate(chunk):  # "Version C" where it fits, else "C": headings never overlap
+                b.text(x0 + j * col + 4, 2, TABLE_HEAD, versions[v] if short_heads else labels[v])
             row_top = head_h
             for r in range(start, end):
                 height, cells_here = rows[r]
@@ -341,8 +389,7 @@ def key_summary_blocks(bank: Bank, sets: Sequence[QuestionSet], layout: Layout) 
                     b.para(x, row_top + 2, p)
                 row_top += height
             b.ops(0, row_top, rect(0, 0, right, row_top, 0.6, 0.4))
-            for j in range(len(chunk)):
-                x = id_w + j * col
+            for x in ([id_w] if ans_w else []) + [x0 + j * col for j in range(len(chunk))]:
                 b.ops(0, row_top, line(x, 0, x, row_top, 0.4, 0.6))
             b.bottom = row_top
             block = b.build("the summary table", pad_bottom=14)
@@ -354,6 +401,3 @@ def key_summary_blocks(bank: Bank, sets: Sequence[QuestionSet], layout: Layout) 
     return blocks
 
 
-def _summary_cell(item: PlacedQuestion) -> str:
-    code = grid_code(item)
-    return f"{item.number}: {code}" if code else f"{item.number}"

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Mapping
 
+from ..i18n import count as count_of
+from ..i18n import form, words as words_for
 from ..model import Bank, PlacedQuestion, QuestionSet, format_number, letter
 from .pdf_doc import version_box
 from .pdf_layout import Block, BlockBuilder, Piece, Run, Style, circle, line, para, rect
@@ -29,6 +32,8 @@ HEADING_POINTS = Style("regular", 8.5, 15.0, 0.35)
 INSTRUCTION = Style("italic", 9.0, 12.0, 0.25)
 TITLE = Style("bold", 16.0, 20.0)
 SUBTITLE = Style("regular", 9.5, 13.0, 0.3)
+SHEET_SUBTITLE = Style("regular", 11.0, 14.5, 0.15)
+SCHOOL = Style("bold", 8.0, 11.0, 0.4)
 FIELD = Style("regular", 9.5, 13.0)
 BANK_LABEL = Style("bold", 8.5, 12.0, 0.2)
 BANK_SEP = Style("bold", 10.0, 13.5, 0.5)
@@ -91,10 +96,15 @@ class Layout:
     word_bank: bool = False
     first_height: float = 600.0  # the text frame's height on a first page ...
     later_height: float = 560.0  # ... and on the pages after it
+    words: Mapping[str, object] = field(default_factory=lambda: words_for("en"))  # i18n.words(bank.language)
+    sheet: Mapping[str, str] = field(default_factory=dict)  # title, subtitle, instructions, time_allowed, school
 
 
-def points_label(points: float) -> str:
-    return f"{format_number(points)} {'pt' if points == 1 else 'pts'}"
+def points_label(points: float, words: Mapping[str, object] | None = None) -> str:
+    """"1 pt", "2 pts" (or the language's abbreviation)."""
+    if words is None:
+        return f"{format_number(points)} {'pt' if points == 1 else 'pts'}"
+    return f"{format_number(points)} {form(words['_language'], points, words['point_short'])}"
 
 
 def clean(text: str) -> str:
@@ -151,34 +161,73 @@ def word_bank_entries(qset: QuestionSet) -> list[str]:
     return sorted(seen.values(), key=lambda e: (e.casefold(), e))
 
 
+def extra_words(bank: Bank, qset: QuestionSet, answers: list[str]) -> list[str]:
+    """Words for the word bank that answer no blank, drawn from the bank, so that the last
+    blank cannot be filled by elimination: about one for every two answers (at least two).
+
+    Candidates are the bank's other blank answers, its multiple-choice options, its
+    entities' names and its defined terms, as long and as many words as the answers are
+    (an extra word that stands out gives itself away). The choice depends on the bank
+    and the seed only, so every version of a quiz has the same word bank.
+    """
+    import random
+
+    if not answers:
+        return []
+    taken = {a.casefold() for a in answers}
+    longest = max(len(a) for a in answers)
+    most_words = max(len(a.split()) for a in answers)
+    pool: list[str] = []
+    for q in bank.questions:
+        pool += [b.answer for b in q.blanks] + list(q.answers if q.type == "multiple_choice" else ()) \
+            + list(q.distractors)
+    pool += [e.name for e in bank.entities.values()]
+    pool += [str(f.data["term"]) for f in bank.facts if f.data.get("term")]
+    candidates = sorted({clean(p) for p in pool
+                         if clean(p) and clean(p).casefold() not in taken and len(clean(p)) <= longest * 1.5 + 4
+                         and len(clean(p).split()) <= most_words + 1 and not any(ch.isdigit() for ch in p)})
+    wanted = min(len(candidates), max(2, -(-len(answers) // 2)), 8)
+    return random.Random(f"word-bank:{bank.id}:{qset.seed}").sample(candidates, wanted)
+
+
 def _capitals(text: str) -> int:
     return sum(1 for c in text if c.isupper())
 
 
 # ---- header ----
 
-def worksheet_header(bank: Bank, qset: QuestionSet, layout: Layout, kind: str = "Worksheet") -> Block:
+def worksheet_header(bank: Bank, qset: QuestionSet, layout: Layout, kind: str | None = None) -> Block:
     """The first page's header: title, version, Name/Class/Date, instructions."""
     w = layout.width
+    words = layout.words
+    lang = words["_language"]
     b = BlockBuilder(w)
     box = 46.0
     title_w = w - (box + 14 if qset.version else 0)
-    title = para(clean(bank.title), TITLE, title_w)
-    top = b.para(0, 0, title)
+    sheet = layout.sheet
+    top = 0.0
+    if sheet.get("school"):
+        top = b.para(0, 0, para(clean(sheet["school"]).upper(), SCHOOL, title_w)) + 1
+    title = para(clean(sheet.get("title") or bank.title), TITLE, title_w)
+    top = b.para(0, top, title)
+    if sheet.get("subtitle"):
+        top = b.para(0, top + 1, para(clean(sheet["subtitle"]), SHEET_SUBTITLE, title_w))
     total = sum(item.question.points for item in qset.items)
-    count = len(qset.items)
-    facts = [kind, f"{count} question{'s' if count != 1 else ''}"]
+    facts = [kind or words["worksheet"], count_of(lang, len(qset.items), "question")]
     if layout.show_points:
-        facts.append(f"{format_number(total)} point{'s' if total != 1 else ''}")
+        facts.append(count_of(lang, total, "point"))
+    if sheet.get("time_allowed") and kind is None:
+        facts.append(str(words["time_allowed"]).format(time=clean(sheet["time_allowed"])))
     top = b.para(0, top + 1, para(" \u00b7 ".join(facts), SUBTITLE, title_w))
     if qset.version:
-        for part in version_box(w - box, 0, box, qset.version, Style("bold", 24.0, 26.0)):
+        for part in version_box(w - box, 0, box, qset.version, Style("bold", 24.0, 26.0),
+                                label_text=words["version_box"]):
             b.parts.append(part)
         b.bottom = max(b.bottom, box)
         top = max(top, box)
     top += 14
     # Name / Class / Date
-    fields = [("Name", 0.5), ("Class", 0.25), ("Date", 0.25)]
+    fields = [(words["name"], 0.5), (words["class"], 0.25), (words["date"], 0.25)]
     x = 0.0
     for label, share in fields:
         cell = w * share
@@ -188,11 +237,13 @@ def worksheet_header(bank: Bank, qset: QuestionSet, layout: Layout, kind: str = 
         b.ops(top, top + 14, line(start, top + FIELD.baseline + 2, end, top + FIELD.baseline + 2, 0.6, 0.2))
         x += cell
     top += FIELD.leading + 10
-    instructions = "Instructions: Answer every question in the space provided. Each section says how to mark your answers."
+    instructions = words["instructions"]
     if layout.group_by != "type":
-        instructions = "Instructions: Answer every question in the space provided, as each question says."
+        instructions = words["instructions_ungrouped"]
     if layout.show_points:
-        instructions += " Points are shown beside each question."
+        instructions += words["points_note"]
+    if sheet.get("instructions"):  # the teacher's own words replace the standard ones
+        instructions = clean(sheet["instructions"])
     top = b.para(0, top, para(instructions, INSTRUCTION, w))
     top += 5
     b.ops(top, top + 1, line(0, top, w, top, 0.8, 0.0))
@@ -221,7 +272,7 @@ def _start(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float, pr
         b.text(x, top, style, text)
         x += style.width(text) + gap
     if layout.show_points:
-        label = f"({points_label(q.points)})"
+        label = f"({points_label(q.points, layout.words)})"
         b.text(layout.width - POINTS.width(label), top, POINTS, label)
     if note:
         bottom = b.para(NUM_W, bottom + 1, para(note, NOTE, prompt_w))
@@ -232,17 +283,17 @@ def heading_parts(b: BlockBuilder, qtype: str, layout: Layout, first: bool, poin
                   select_all: bool, word_bank: bool) -> float:
     """A section heading with its one instruction line; returns the top of what follows."""
     top = 0.0 if first else 8.0
-    b.text(0, top, HEADING, SECTION_TITLES[qtype])
+    b.text(0, top, HEADING, layout.words["section_titles"][qtype])
     if layout.show_points:
-        label = points_label(points)
+        label = points_label(points, layout.words)
         b.text(layout.width - HEADING_POINTS.width(label), top, HEADING_POINTS, label)
     top += HEADING.leading + 1
     b.ops(top, top + 1, line(0, top, layout.width, top, 0.5, 0.55))
-    text = SECTION_INSTRUCTIONS[qtype]
+    text = layout.words["section_instructions"][qtype]
     if select_all:
-        text += SELECT_ALL_INSTRUCTION
+        text += layout.words["select_all_instruction"]
     if word_bank:
-        text += WORD_BANK_INSTRUCTION
+        text += layout.words["word_bank_instruction"]
     top = b.para(0, top + 3, para(text, INSTRUCTION, layout.width))
     return top + 9
 
@@ -292,7 +343,7 @@ def word_bank_parts(b: BlockBuilder, entries: list[str], layout: Layout, top: fl
         row_top += BODY.leading
     height = row_top - top + pad - 2
     b.parts.insert(parts_at, (top, top + height, "ops", rect(0, top, layout.width, height, 0.7, 0.35, fill=0.96)))
-    b.parts.insert(parts_at + 1, (label_top, label_top + BANK_LABEL.leading, "text", pad, BANK_LABEL, "WORD BANK"))
+    b.parts.insert(parts_at + 1, (label_top, label_top + BANK_LABEL.leading, "text", pad, BANK_LABEL, layout.words["word_bank"]))
     return top + height + 10
 
 
@@ -329,8 +380,9 @@ def _columns(texts: tuple[str, ...], avail: float, text_offset: float) -> int:
 def _multiple_choice(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float) -> float:
     q = item.question
     note = None
-    if q.select_all and SELECT_ALL_NOTE.rstrip(".").casefold() not in q.prompt.casefold():
-        note = SELECT_ALL_NOTE
+    select_note = str(layout.words["select_all_note"])
+    if q.select_all and select_note.rstrip(".").casefold() not in q.prompt.casefold():
+        note = select_note
     top = _start(b, item, layout, top, clean(q.prompt), note) + 4
     text_offset = 2 * BUBBLE_R + 7
     avail = layout.width - MARK_X
@@ -352,13 +404,13 @@ def _multiple_choice(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top:
 
 def _true_false(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float) -> float:
     """The statement, with True and False to circle at the right of its first line."""
-    note = QUESTION_NOTES["true_false"] if layout.group_by != "type" else None
+    note = layout.words["question_notes"]["true_false"] if layout.group_by != "type" else None
     return _start(b, item, layout, top, clean(item.question.prompt), note,
-                  beside=(("True", TF_STYLE), ("False", TF_STYLE)))
+                  beside=((layout.words["true"], TF_STYLE), (layout.words["false"], TF_STYLE)))
 
 
 def _short_answer(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float) -> float:
-    note = QUESTION_NOTES["short_answer"] if layout.group_by != "type" else None
+    note = layout.words["question_notes"]["short_answer"] if layout.group_by != "type" else None
     top = _start(b, item, layout, top, clean(item.question.prompt), note)
     for _ in range(2):
         top += 22
@@ -375,14 +427,14 @@ def _cloze(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float) ->
             runs.append(Run(blank_underscores(value.answer), BODY))
             if value.hint:
                 runs.append(Run(f" ({clean(value.hint)})", HINT, glue=True))
-    note = QUESTION_NOTES["cloze"] if layout.group_by != "type" else None
+    note = layout.words["question_notes"]["cloze"] if layout.group_by != "type" else None
     return _start(b, item, layout, top, runs, note)
 
 
 def _numeric(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float) -> float:
     q = item.question
     top = _start(b, item, layout, top, clean(q.prompt)) + 4
-    text = "Answer: " + "_" * 22
+    text = f"{layout.words['answer_line']} " + "_" * 22
     if q.unit:
         text += " " + clean(q.unit)
     b.para(MARK_X, top, para(text, BODY, layout.width - MARK_X))
@@ -391,7 +443,7 @@ def _numeric(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float) 
 
 def _matching(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float) -> float:
     q = item.question
-    note = QUESTION_NOTES["matching"] if layout.group_by != "type" else None
+    note = layout.words["question_notes"]["matching"] if layout.group_by != "type" else None
     top = _start(b, item, layout, top, clean(q.prompt), note) + 5
     avail = layout.width - MARK_X
     space = "_" * 5
@@ -426,7 +478,7 @@ def _matching(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float)
 
 
 def _ordering(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float) -> float:
-    note = QUESTION_NOTES["ordering"] if layout.group_by != "type" else None
+    note = layout.words["question_notes"]["ordering"] if layout.group_by != "type" else None
     top = _start(b, item, layout, top, clean(item.question.prompt), note) + 5
     box_w, box_h = 17.0, 13.5
     label_w = 16.0
@@ -465,10 +517,45 @@ def question_block(item: PlacedQuestion, layout: Layout, heading: dict | None = 
     return b.build(f"question {item.question.id!r}", pad_bottom=GAP)
 
 
+def page_counts(heights: list[float], first_height: float, later_height: float) -> list[int]:
+    """How many whole blocks each page takes, filling pages in order (as the document does)."""
+    counts: list[int] = []
+    room, n = first_height, 0
+    for h in heights:
+        if h > room + 1e-6 and n:
+            counts.append(n)
+            room, n = later_height, 0
+        room -= h
+        n += 1
+    return counts + [n] if n else counts
+
+
+TIGHT_GAP = 5.0  # the space between questions when the sheet is tightened
+
+
+def tighten_last_page(blocks: list[Block], layout: Layout) -> list[Block]:
+    """The blocks with less space between questions, if that saves a last page holding a single
+    question; else the blocks as they are. (A block taller than a page is never tightened.)"""
+    heights = [b.height for b in blocks]
+    if any(h > layout.later_height for h in heights):
+        return blocks
+    counts = page_counts(heights, layout.first_height, layout.later_height)
+    if len(counts) < 2 or counts[-1] != 1:
+        return blocks
+    squeeze = GAP - TIGHT_GAP
+    tight = [Block(b.width, b.height - squeeze, b.parts, b.breaks, b.label, b.shift)
+             if b.label.startswith("question ") else b for b in blocks]
+    if len(page_counts([b.height for b in tight], layout.first_height, layout.later_height)) < len(counts):
+        return tight
+    return blocks
+
+
 def worksheet_blocks(bank: Bank, qset: QuestionSet, layout: Layout) -> list[Block]:
     """Header plus one block per question, with section headings when grouped by type."""
     blocks: list[Block] = [worksheet_header(bank, qset, layout)]
     entries = word_bank_entries(qset) if layout.word_bank else []
+    if entries:
+        entries = sorted(entries + extra_words(bank, qset, entries), key=lambda e: (e.casefold(), e))
     sections: dict[str, list[PlacedQuestion]] = {}
     for item in qset.items:
         sections.setdefault(item.question.type, []).append(item)
