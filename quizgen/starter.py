@@ -51,7 +51,7 @@ facts:
   - id: peskov-formality
     kind: quote
     who: peskov
-    said: the decree was a mere formality, since Russia had never ratified the statute
+    said: the decree was a mere formality, since Russia had not ratified the statute
     key: mere formality         # the words a fill-in-the-blank question leaves out
     source: article-1
 

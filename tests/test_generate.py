@@ -19,6 +19,9 @@ from quizgen.generate import (
     builtin_templates_dir,
     expand_bank,
     format_preview,
+    generate_with_notes,
+    MAX_PER_FACT,
+    RECALL_TYPES,
     load_templates,
     preview,
 )
@@ -89,11 +92,17 @@ def generated(expansion) -> list:
     return [q for q in expansion.questions if q.origin == "template"]
 
 
+def candidates(bank, templates_dir=None, builtin: bool = True) -> dict:
+    """Every template's question for every fact, before the generator chooses."""
+    rendered = generate_with_notes(bank, load_templates(templates_dir, builtin), choose=False)
+    return {q.id: q for q in rendered.questions}
+
+
 # -- the basics -------------------------------------------------------------------------
 
 def test_generated_questions_carry_their_fact() -> None:
     bank = bank_of()
-    questions = {q.id: q for q in generated(expand_bank(bank))}
+    questions = candidates(bank)
     q = questions["peskov-interests.quote-who"]
     assert q.type == "multiple_choice"
     assert q.prompt == "Who said that the withdrawal was done purely on national interests?"
@@ -102,13 +111,14 @@ def test_generated_questions_carry_their_fact() -> None:
     assert (q.origin, q.fact, q.template, q.source) == ("template", "peskov-interests", "quote-who", "alpha")
     assert q.evidence == "done purely on national interests" and q.tags == ("reasons",)
     assert q.ref is not None and q.ref.path == "test.yaml" and q.ref.line == bank.facts[0].ref.line
+    assert q.explanation == "Dmitry Peskov said that the withdrawal was done purely on national interests."
     cloze = questions["peskov-interests.quote-cloze"]
     assert cloze.prompt == "Dmitry Peskov said that the withdrawal was done purely on [[national interests]]."
     assert [b.answer for b in cloze.blanks] == ["national interests"]
 
 
 def test_contested_claims_are_attributed() -> None:
-    questions = {q.id: q for q in generated(expand_bank(bank_of()))}
+    questions = candidates(bank_of())
     assert questions["ministry-verdicts.quantity-value"].prompt.startswith(
         "According to the Russian Foreign Ministry, what was the number of verdicts")
     assert "ministry-bias.claim-cloze" not in questions  # no key: no cloze
@@ -132,17 +142,17 @@ def test_unattributed_claim_template_is_skipped_with_a_warning(tmp_path: Path) -
 
 
 def test_false_statement_swaps_in_a_wrong_value_and_explains() -> None:
-    questions = {q.id: q for q in generated(expand_bank(bank_of()))}
+    questions = candidates(bank_of())
     false = questions["peskov-interests.quote-false-who"]
     assert false.truth is False
-    assert false.explanation == ("False: Dmitry Peskov said that the withdrawal was done purely on "
+    assert false.explanation == ("False. Dmitry Peskov said that the withdrawal was done purely on "
                                  "national interests.")
     assert false.prompt.endswith(" said that the withdrawal was done purely on national interests.")
     assert not false.prompt.startswith("Dmitry Peskov")
     assert questions["peskov-interests.quote-true"].truth is True
 
 
-def test_too_few_distractors_skips_with_a_warning() -> None:
+def test_too_few_distractors_skips_with_a_note() -> None:
     header_two_people = HEADER.replace("  bensouda: {name: Fatou Bensouda, kind: person}\n", "") \
                               .replace("  lavrov: {name: Sergei Lavrov, kind: person}\n", "")
     bank = load_bank_text(header_two_people + FACTS, path="few.yaml")
@@ -150,9 +160,10 @@ def test_too_few_distractors_skips_with_a_warning() -> None:
     ids = {q.id for q in result.questions}
     assert "peskov-interests.quote-who" not in ids
     line = bank.facts[0].ref.line
-    assert (f"few.yaml:{line}: fact 'peskov-interests': template 'quote-who' skipped: only 1 other person "
-            "in the bank for distractors; expected at least 3") in result.warnings
-    assert "peskov-interests.quote-false-who" in ids  # one wrong person is enough to swap in
+    assert (f"few.yaml:{line}: fact 'peskov-interests': template 'quote-who' not used: only 1 other person "
+            "in the bank for distractors that are not true; expected at least 3") in result.notes
+    assert not result.warnings  # not the teacher's mistake: `quizgen generate` says why, validate stays quiet
+    assert "peskov-interests.quote-false-who" in candidates(bank)  # one wrong person is enough to swap in
 
 
 def test_a_value_stated_for_the_same_slot_is_never_a_wrong_option() -> None:
@@ -233,11 +244,12 @@ def test_disable_and_override() -> None:
     assert by_id["peskov-interests.quote-who"].origin == "hand"
     assert by_id["peskov-interests.quote-who"].type == "short_answer"
     assert "peskov-interests.quote-true" not in by_id
-    assert "peskov-interests.quote-false-who" in by_id
+    # the override takes the fact's recognition place; the recall question is still generated
+    assert by_id["peskov-interests.quote-cloze"].origin == "template"
     assert any("disable 'nobody.quote-true' matches no generated question" in w for w in result.warnings)
 
 
-def test_duplicates_are_dropped_with_a_warning() -> None:
+def test_near_duplicates_of_hand_written_questions_are_not_generated() -> None:
     questions = """\
   - id: same-as-generated
     type: true_false
@@ -247,9 +259,10 @@ def test_duplicates_are_dropped_with_a_warning() -> None:
 """
     result = expand_bank(bank_of(questions=questions))
     ids = [q.id for q in result.questions]
-    assert "same-as-generated" in ids and "peskov-interests.quote-true" not in ids
-    assert any("question 'peskov-interests.quote-true' dropped: same prompt and answer as question "
-               "'same-as-generated'" in w for w in result.warnings)
+    assert "same-as-generated" in ids
+    assert not {"peskov-interests.quote-true", "peskov-interests.quote-who", "peskov-interests.quote-cloze"} & set(ids)
+    assert any("template 'quote-true' not used: a near-duplicate of question 'same-as-generated'" in n
+               for n in result.notes)
 
 
 def test_no_generated() -> None:
@@ -261,10 +274,11 @@ def test_list_json_shows_origin_and_fact(tmp_path: Path) -> None:
     path = tmp_path / "bank.yaml"
     path.write_text(bank_text(), encoding="utf-8")
     records = {r["id"]: r for r in list_questions([str(path)])}
-    record = records["peskov-interests.quote-who"]
-    assert record["origin"] == "template" and record["fact"] == "peskov-interests"
-    assert record["answer"] == "Dmitry Peskov" and "Dmitry Peskov" in record["choices"]
+    record = records["ministry-bias.claim-who"]
+    assert record["origin"] == "template" and record["fact"] == "ministry-bias"
+    assert record["answer"] == "Russian Foreign Ministry" and "Russian Foreign Ministry" in record["choices"]
     assert len(record["choices"]) == 4
+    assert record["explanation"].startswith("The Russian Foreign Ministry claimed that the court had become biased.")
 
 
 # -- templates: format, errors, sandbox, overrides ---------------------------------------
@@ -360,7 +374,7 @@ def test_templates_in_the_working_directory_override_builtins_by_file_name(tmp_p
     speaker = next(q for q in questions if q.template == "quote-speaker")
     assert speaker.prompt == "Name the speaker: \u201cthe withdrawal was done purely on national interests\u201d"
     assert speaker.accept == ("Peskov",)
-    assert any(q.template == "quantity-value" for q in questions)  # the other kinds: built-in
+    assert any(q.template.startswith("quantity-") for q in questions)  # the other kinds: built-in
 
 
 def test_skip_from_a_template(tmp_path: Path) -> None:
@@ -405,11 +419,14 @@ def test_cli_generate_text_and_filters(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(app, ["generate", str(path), "--fact", "peskov-interests"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "peskov-interests.quote-who  (multiple choice, source alpha)\n" in result.stdout
-    assert "    * Dmitry Peskov\n" in result.stdout
+    assert "peskov-interests.quote-cloze  (fill in the blanks, source alpha)\n" in result.stdout
+    assert "    answer: national interests\n" in result.stdout
     assert "ministry-verdicts" not in result.stdout
-    result = runner.invoke(app, ["generate", str(path), "--template", "quantity-value"], catch_exceptions=False)
-    assert result.stdout.strip().endswith("1 generated questions (quantity-value 1)")
+    # candidates not generated, and why
+    assert "Not generated:\n" in result.stdout
+    assert "template 'quote-who' not used: the fact already has its recognition question" in result.stdout
+    result = runner.invoke(app, ["generate", str(path), "--template", "quantity-cloze"], catch_exceptions=False)
+    assert result.stdout.strip().endswith("1 generated questions (quantity-cloze 1)")
     result = runner.invoke(app, ["generate", str(path), "--fact", "nobody"])
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: --fact 'nobody' is not a fact of these banks; expected one of: ")
@@ -420,10 +437,11 @@ def test_cli_generate_yaml_pastes_into_a_bank_as_overrides(tmp_path: Path) -> No
     path.write_text(bank_text(), encoding="utf-8")
     result = CliRunner().invoke(app, ["generate", str(path), "--yaml"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    pasted = bank_text(questions=textwrap.indent(result.stdout, "  "))
+    assert result.stdout.startswith("  - id: ")  # indented as the starter bank's questions: paste as is
+    pasted = bank_text(questions=result.stdout)
     bank = load_bank_text(pasted, path="pasted.yaml")
     before = generated(expand_bank(bank_of()))
-    assert len(bank.questions) == len(before) > 5
+    assert len(bank.questions) == len(before) > 3
     after = expand_bank(bank)
     assert not generated(after)
     assert sorted(q.id for q in after.questions) == sorted(q.id for q in before)
@@ -450,10 +468,19 @@ def test_default_bank_has_enough_facts_and_questions() -> None:
     kinds = [f.kind for f in bank.facts]
     assert len(kinds) >= 30 and all(kinds.count(k) >= 2 for k in FACT_KINDS)
     result = expand_bank(bank)
-    assert len(generated(result)) >= 80
-    assert len(result.warnings) <= 3, result.warnings
+    made = generated(result)
+    assert len(made) >= 40
+    assert not result.warnings, result.warnings
     hand_texts = {normalize(q.prompt) for q in bank.questions}
-    assert not {normalize(q.prompt) for q in generated(result)} & hand_texts
+    assert not {normalize(q.prompt) for q in made} & hand_texts
+    per_fact: dict[str, list] = {}
+    for q in made:
+        if q.type not in ("matching", "ordering"):
+            per_fact.setdefault(q.fact, []).append(q)
+    for fact_id, qs in per_fact.items():  # at most one recall and one recognition question per fact
+        assert len(qs) <= MAX_PER_FACT, [q.id for q in qs]
+        assert len({q.type in RECALL_TYPES for q in qs}) == len(qs), [q.id for q in qs]
+    assert all(q.explanation for q in made)
 
 
 # -- properties over random banks ------------------------------------------------------------
