@@ -337,6 +337,10 @@ class _BankReader:
             self.error(1, "the file is empty; expected a bank (a mapping with bank, title, sources, ...)")
             return None
         self.source_text = text
+        self.warnings = [
+            f"{self.path}:{line}: warning: this list item is indented further than the item above, so YAML "
+            f"reads the two as one item ({folded!r}); indent it exactly like the item above"
+            for line, _, folded in yamlnodes.folded_items(text)]
         fast = yamlnodes.parse_fast(text)
         if isinstance(fast, LDict):
             bank = self.bank(fast)
@@ -527,7 +531,7 @@ class _BankReader:
             id=bank_id, title=title, path=self.path, sources=sources, entities=entities,
             facts=tuple(facts), questions=tuple(questions), language=language,
             description=description, paper=paper, disable=tuple(disable),
-            ref=self.ref(doc.line or self.first_line()),
+            ref=self.ref(doc.line or self.first_line()), warnings=tuple(getattr(self, "warnings", ())),
         )
 
     def sources(self, doc: LDict) -> dict[str, Source]:

@@ -135,6 +135,7 @@ def build(
     set_name: Optional[str] = typer.Option(None, "--set", help="Use a named question set from quizgen.toml."),
     timestamp: Optional[int] = typer.Option(None, "--timestamp", hidden=True,
                                             help="Seconds since the epoch to stamp changed Anki notes with."),
+    strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors: write nothing and exit 1 if there is any."),
 ) -> None:
     """Build Anki decks, worksheets and answer keys from banks.
 
@@ -146,10 +147,14 @@ def build(
     from .pipeline import build as run_build
 
     config = run(lambda: _build_config(ctx, set_name, timestamp))
+    if strict:
+        import dataclasses
+
+        config = dataclasses.replace(config, strict=True)
     with _progress_bar() as progress:
         report = run(lambda: run_build(config, progress=progress))
     for warning in report.warnings:
-        say(typer.style("warning:", fg="yellow") + f" {warning}", err=True)
+        _warn(warning)
     for path in report.written:
         say(f"wrote {path}")
     if _STATE["verbose"]:
@@ -229,17 +234,33 @@ def init(
     say(f"next: edit it, then run: quizgen validate {path}")
 
 
+def _warn(warning: str) -> None:
+    """One warning line on stderr; lines already in the §11.4 form (path:line: warning: ...) as they are."""
+    if ": warning: " in warning:
+        path, _, rest = warning.partition(": warning: ")
+        say(f"{path}: " + typer.style("warning:", fg="yellow") + f" {rest}", err=True)
+    else:
+        say(typer.style("warning:", fg="yellow") + f" {warning}", err=True)
+
+
 @app.command()
-def validate(paths: Optional[List[str]] = PathsArg) -> None:
+def validate(
+    paths: Optional[List[str]] = PathsArg,
+    strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors: exit 1 if there is any."),
+) -> None:
     """Check banks and report every problem as path:line: message.
 
-    Example: quizgen validate question_banks/
+    Example: quizgen validate --strict question_banks/
     """
     from .pipeline import validate as run_validate
 
     result = run(lambda: run_validate(paths or ()))
     for warning in result.warnings:
-        say(typer.style("warning:", fg="yellow") + f" {warning}", err=True)
+        _warn(warning)
+    if strict and result.warnings:
+        count = len(result.warnings)
+        typer.echo(f"Aborted: {count} warning{'s' if count != 1 else ''} and --strict", err=True)
+        raise typer.Exit(1)
     for bank in result.banks:
         generated = result.generated[bank.id]
         made = f" + {generated} generated" if generated else ""

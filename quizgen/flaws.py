@@ -31,8 +31,8 @@ STOPWORDS = frozenset("""
 ABSOLUTE_WORDS = ("always", "never", "all", "none", "every", "only", "entirely", "completely", "absolutely",
                   "totally", "nobody", "everyone", "everything", "nothing", "invariably")
 NEGATIVE_WORDS = ("not", "except")
-VOWEL_SOUND = re.compile(r"^(?:[aeio]|u(?![nrs]i|se|ni|kr|ro|ti)|hour|honest|honou?r|heir|[AEFHILMNORSX][A-Z0-9]*\b)",
-                         re.IGNORECASE)
+VOWEL_SOUND = re.compile(r"^(?:[aeio]|u(?![nrs]i|se|ni|kr|ro|ti)|hour|honest|honou?r|heir)", re.IGNORECASE)
+ACRONYM_VOWEL_SOUND = re.compile(r"^[AEFHILMNORSX][A-Z0-9]*\b")  # "an FBI agent", "an MP"
 QUOTED = re.compile(r"\u201c[^\u201d]*\u201d|\"[^\"]*\"|\u2018[^\u2019]*\u2019(?!\w)")
 NUMBER_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 AMOUNT = re.compile(r"^\s*(?:about |over |nearly |some )?[$€£]?\s*(\d[\d,]*(?:\.\d+)?)\s*"
@@ -150,7 +150,7 @@ def article_agreement(q: Question, ctx: FlawContext) -> str | None:
         return None
     last = _words(q.prompt.rstrip(" ?:.\u2026_"))[-1:] or [""]
     if last[0] in ("a", "an"):
-        fits = [o for o in options if bool(VOWEL_SOUND.match(o.strip())) == (last[0] == "an")]
+        fits = [o for o in options if _vowel_sound(o.strip()) == (last[0] == "an")]
         if len(fits) != len(options):
             misfit = next(o for o in options if o not in fits)
             return (f"the stem ends in {last[0]!r}, which does not fit option {misfit!r}; end the stem "
@@ -170,6 +170,14 @@ def article_agreement(q: Question, ctx: FlawContext) -> str | None:
         shown = f"starts with {key!r}" if key else "has no leading article"
         return (f"the answer alone {shown}, unlike the wrong options; word all options the same way")
     return None
+
+
+def _vowel_sound(text: str) -> bool:
+    """Whether a word takes "an": "an observer", "an FBI agent", "a union", "a signatory"."""
+    first = text.split(None, 1)[0] if text.split() else ""
+    if first.isupper() and len(first) > 1:
+        return bool(ACRONYM_VOWEL_SOUND.match(first))
+    return bool(VOWEL_SOUND.match(text))
 
 
 def _plural(text: str) -> bool:

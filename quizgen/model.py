@@ -175,6 +175,7 @@ class Bank:
     paper: str | None = None
     disable: tuple[str, ...] = ()  # generated question ids the teacher switched off
     ref: SourceRef | None = None
+    warnings: tuple[str, ...] = ()  # authoring traps found while reading (DESIGN §11.4 lines)
 
 
 @dataclass(frozen=True)

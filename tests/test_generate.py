@@ -508,6 +508,8 @@ def random_banks(draw) -> str:
             aliases = [a for a in aliases if a != name]
             role = draw(st.none() | st.sampled_from(["the spokesman", "the president", "a writer"]))
             extra = f", role: {role}" if role else ""
+            group = draw(st.none() | st.sampled_from(["g1", "g2"]))
+            extra += f", group: {group}" if group else ""
             lines.append(f"  {eid}: {{name: {name}, kind: {kind}, aliases: {aliases}{extra}}}")
             entities[kind].append(eid)
     everyone = [e for ids in entities.values() for e in ids]
@@ -520,6 +522,13 @@ def random_banks(draw) -> str:
         date = draw(st.sampled_from(["1998", "2002-07", "2014-03", "2016-11-14", "2016-11-15", "2016-11-16",
                                      "1998-07-17", "2016", "2016-12"]))
         text = draw(st.sampled_from(SAID))
+        if kind in ("action", "quote", "claim") and draw(st.booleans()):
+            partner = draw(st.sampled_from(everyone))
+            if partner != who:
+                who = f"[{who}, {partner}]"  # a joint statement
+        also = draw(st.sampled_from(everyone))
+        also_true = f", also_true: {{who: [{also}]}}" if kind in ("action", "quote", "claim", "role") \
+            and draw(st.booleans()) else ""
         fields = {
             "action": f"who: {who}, did: {draw(st.sampled_from(['signed it', 'left the court', 'voted']))}"
                       + (f", when: '{date}'" if draw(st.booleans()) else ""),
@@ -535,7 +544,9 @@ def random_banks(draw) -> str:
             "definition": f"term: {draw(st.sampled_from(['treaty', 'court', 'vote', 'decree']))}, "
                           f"means: {draw(st.sampled_from(['a written agreement', 'a body of judges', 'a choice by ballot', 'an order']))}",
         }[kind]
-        lines.append(f"  - {{id: f{i}, kind: {kind}, source: {src}, {fields}}}")
+        who_of_role = who if not who.startswith("[") else who[1:].split(",")[0]
+        fields = fields.replace(f"who: {who}, role:", f"who: {who_of_role}, role:") if kind == "role" else fields
+        lines.append(f"  - {{id: f{i}, kind: {kind}, source: {src}, {fields}{also_true}}}")
     return "\n".join(lines) + "\n"
 
 
@@ -547,6 +558,8 @@ def true_values(bank, fact, slot) -> set[str]:
     others = [c for c in CORE_FIELDS[kind] if c != slot]
 
     def names_of(eid) -> set[str]:
+        if isinstance(eid, (tuple, list)):  # a joint statement: the speakers together
+            return {" & ".join(sorted(min(names_of(e)) for e in eid))}
         entity = bank.entities[eid]
         return {text_key(n) for n in (entity.name, *entity.aliases, eid.replace("-", " "))}
 
@@ -563,11 +576,15 @@ def true_values(bank, fact, slot) -> set[str]:
         return text_key(str(a)) == text_key(str(b))
 
     def shown(value) -> set[str]:
+        if truth.value_kind(kind, slot) == "entity" and isinstance(value, (tuple, list)):
+            return set().union(*(names_of(v) for v in value))  # each speaker of a joint statement
         if truth.value_kind(kind, slot) == "entity":
             return names_of(value)
         return {text_key(truth.display(kind, slot, value, fact.data.get("unit")))}
 
     out: set[str] = set()
+    for value in (fact.data.get("also_true") or {}).get(slot, ()):  # true in the world, says the bank
+        out |= shown(value)
     for g in bank.facts:
         if g.kind == kind and slot in g.data and all(same(c, g.data.get(c), fact.data.get(c)) for c in others):
             out |= shown(g.data[slot])
@@ -592,15 +609,18 @@ def test_generated_questions_are_sound(text: str) -> None:
         assert GENERATED_ID_PATTERN.match(q.id), q.id
         spec = specs[q.template]
         fact = facts[q.fact]
+        assert q.explanation, q.id  # every generated question is explained
         if q.type == "multiple_choice":
             options = [normalize(o) for o in q.answers + q.distractors]
-            assert len(q.answers) == 1 and len(set(options)) == len(options), q
+            assert (len(q.answers) == 1 or q.select_all) and len(set(options)) == len(options), q
             assert options.count(normalize(q.answers[0])) == 1
             truths = true_values(bank, fact, spec.answer)
-            for d in q.distractors:
+            for d in q.distractors:  # never a value the bank states as true (a fact or also_true)
                 assert text_key(d) not in truths, (q.id, d, truths)
+        if q.type == "true_false":
+            assert q.explanation.startswith("True. " if q.truth else "False. "), q.explanation
         if q.type == "true_false" and q.truth is False:
-            true_statement = q.explanation.removeprefix("False: ")
+            true_statement = q.explanation.removeprefix("False. ")
             assert normalize(q.prompt) != normalize(true_statement)
         if q.type == "matching":
             lefts = [text_key(a) for a, _ in q.pairs]
@@ -626,3 +646,96 @@ def test_numeric_distractors_are_near_never_equal_and_on_both_sides(value: float
             assert n.is_integer()
     if abs(value) >= 3:
         assert any(n < value for n in numbers) and any(n > value for n in numbers)
+
+
+# -- joint statements ----------------------------------------------------------------------
+
+JOINT = """\
+bank: cop22
+title: COP22
+sources:
+  a: {title: Climate talks close, publisher: Daily Planet, date: "2016-11-18"}
+entities:
+  espinosa: {name: Patricia Espinosa, kind: person}
+  mezouar: {name: Salaheddine Mezouar, kind: person}
+  kerry: {name: John Kerry, kind: person}
+  hollande: {name: François Hollande, kind: person}
+  obama: {name: Barack Obama, kind: person}
+facts:
+  - id: joint-momentum
+    kind: quote
+    who: [espinosa, mezouar]
+    said: the momentum of the Paris Agreement was irreversible
+    key: irreversible
+    source: a
+  - id: joint-claim
+    kind: claim
+    who: [espinosa, mezouar]
+    claim: climate action had become unstoppable
+    key: unstoppable
+    source: a
+  - id: joint-close
+    kind: action
+    who: [espinosa, mezouar]
+    did: closed the conference in Marrakesh
+    source: a
+"""
+
+
+def test_a_joint_statement_names_both_speakers_in_every_template() -> None:
+    bank = load_bank_text(JOINT, path="cop22.yaml")
+    every = candidates(bank)
+    assert {q.template for q in every.values()} >= {"quote-who", "quote-true", "quote-false-who", "quote-cloze",
+                                                   "claim-true", "claim-false-who", "claim-cloze",
+                                                   "action-who", "action-true", "action-false-who"}
+    for q in every.values():
+        if q.type == "true_false" and q.truth is False:  # every speaker swapped for someone else
+            assert "Patricia Espinosa" not in q.prompt and "Salaheddine Mezouar" not in q.prompt, q.prompt
+            assert " and " in q.prompt.split(" said")[0].split(" claimed")[0].split(" closed")[0]
+            assert "Patricia Espinosa and Salaheddine Mezouar" in q.explanation
+        elif q.type == "multiple_choice":  # who said it: select both
+            assert q.select_all and q.answers == ("Patricia Espinosa", "Salaheddine Mezouar"), q
+            assert q.prompt.endswith("Select all that apply.")
+            assert not {"Patricia Espinosa", "Salaheddine Mezouar"} & set(q.distractors)
+        else:
+            assert "Patricia Espinosa and Salaheddine Mezouar" in q.prompt, q.prompt
+    kept = generated(expand_bank(bank))
+    assert kept and all("Patricia Espinosa" in q.prompt + " ".join(q.answers) and
+                        "Salaheddine Mezouar" in q.prompt + " ".join(q.answers) for q in kept if q.truth is not False)
+
+
+def test_joint_statement_list_must_name_known_entities() -> None:
+    with pytest.raises(Exception) as caught:
+        load_bank_text(JOINT.replace("who: [espinosa, mezouar]\n    said", "who: [espinosa, guterres]\n    said"),
+                       path="cop22.yaml")
+    assert "cop22.yaml:14: fact 'joint-momentum': who 'guterres' is not a known entity" in str(caught.value)
+
+
+# -- attribution --------------------------------------------------------------------------
+
+def test_attribution_chain_and_according_to_reach_every_question() -> None:
+    facts = """\
+facts:
+  - id: report
+    kind: quote
+    who: bensouda
+    said: the annexation amounted to an on-going state of occupation
+    via: [magazine, icc]
+    source: beta
+  - id: offensive
+    kind: action
+    who: russia
+    did: launched an offensive in Aleppo
+    according_to: magazine
+    also_true: {who: [ukraine]}
+    note: This is the magazine's account.
+    source: beta
+"""
+    every = candidates(bank_of(facts))
+    for q in every.values():
+        if q.fact == "report":
+            assert q.prompt.startswith("According to Foreign Policy, as quoted by the International Criminal Court, "), q.prompt
+        else:
+            assert q.prompt.startswith("According to Foreign Policy, "), q.prompt
+            assert q.explanation.endswith("This is the magazine's account.")
+            assert "Ukraine" not in q.distractors and "Ukraine" not in q.prompt  # also true: never offered
