@@ -697,6 +697,9 @@ def test_a_joint_statement_names_both_speakers_in_every_template() -> None:
             assert q.select_all and q.answers == ("Patricia Espinosa", "Salaheddine Mezouar"), q
             assert q.prompt.endswith("Select all that apply.")
             assert not {"Patricia Espinosa", "Salaheddine Mezouar"} & set(q.distractors)
+        elif q.type == "short_answer":  # name them: both names are the answer
+            assert q.prompt.startswith("Name the people who ") and q.answers == (
+                "Patricia Espinosa and Salaheddine Mezouar",)
         else:
             assert "Patricia Espinosa and Salaheddine Mezouar" in q.prompt, q.prompt
     kept = generated(expand_bank(bank))
@@ -736,6 +739,7 @@ facts:
         if q.fact == "report":
             assert q.prompt.startswith("According to Foreign Policy, as quoted by the International Criminal Court, "), q.prompt
         else:
-            assert q.prompt.startswith("According to Foreign Policy, "), q.prompt
+            assert (q.prompt.startswith("According to Foreign Policy, ")
+                    or ", according to Foreign Policy, " in q.prompt), q.prompt
             assert q.explanation.endswith("This is the magazine's account.")
             assert "Ukraine" not in q.distractors and "Ukraine" not in q.prompt  # also true: never offered
