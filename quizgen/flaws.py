@@ -262,7 +262,7 @@ def duplicate_options(q: Question, ctx: FlawContext) -> str | None:
             if a == b:
                 return f"options {options[i]!r} and {options[j]!r} are the same; make every option different"
             short, long = sorted((a, b), key=len)
-            if len(short) >= 3 and re.search(r"(?<!\w)" + re.escape(short) + r"(?!\w)", long):
+            if len(short) >= 3 and short in long and re.search(r"(?<!\w)" + re.escape(short) + r"(?!\w)", long):
                 return (f"option {options[i]!r} overlaps option {options[j]!r}; make the options "
                         "mutually exclusive")
     return None

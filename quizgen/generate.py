@@ -71,6 +71,7 @@ WORD_ACRONYMS = frozenset({"NATO", "UNESCO", "UNICEF", "OPEC", "ASEAN", "INTERPO
 MAX_PER_FACT = 2  # generated questions kept per fact: one that asks to recall, one to recognise
 RECALL_TYPES = ("short_answer", "cloze")  # the student produces the answer
 NEAR_DUPLICATE = 0.6  # content-word overlap (Jaccard) above which two questions ask the same thing
+NEAR_DUPLICATE_LOOKS = 200  # questions compared at most per candidate (those sharing its rarest words)
 
 
 @dataclass(frozen=True)
@@ -635,6 +636,7 @@ class Generator:
         self.entities = {eid: EntityView(e) for eid, e in bank.entities.items()}
         self.sources = {sid: SourceView(s) for sid, s in bank.sources.items()}
         self.flaw_context = FlawContext.of(bank, self.truth)
+        self._explained: dict[str, str] = {}  # fact id -> its explanation (the same for every template)
 
     # views ---------------------------------------------------------------------
     def view(self, fact: Fact, swap: dict[str, object] | None = None) -> FactView:
@@ -731,6 +733,13 @@ class Generator:
         the fact in one sentence with its attribution (the kind's ``explain`` macro),
         then the fact's ``note`` (a correction or background)."""
         parts = [] if truth is None else ["True." if truth else "False."]
+        cached = self._explained.get(fact.id)
+        if cached is None:
+            cached = self._explained[fact.id] = self._explain(fact)
+        return " ".join(parts + ([cached] if cached else []))
+
+    def _explain(self, fact: Fact) -> str:
+        parts: list[str] = []
         macro = self.templates.explainers.get(fact.kind)
         if macro is not None:
             try:
@@ -1066,19 +1075,36 @@ class SimilarQuestions:
         self.questions.append(q)
 
     def near(self, q: Question) -> Question | None:
+        """The first question whose content words overlap ``q``'s by NEAR_DUPLICATE or more.
+
+        Only the postings of ``q``'s rarest words are read (prefix filtering): an overlap
+        of 60% must share at least one of the rarest 40% + 1 of its words. At most
+        NEAR_DUPLICATE_LOOKS questions are compared, so a huge bank whose questions share
+        most of their words costs a bounded time per question.
+        """
         words = question_words(q)
         if not words:
             return None
-        shared: dict[int, int] = {}
-        for w in words:
+        probes = sorted(words, key=lambda w: (len(self.index.get(w, ())), w))
+        probes = probes[: int(len(words) * (1 - NEAR_DUPLICATE)) + 1]
+        low, high = len(words) * NEAR_DUPLICATE, len(words) / NEAR_DUPLICATE
+        seen: set[int] = set()
+        for w in probes:
             for i in self.index.get(w, ()):
-                shared[i] = shared.get(i, 0) + 1
-        for i, n in sorted(shared.items()):
-            other = self.questions[i]
-            if other.id == q.id or (other.origin == "template" and other.fact == q.fact):
-                continue  # the same fact's other generated question tests it the other way
-            if n / len(words | self.words[i]) >= NEAR_DUPLICATE:
-                return other
+                if i in seen:
+                    continue
+                if len(seen) >= NEAR_DUPLICATE_LOOKS:
+                    return None  # a huge bank of repetitive wording: compared with enough of it
+                seen.add(i)
+                other = self.questions[i]
+                if other.id == q.id or (other.origin == "template" and other.fact == q.fact):
+                    continue  # the same fact's other generated question tests it the other way
+                theirs = self.words[i]
+                if not low <= len(theirs) <= high:
+                    continue  # sizes too different for the overlap to reach NEAR_DUPLICATE
+                shared = len(words & theirs)
+                if shared / (len(words) + len(theirs) - shared) >= NEAR_DUPLICATE:
+                    return other
         return None
 
 

@@ -25,7 +25,7 @@ from quizgen.generate import (
     load_templates,
     preview,
 )
-from quizgen.model import FACT_KINDS
+from quizgen.model import FACT_KINDS, Question
 from quizgen.pipeline import list_questions
 
 from conftest import DEFAULT_BANK, ROOT
@@ -743,3 +743,29 @@ facts:
                     or ", according to Foreign Policy, " in q.prompt), q.prompt
             assert q.explanation.endswith("This is the magazine's account.")
             assert "Ukraine" not in q.distractors and "Ukraine" not in q.prompt  # also true: never offered
+
+
+# -- near-duplicates ------------------------------------------------------------------------
+
+WORDS = ["court", "treaty", "russia", "crimea", "decree", "signed", "putin", "peskov", "ministry", "verdicts",
+         "billion", "statute", "annexed", "report", "prosecutor"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(WORDS), min_size=1, max_size=7, unique=True), min_size=1, max_size=25),
+       st.lists(st.sampled_from(WORDS), min_size=1, max_size=7, unique=True))
+def test_near_duplicates_are_found_exactly_as_by_comparing_every_pair(bank_prompts, prompt_words) -> None:
+    from quizgen.generate import NEAR_DUPLICATE, SimilarQuestions, question_words
+
+    def tf(i: int, words: list[str]) -> Question:
+        return Question(id=f"q{i}", bank="b", type="true_false", prompt=" ".join(words) + ".", source="s", truth=True)
+
+    kept = [tf(i, words) for i, words in enumerate(bank_prompts)]
+    index = SimilarQuestions(kept)
+    candidate = tf(999, prompt_words)
+    mine = question_words(candidate)
+    brute = [q for q in kept if len(mine & question_words(q)) / len(mine | question_words(q)) >= NEAR_DUPLICATE]
+    found = index.near(candidate)
+    assert (found is None) == (not brute)
+    if found is not None:
+        assert found in brute
