@@ -407,10 +407,13 @@ class SlotTruth:
                               if e.role and comparable_holder(eid) and eid not in with_role_fact)
             pool = self._pools[pool_key] = sorted(values)
         form = text_form(answer)
+        proper = fact.kind == "definition" and slot == "term"  # a name among common nouns stands out
 
         def option(value: str) -> Option | None:
             if text_form(value) != form or not similar_length(value, answer):
                 return None
+            if proper and value[:1].isupper() != answer[:1].isupper():
+                return None  # "Rome Statute" is not offered among "annexation", "referendum", ...
             return fresh(value)
 
         options = _pick(pool, count, rng, option)

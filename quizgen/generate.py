@@ -1064,10 +1064,15 @@ class SimilarQuestions:
         self.words: list[frozenset[str]] = []
         self.questions: list[Question] = []
         self.index: dict[str, list[int]] = {}
+        self.answers: dict[tuple[str, str], Question] = {}  # (fact id, answer) of hand-written questions
         for q in questions:
             self.add(q)
 
     def add(self, q: Question) -> None:
+        if q.origin == "hand":  # a hand-written question that tests a fact already asks for its answer
+            for fact_id in q.facts:
+                for answer in q.answers:
+                    self.answers.setdefault((fact_id, text_key(answer)), q)
         words = question_words(q)
         for w in words:
             self.index.setdefault(w, []).append(len(self.questions))
@@ -1082,6 +1087,11 @@ class SimilarQuestions:
         NEAR_DUPLICATE_LOOKS questions are compared, so a huge bank whose questions share
         most of their words costs a bounded time per question.
         """
+        if q.origin == "template" and q.fact and q.type != "true_false":
+            for answer in q.answers:
+                twin = self.answers.get((q.fact, text_key(answer)))
+                if twin is not None:
+                    return twin  # the same fact, the same answer: asked already
         words = question_words(q)
         if not words:
             return None

@@ -769,3 +769,35 @@ def test_near_duplicates_are_found_exactly_as_by_comparing_every_pair(bank_promp
     assert (found is None) == (not brute)
     if found is not None:
         assert found in brute
+
+
+def test_a_hand_written_question_on_the_same_fact_and_answer_is_a_near_duplicate() -> None:
+    questions = """\
+  - id: reason
+    type: short_answer
+    prompt: On what, according to the Kremlin spokesman, was the step based?
+    answer: national interests
+    facts: [peskov-interests]
+    source: alpha
+"""
+    result = expand_bank(bank_of(questions=questions))
+    assert "peskov-interests.quote-cloze" not in {q.id for q in result.questions}  # its blank is "national interests"
+    assert any("template 'quote-cloze' not used: a near-duplicate of question 'reason'" in n for n in result.notes)
+    without = expand_bank(bank_of(questions=questions.replace("    facts: [peskov-interests]\n", "")))
+    assert "peskov-interests.quote-cloze" in {q.id for q in without.questions}
+
+
+def test_a_proper_name_is_not_offered_among_common_terms() -> None:
+    facts = """\
+facts:
+  - {id: d1, kind: definition, term: Rome Statute, means: the treaty that set up the court, source: alpha}
+  - {id: d2, kind: definition, term: annexation, means: taking over another state's land, source: alpha}
+  - {id: d3, kind: definition, term: referendum, means: a direct vote on one question, source: alpha}
+  - {id: d4, kind: definition, term: sanctions, means: penalties imposed on a country, source: alpha}
+  - {id: d5, kind: definition, term: ratification, means: the formal approval of a treaty, source: alpha}
+"""
+    every = candidates(bank_of(facts))
+    assert "d1.definition-term" not in every
+    for q in every.values():
+        if q.template == "definition-term":
+            assert "Rome Statute" not in q.distractors
