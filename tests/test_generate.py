@@ -764,7 +764,7 @@ def test_near_duplicates_are_found_exactly_as_by_comparing_every_pair(bank_promp
     index = SimilarQuestions(kept)
     candidate = tf(999, prompt_words)
     mine = question_words(candidate)
-    brute = [q for q in kept if len(mine & question_words(q)) / len(mine | question_words(q)) >= NEAR_DUPLICATE]
+    brute = [q for q in kept if mine and len(mine & question_words(q)) / len(mine | question_words(q)) >= NEAR_DUPLICATE]
     found = index.near(candidate)
     assert (found is None) == (not brute)
     if found is not None:
