@@ -707,7 +707,7 @@ class Generator:
         return text
 
     def warn(self, fact: Fact, spec: TemplateSpec, reason: str) -> str:
-        return f"{fact.ref}: fact {fact.id!r}: template {spec.id!r} skipped: {reason}"
+        return f"{fact.ref}: warning: fact {fact.id}: template {spec.id!r} skipped: {reason}"
 
     def common(self, fact: Fact, spec: TemplateSpec) -> dict:
         return dict(id=f"{fact.id}.{spec.id}", bank=self.bank.id, source=fact.source, evidence=fact.evidence,
@@ -1172,12 +1172,12 @@ def expand_bank(bank: Bank, include_generated: bool = True, templates_dir: Path 
         made = {q.id for q in generated}
         for item in bank.disable:
             if item not in made:
-                warnings.append(f"{bank.path}: disable {item!r} matches no generated question; expected an id "
-                                "that `quizgen generate` lists")
+                warnings.append(f"{bank.ref or bank.path}: warning: bank {bank.id}: disable {item!r} matches no "
+                                "generated question; expected an id that `quizgen generate` lists")
         for q in hand:
             if "." in q.id and q.id not in made:
-                warnings.append(f"{q.ref}: question overrides {q.id!r}, which matches no generated question; "
-                                "expected an id that `quizgen generate` lists")
+                warnings.append(f"{q.ref}: warning: question {q.id}: it overrides {q.id!r}, which matches no "
+                                "generated question; expected an id that `quizgen generate` lists")
     hand_ids = {q.id for q in hand}
     disabled = set(bank.disable)
     kept: list[Question] = []
@@ -1186,7 +1186,7 @@ def expand_bank(bank: Bank, include_generated: bool = True, templates_dir: Path 
         key = dedupe_key(q)
         if key in seen:
             first = seen[key]
-            warnings.append(f"{q.ref}: question {q.id!r} dropped: same prompt and answer as question "
+            warnings.append(f"{q.ref}: warning: question {q.id}: dropped: same prompt and answer as question "
                             f"{first.id!r} ({first.ref}); expected each question once")
             continue
         seen[key] = q
@@ -1234,7 +1234,7 @@ def preview(banks: Iterable[Bank], fact: str | None = None, template: str | None
             status[q.id] = ("" if q.id in kept else "disabled" if q.id in bank.disable
                             else "overridden" if q.id in hand_ids else "duplicate")
         warnings.extend(w for w in bank_warnings
-                        if (not fact or f"fact {fact!r}" in w)
+                        if (not fact or f"fact {fact}:" in w)
                         and (not wanted_template or f"template {wanted_template!r}" in w))
     if fact and fact not in facts_seen:
         raise SelectionError(f"--fact {fact!r} is not a fact of these banks; expected one of: "
