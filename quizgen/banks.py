@@ -45,8 +45,10 @@ TOP_FIELDS = {
     "bank": True, "title": True, "sources": True, "language": False, "description": False,
     "entities": False, "facts": False, "questions": False, "paper": False, "disable": False, "sheet": False,
 }
-SOURCE_FIELDS = {"title": True, "publisher": True, "date": False, "author": False, "url": False}
-ENTITY_FIELDS = {"name": True, "kind": True, "role": False, "aliases": False}
+SOURCE_FIELDS = {"title": True, "publisher": True, "date": False, "author": False, "url": False,
+                 "kind": False, "text_file": False}
+SOURCE_KINDS = ("article", "reference")
+ENTITY_FIELDS = {"name": True, "kind": True, "role": False, "aliases": False, "group": False}
 QUESTION_COMMON = {
     "id": True, "type": True, "source": True, "explanation": False, "evidence": False,
     "tags": False, "difficulty": False, "points": False, "deck": False, "override": False,
@@ -63,19 +65,32 @@ QUESTION_FIELDS: dict[str, dict[str, bool]] = {
 }
 FACT_COMMON = {"id": True, "kind": True, "source": True, "evidence": False, "tags": False, "deck": False}
 # Each fact kind's own fields: name -> (required, value kind). Value kinds: "text",
-# "entity" (an entity id), "date", "number", "bool".
+# "entity" (an entity id; for `who` of actions, quotes and claims also a list of ids:
+# a joint statement), "entities" (a list of entity ids), "date", "number", "bool",
+# "slots" (a mapping of this fact's fields to lists of values).
+# Every kind also has the attribution fields (ATTRIBUTION_FIELDS, below).
+ATTRIBUTION_FIELDS: dict[str, tuple[bool, str]] = {
+    "according_to": (False, "entity"),  # whose account this is, when it is not settled fact
+    "via": (False, "entities"),  # through whom it reached the article, nearest the speaker first
+    "note": (False, "text"),  # a correction or background, added to generated explanations
+    "also_true": (False, "slots"),  # field -> values also true in the world: never wrong options
+}
+JOINT_FIELDS = frozenset({("action", "who"), ("quote", "who"), ("claim", "who")})
 FACT_FIELDS: dict[str, dict[str, tuple[bool, str]]] = {
     "action": {"who": (True, "entity"), "did": (True, "text"), "when": (False, "date"),
                "where": (False, "text")},
     "quote": {"who": (True, "entity"), "said": (True, "text"), "verbatim": (False, "bool"),
-              "about": (False, "text"), "key": (False, "text")},
+              "translated": (False, "bool"), "about": (False, "text"), "key": (False, "text")},
     "quantity": {"what": (True, "text"), "value": (True, "number"), "unit": (False, "text"),
-                 "claimed_by": (False, "entity")},
-    "event": {"what": (True, "text"), "when": (True, "date"), "where": (False, "text")},
+                 "claimed_by": (False, "entity"), "tolerance": (False, "number"), "question": (False, "text")},
+    "event": {"what": (True, "text"), "when": (True, "date"), "where": (False, "text"),
+              "clause": (False, "text"), "question": (False, "text")},
     "claim": {"who": (True, "entity"), "claim": (True, "text"), "key": (False, "text")},
     "role": {"who": (True, "entity"), "role": (True, "text")},
     "definition": {"term": (True, "text"), "means": (True, "text")},
 }
+for _own in FACT_FIELDS.values():
+    _own.update(ATTRIBUTION_FIELDS)
 
 
 _STRAIGHT_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
@@ -149,6 +164,7 @@ def load_banks(paths: Iterable[str | Path] | None = None) -> list[Bank]:
         bank = reader.read(path)
         errors.extend(reader.errors)
         if bank is not None:
+            errors.extend(check_evidence(bank))
             if bank.id in seen:
                 errors.append(BankError(bank.ref, f"bank id {bank.id!r} is also used at {seen[bank.id]}; "
                                                   "expected each bank id once"))
@@ -157,6 +173,58 @@ def load_banks(paths: Iterable[str | Path] | None = None) -> list[Bank]:
     if errors:
         raise BankErrors(errors)
     return banks
+
+
+_DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"})
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+                         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+                         "\u00ab": '"', "\u00bb": '"', "\u2026": "..."})
+
+
+def evidence_key(text: str) -> str:
+    """Text as evidence is compared: quotes, dashes, case and whitespace normalised."""
+    return " ".join(text.translate(_QUOTES).translate(_DASHES).casefold().split())
+
+
+def check_evidence(bank: Bank) -> list[BankError]:
+    """Every ``evidence`` of a source with a ``text_file`` must occur in that text.
+
+    The text file is read relative to the bank file; each miss is reported at the
+    line of its ``evidence:``.
+    """
+    texts: dict[str, str] = {}
+    errors: list[BankError] = []
+    for source in bank.sources.values():
+        if not source.text_file:
+            continue
+        path = Path(bank.path).parent / source.text_file
+        try:
+            texts[source.id] = evidence_key(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            errors.append(BankError(source.ref, f"source {source.id!r}: cannot read text_file "
+                                                f"{source.text_file!r} ({reason}); expected the article's "
+                                                "text, as a UTF-8 file relative to the bank file"))
+    if not texts:
+        return errors
+    try:
+        lines = Path(bank.path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        lines = []
+    for item, what in [(f, "fact") for f in bank.facts] + [(q, "question") for q in bank.questions]:
+        text = texts.get(item.source)
+        if text is None or not item.evidence or evidence_key(item.evidence) in text:
+            continue
+        line = item.ref.line if item.ref else 1
+        for number in range(line, min(len(lines), line + 60) + 1):
+            if lines[number - 1].lstrip().startswith("evidence:"):
+                line = number
+                break
+        errors.append(BankError(SourceRef(bank.path, line),
+                                f"{what} {item.id!r}: evidence {item.evidence!r} is not in the text of source "
+                                f"{item.source!r} ({bank.sources[item.source].text_file}); expected words "
+                                "copied from the article (quotes, dashes, case and spacing may differ)"))
+    return errors
 
 
 def load_bank(path: str | Path) -> Bank:
@@ -270,6 +338,10 @@ class _BankReader:
             self.error(1, "the file is empty; expected a bank (a mapping with bank, title, sources, ...)")
             return None
         self.source_text = text
+        self.warnings = [
+            f"{self.path}:{line}: warning: this list item is indented further than the item above, so YAML "
+            f"reads the two as one item ({folded!r}); indent it exactly like the item above"
+            for line, _, folded in yamlnodes.folded_items(text)]
         fast = yamlnodes.parse_fast(text)
         if isinstance(fast, LDict):
             bank = self.bank(fast)
@@ -461,7 +533,7 @@ class _BankReader:
             id=bank_id, title=title, path=self.path, sources=sources, entities=entities,
             facts=tuple(facts), questions=tuple(questions), language=language,
             description=description, paper=paper, disable=tuple(disable),
-            ref=self.ref(doc.line or self.first_line()),
+            ref=self.ref(doc.line or self.first_line()), warnings=tuple(getattr(self, "warnings", ())),
         )
 
     def sheet_texts(self, doc: LDict) -> dict[str, str]:
@@ -494,11 +566,14 @@ class _BankReader:
             self.keys(value, SOURCE_FIELDS, label)
             title = self.text(value, "title", label)
             publisher = self.text(value, "publisher", label)
+            source_kind = self.choice(value, "kind", label, SOURCE_KINDS) or "article"
+            text_file = self.text(value, "text_file", label)
             if title and publisher:
                 out[key] = Source(
                     id=key, title=title, publisher=publisher, date=self.date(value, "date", label),
                     author=self.text(value, "author", label), url=self.text(value, "url", label),
                     ref=self.ref(line or self.key_line("sources", key)),
+                    kind=source_kind, text_file=text_file,
                 )
         return out
 
@@ -520,8 +595,10 @@ class _BankReader:
             kind = self.choice(value, "kind", label, ENTITY_KINDS)
             role = self.text(value, "role", label)
             aliases = self.text_list(value, "aliases", label) or ()
+            group = self.text(value, "group", label)
             if name and kind:
-                out[key] = Entity(key, name, kind, role, aliases, self.ref(line or self.key_line("entities", key)))
+                out[key] = Entity(key, name, kind, role, aliases, self.ref(line or self.key_line("entities", key)),
+                                  group=group)
         return out
 
     def items_of(self, doc: LDict, key: str) -> Iterable[tuple[int, LDict]]:
@@ -565,7 +642,7 @@ class _BankReader:
             deck = self.text(node, "deck", label)
             data: dict[str, object] = {}
             for field, (required, value_kind) in own.items():
-                value = self.fact_value(node, field, value_kind, label, entities)
+                value = self.fact_value(node, field, value_kind, label, entities, kind)
                 if value is not None:
                     data[field] = value
             if fact_id and kind and source and all(f in data for f, (req, _) in own.items() if req):
@@ -573,7 +650,8 @@ class _BankReader:
                                 self.ref(node.line or self.id_line("facts", fact_id))))
         return out
 
-    def fact_value(self, node: LDict, field: str, value_kind: str, label: str, entities: dict) -> object:
+    def fact_value(self, node: LDict, field: str, value_kind: str, label: str, entities: dict,
+                   kind: str = "") -> object:
         if value_kind == "text":
             return self.text(node, field, label)
         if value_kind == "number":
@@ -582,14 +660,79 @@ class _BankReader:
             return self.boolean(node, field, label)
         if value_kind == "date":
             return self.date(node, field, label)
-        value = node.get(field)  # entity
+        if value_kind == "slots":
+            return self.slot_values(node, field, label, entities)
+        value = node.get(field)  # entity, or a list of them
         if value is None:
+            return None
+        if value_kind == "entities" or (isinstance(value, LList) and (kind, field) in JOINT_FIELDS):
+            return self.entity_list(node, field, label, entities)
+        if not isinstance(value, str):
+            joint = " (or a list of ids, for a joint statement)" if (kind, field) in JOINT_FIELDS else ""
+            self.error(node.line_of(field), f"{label}: {field} is {describe(value)}; expected an entity id{joint}")
             return None
         if value not in entities:
             self.error(node.line_of(field), f"{label}: {field} {value!r} is not a known entity; "
                                             f"expected one of the ids under 'entities'")
             return None
         return value
+
+    def entity_list(self, node: LDict, field: str, label: str, entities: dict) -> tuple[str, ...] | None:
+        """A list of entity ids (``via``, or a joint statement's ``who``)."""
+        ids = self.text_list(node, field, label, minimum=1)
+        if ids is None:
+            return None
+        ok = True
+        for i, item in enumerate(ids):
+            if item not in entities:
+                self.error(node[field].line_of(i), f"{label}: {field} {item!r} is not a known entity; "
+                                                   "expected one of the ids under 'entities'")
+                ok = False
+        return ids if ok and ids else None
+
+    def slot_values(self, node: LDict, field: str, label: str, entities: dict) -> dict | None:
+        """``also_true``: fact field -> the values also true for it in the world (entity ids
+        for entity fields, texts, dates or numbers otherwise)."""
+        value = node.get(field)
+        if value is None:
+            return None
+        if not isinstance(value, LDict):
+            self.error(node.line_of(field), f"{label}: {field!r} is {describe(value)}; expected a mapping "
+                                            "of fact fields to lists, like {who: [syria, afghanistan]}")
+            return None
+        kind = node.get("kind")
+        own = {k: v for k, v in FACT_FIELDS.get(kind, {}).items() if k not in ATTRIBUTION_FIELDS}  # type: ignore[arg-type]
+        out: dict[str, tuple] = {}
+        for slot, items in value.items():
+            where = value.line_of(slot)
+            if slot not in own or own[slot][1] not in ("entity", "text", "date", "number"):
+                self.error(where, f"{label}: {field} names {slot!r}, which is not a field with wrong options; "
+                                  f"expected one of: {', '.join(k for k, v in own.items() if v[1] in ('entity', 'text', 'date', 'number'))}")
+                continue
+            if not isinstance(items, LList) or not items:
+                self.error(where, f"{label}: {field}.{slot} is {describe(items)}; expected a list of values")
+                continue
+            kept = []
+            for i, item in enumerate(items):
+                item_kind = own[slot][1]
+                if item_kind == "entity" and item not in entities:
+                    self.error(items.line_of(i), f"{label}: {field}.{slot} {item!r} is not a known entity; "
+                                                 "expected one of the ids under 'entities'")
+                    continue
+                if item_kind == "date":
+                    text = str(item.isoformat() if isinstance(item, dt.date) else item)
+                    if not DATE_PATTERN.match(text):
+                        self.error(items.line_of(i), f"{label}: {field}.{slot} {item!r} is not a date; "
+                                                     "expected YYYY, YYYY-MM or YYYY-MM-DD")
+                        continue
+                    item = text
+                if item_kind == "number" and (isinstance(item, bool) or not isinstance(item, (int, float))):
+                    self.error(items.line_of(i), f"{label}: {field}.{slot} {item!r} is not a number; "
+                                                 "expected a number")
+                    continue
+                kept.append(item if item_kind in ("number", "date") else str(item))
+            out[slot] = tuple(kept)
+        return out
 
     def source_ref(self, node: LDict, label: str, sources: dict) -> str | None:
         value = node.get("source")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 import time
 import traceback
@@ -149,6 +150,7 @@ def build(
     school: Optional[str] = typer.Option(None, "--school", help="The school's name, above the title."),
     timestamp: Optional[int] = typer.Option(None, "--timestamp", hidden=True,
                                             help="Seconds since the epoch to stamp changed Anki notes with."),
+    strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors: write nothing and exit 1 if there is any."),
 ) -> None:
     """Build Anki decks, worksheets and answer keys from banks.
 
@@ -160,10 +162,14 @@ def build(
     from .pipeline import build as run_build
 
     config = run(lambda: _build_config(ctx, set_name, timestamp))
+    if strict:
+        import dataclasses
+
+        config = dataclasses.replace(config, strict=True)
     with _progress_bar() as progress:
         report = run(lambda: run_build(config, progress=progress))
     for warning in report.warnings:
-        say(typer.style("warning:", fg="yellow") + f" {warning}", err=True)
+        _warn(warning)
     for path in report.written:
         say(f"wrote {path}")
     for path in report.removed:
@@ -267,17 +273,43 @@ def init(
     say(f"next: edit it, then run: quizgen validate {path}")
 
 
+_LOCATED = re.compile(r"^(\S[^\n]*?:\d+): (.*)$", re.S)
+
+
+def _warn(warning: str) -> None:
+    """One warning line on stderr in the §11.4 form, ``path:line: warning: what; how to fix``.
+
+    Library warnings either carry that form already or start with ``path:line:``, after
+    which the word is put; a warning with no location is printed after the word alone.
+    """
+    if ": warning: " in warning:
+        path, _, rest = warning.partition(": warning: ")
+    elif (located := _LOCATED.match(warning)) is not None:
+        path, rest = located.groups()
+    else:
+        say(typer.style("warning:", fg="yellow") + f" {warning}", err=True)
+        return
+    say(f"{path}: " + typer.style("warning:", fg="yellow") + f" {rest}", err=True)
+
+
 @app.command()
-def validate(paths: Optional[List[str]] = PathsArg) -> None:
+def validate(
+    paths: Optional[List[str]] = PathsArg,
+    strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors: exit 1 if there is any."),
+) -> None:
     """Check banks and report every problem as path:line: message.
 
-    Example: quizgen validate question_banks/
+    Example: quizgen validate --strict question_banks/
     """
     from .pipeline import validate as run_validate
 
     result = run(lambda: run_validate(paths or ()))
     for warning in result.warnings:
-        say(typer.style("warning:", fg="yellow") + f" {warning}", err=True)
+        _warn(warning)
+    if strict and result.warnings:
+        count = len(result.warnings)
+        typer.echo(f"Aborted: {count} warning{'s' if count != 1 else ''} and --strict", err=True)
+        raise typer.Exit(1)
     for bank in result.banks:
         generated = result.generated[bank.id]
         made = f" + {generated} generated" if generated else ""
@@ -369,7 +401,7 @@ def generate(
 
     result = run(lambda: preview(load_banks(paths or ()), fact=fact, template=template))
     for warning in result.warnings:
-        say(typer.style("warning:", fg="yellow") + f" {warning}", err=True)
+        _warn(warning)
     typer.echo(preview_yaml(result) if as_yaml else format_preview(result), nl=False)
 
 

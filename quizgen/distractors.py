@@ -105,6 +105,12 @@ class DateValue:
         return self.end < other.start
 
 
+def join_names(names: Sequence[str]) -> str:
+    """"A", "A and B", "A, B and C"."""
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def _month_end(start: dt.date) -> dt.date:
     following = dt.date(start.year + (start.month == 12), start.month % 12 + 1, 1)
     return following - dt.timedelta(days=1)
@@ -226,6 +232,8 @@ class SlotTruth:
         if value is None:
             return None
         if value_kind == "entity":
+            if isinstance(value, (tuple, list)):  # a joint statement: the same people, in any order
+                return frozenset(self.canon.get(v, v) for v in value)
             return self.canon.get(value, value)  # type: ignore[arg-type]
         if value_kind == "number":
             return float(value)  # type: ignore[arg-type]
@@ -257,7 +265,12 @@ class SlotTruth:
                 if slot in other.data:
                     index.setdefault(self._context(kind, slot, other.data), []).append(other.data[slot])
         out: list[object] = [fact.data[slot]] if slot in fact.data else []
+        if isinstance(fact.data.get(slot), (tuple, list)):  # each speaker of a joint statement said it
+            out.extend(fact.data[slot])  # type: ignore[arg-type]
         out.extend(index.get(self._context(kind, slot, fact.data), ()))
+        also = fact.data.get("also_true")
+        if isinstance(also, Mapping):  # true in the world, says the bank: never a wrong option
+            out.extend(also.get(slot, ()))
         if kind == "role" and slot == "who" and "role" in fact.data:
             out.extend(self.entity_role_holders.get(text_key(str(fact.data["role"])), ()))
         if kind == "role" and slot == "role" and "who" in fact.data:
@@ -274,6 +287,8 @@ class SlotTruth:
         """A slot value as it prints in an option or a list."""
         value_kind = self.value_kind(fact_kind, slot)
         if value_kind == "entity":
+            if isinstance(value, (tuple, list)):
+                return join_names([self.bank.entities[v].name for v in value])
             return self.bank.entities[value].name  # type: ignore[index]
         if value_kind == "date":
             return (value if isinstance(value, DateValue) else DateValue.parse(str(value))).display()
@@ -317,22 +332,29 @@ class SlotTruth:
         if value_kind == "date":
             return self._dates(DateValue.parse(str(answer)), count, rng, all_fresh, statement)
         if value_kind == "number":
-            return self._numbers(float(answer), unit, count, rng, all_fresh)  # type: ignore[arg-type]
+            tolerance = float(fact.data.get("tolerance") or 0)  # type: ignore[arg-type]
+
+            def outside(values: Iterable[object]) -> list[Option]:
+                return all_fresh(v for v in values if abs(float(v) - float(answer)) > tolerance)  # type: ignore[arg-type]
+            return self._numbers(float(answer), unit, count, rng, outside)  # type: ignore[arg-type]
         if value_kind == "text":
             return self._texts(fact, slot, str(answer), count, rng, fresh)
         return Shortage(f"slot {slot!r} holds {value_kind} values, which have no wrong options; "
                         "expected an entity, text, date or number field")
 
-    def _entities(self, fact, answer: str, count, rng, fresh, avoid: str) -> list[Option] | Shortage:
-        entity = self.bank.entities[answer]
-        answer_names = self.names[answer]
-        pool = self._pools.get(("entity", entity.kind))
-        if pool is None:
-            pool = self._pools[("entity", entity.kind)] = sorted(
-                eid for eid, e in self.bank.entities.items() if e.kind == entity.kind)
+    def _entities(self, fact, answer, count, rng, fresh, avoid: str) -> list[Option] | Shortage:
+        members = tuple(answer) if isinstance(answer, (tuple, list)) else (answer,)
+        entity = self.bank.entities[members[0]]
+        answer_names = frozenset().union(*(self.names[m] for m in members))
+        group = entity.group
+        pool = self._pools.get(("entity", entity.kind, group))
+        if pool is None:  # same kind, and the same group when the answer has one
+            pool = self._pools[("entity", entity.kind, group)] = sorted(
+                eid for eid, e in self.bank.entities.items()
+                if e.kind == entity.kind and (group is None or e.group == group))
 
         def option(eid: str) -> Option | None:
-            if eid == answer:
+            if eid in members:
                 return None
             names = self.names[eid]
             if fact.kind in ("quote", "claim", "quantity") and names & self.publishers:
@@ -350,15 +372,22 @@ class SlotTruth:
         if len(options) < count:
             singular, plural = KIND_NOUNS[entity.kind]
             noun = singular if len(options) == 1 else plural
-            return Shortage(f"only {len(options)} other {noun} in the bank for distractors; "
-                            f"expected at least {count}")
+            of_group = f" of group {group!r}" if group else ""
+            return Shortage(f"only {len(options)} other {noun}{of_group} in the bank for distractors "
+                            f"that are not true; expected at least {count}")
         return options
 
     def _texts(self, fact, slot, answer: str, count, rng, fresh) -> list[Option] | Shortage:
         same_kind_who = fact.kind == "role" and slot == "role"
         who_kind = self.bank.entities[fact.data["who"]].kind if same_kind_who else None  # type: ignore[index]
+        who_group = self.bank.entities[fact.data["who"]].group if same_kind_who else None  # type: ignore[index]
         verbatim = bool(fact.data.get("verbatim")) if fact.kind == "quote" else None
-        pool_key = ("text", fact.kind, slot, who_kind, verbatim)
+        pool_key = ("text", fact.kind, slot, who_kind, who_group, verbatim)
+
+        def comparable_holder(eid: str) -> bool:
+            """Roles of people in the same group: officials for officials."""
+            holder = self.bank.entities[eid]
+            return holder.kind == who_kind and (who_group is None or holder.group == who_group)
         pool = self._pools.get(pool_key)
         if pool is None:
             values: set[str] = set()
@@ -368,20 +397,23 @@ class SlotTruth:
                     continue
                 if same_kind_who:  # a person's role is not offered as the role of a country
                     with_role_fact.add(other.data["who"])
-                    if self.bank.entities[other.data["who"]].kind != who_kind:  # type: ignore[index]
+                    if not comparable_holder(other.data["who"]):  # type: ignore[arg-type]
                         continue
                 if verbatim is not None and bool(other.data.get("verbatim")) != verbatim:
                     continue  # an exact quotation among reported speech gives itself away
                 values.add(str(other.data[slot]))
             if same_kind_who:  # roles written on entities, for those without a role fact
                 values.update(e.role for eid, e in self.bank.entities.items()
-                              if e.role and e.kind == who_kind and eid not in with_role_fact)
+                              if e.role and comparable_holder(eid) and eid not in with_role_fact)
             pool = self._pools[pool_key] = sorted(values)
         form = text_form(answer)
+        proper = fact.kind == "definition" and slot == "term"  # a name among common nouns stands out
 
         def option(value: str) -> Option | None:
             if text_form(value) != form or not similar_length(value, answer):
                 return None
+            if proper and value[:1].isupper() != answer[:1].isupper():
+                return None  # "Rome Statute" is not offered among "annexation", "referendum", ...
             return fresh(value)
 
         options = _pick(pool, count, rng, option)
@@ -392,7 +424,8 @@ class SlotTruth:
         return options
 
     def _dates(self, answer: DateValue, count, rng, fresh, statement: bool) -> list[Option] | Shortage:
-        near = {"year": 12 * 366, "month": 3 * 366, "day": 62}[answer.precision]
+        near = {"year": 12 * 366, "month": 3 * 366, "day": 6 * 366}[answer.precision]
+        apart = {"year": 366, "month": 183, "day": 60}[answer.precision]  # clearly not the answer
         same_precision = self._pools.get(("dates", answer.precision))
         if same_precision is None:
             bank_dates: set[str] = set()
@@ -408,7 +441,6 @@ class SlotTruth:
             # A false statement needs a date clearly apart from the true one: another
             # date of the bank within a few years first ("adopted on 1 July 2002"),
             # else a shifted one; never a neighbouring day ("on 15 November" for the 14th).
-            apart = {"year": 1, "month": 60, "day": 7}[answer.precision]
             window = 6 * 366
 
             def far_enough(d: DateValue) -> bool:
@@ -421,7 +453,7 @@ class SlotTruth:
                 return Shortage(f"too few dates apart from {answer.display()} to swap in; "
                                 f"expected at least {count}")
             return options[:count]
-        from_bank = [d for d in same_precision if abs((d.start - answer.start).days) <= near]
+        from_bank = [d for d in same_precision if apart <= abs((d.start - answer.start).days) <= near]
         from_bank = rng.sample(from_bank, min(len(from_bank), 3))
         # at most one date from the bank: the rest are nearby dates of the same precision
         options = fresh(from_bank[:1] + shifted)
@@ -517,21 +549,16 @@ def _date_shifts(answer: DateValue, rng: random.Random) -> list[DateValue]:
     out: list[DateValue] = []
     start = answer.start
     if answer.precision == "year":
-        for delta in (-5, -4, -3, -2, -1, 1, 2, 3, 4, 5):
+        for delta in (-6, -5, -4, -3, -2, 2, 3, 4, 5, 6):
             if 1 <= start.year + delta <= 9999:
                 out.append(DateValue.of(start.replace(year=start.year + delta, month=1, day=1), "year"))
-    elif answer.precision == "month":
-        for delta in (-12, -6, -4, -3, -2, -1, 1, 2, 3, 4, 6, 12):
+    elif answer.precision == "month":  # whole years apart: a month or two off may be true too
+        for delta in (-36, -24, -12, 12, 24, 36):
             index = start.year * 12 + start.month - 1 + delta
             if 12 <= index < 12 * 10000:
                 out.append(DateValue.of(dt.date(index // 12, index % 12 + 1, 1), "month"))
-    else:
-        for delta in (-30, -14, -7, -5, -3, -2, -1, 1, 2, 3, 5, 7, 14, 30):
-            try:
-                out.append(DateValue.of(start + dt.timedelta(days=delta), "day"))
-            except OverflowError:
-                pass
-        for delta in (-1, 1):  # the same day in a neighbouring year
+    else:  # the same day in other years: a day or a week off is no clear mistake
+        for delta in (-4, -3, -2, -1, 1, 2, 3, 4):
             try:
                 out.append(DateValue.of(start.replace(year=start.year + delta), "day"))
             except ValueError:  # 29 February, or out of range

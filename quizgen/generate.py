@@ -32,7 +32,7 @@ import jinja2
 from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from .banks import FACT_FIELDS, normalize, parse_cloze
+from .banks import ATTRIBUTION_FIELDS, FACT_FIELDS, normalize, parse_cloze
 from .distractors import (
     DateValue,
     Shortage,
@@ -40,10 +40,12 @@ from .distractors import (
     comparable,
     format_amount,
     format_number,
+    join_names,
     strip_article,
     text_key,
 )
 from .errors import SelectionError, TemplateError
+from .flaws import FlawContext, find_flaws
 from .model import FACT_KINDS, Bank, Entity, Fact, Question, Source
 
 TEMPLATE_SUFFIX = ".j2"
@@ -66,12 +68,25 @@ THE_WORDS = frozenset("""
 WORD_ACRONYMS = frozenset({"NATO", "UNESCO", "UNICEF", "OPEC", "ASEAN", "INTERPOL", "FIFA", "MERCOSUR"})
 
 
+MAX_PER_FACT = 2  # generated questions kept per fact: one that asks to recall, one to recognise
+RECALL_TYPES = ("short_answer", "cloze")  # the student produces the answer
+NEAR_DUPLICATE = 0.6  # content-word overlap (Jaccard) above which two questions ask the same thing
+NEAR_DUPLICATE_LOOKS = 200  # questions compared at most per candidate (those sharing its rarest words)
+
+
 @dataclass(frozen=True)
 class Expansion:
-    """The questions of one bank after generation, and what the generator has to say."""
+    """The questions of one bank after generation, and what the generator has to say.
+
+    ``warnings`` are problems to fix in the bank or a template; ``notes`` say why a
+    candidate question was not generated (too few good wrong options, an
+    item-writing flaw, a near-duplicate, the per-fact limit): ``quizgen generate``
+    prints them.
+    """
 
     questions: tuple[Question, ...]
     warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 # -- templates -------------------------------------------------------------------
@@ -115,6 +130,7 @@ class TemplateSet:
     specs: tuple[TemplateSpec, ...]
     macros: dict[str, object]  # template id -> jinja2 Macro
     filenames: dict[str, str]  # compiled filename -> shown path
+    explainers: dict[str, object] = field(default_factory=dict)  # fact kind -> its file's `explain` macro
 
     def for_kind(self, kind: str) -> list[TemplateSpec]:
         return [s for s in self.specs if s.kind == kind]
@@ -179,6 +195,7 @@ def _compile_templates(stamp: tuple) -> TemplateSet:
     specs: list[TemplateSpec] = []
     macros: dict[str, object] = {}
     filenames: dict[str, str] = {}
+    explainers: dict[str, object] = {}
     seen: dict[str, TemplateSpec] = {}
     for name in sorted(chosen):
         path = chosen[name]
@@ -204,6 +221,9 @@ def _compile_templates(stamp: tuple) -> TemplateSet:
         except Exception as exc:
             line = _template_line(exc, {str(path): shown}) or ("", 1)
             raise TemplateError(f"{line[0] or shown}:{line[1]}: {_describe(exc)}") from None
+        stem = name[: -len(TEMPLATE_SUFFIX)]
+        if stem in FACT_KINDS and hasattr(module, "explain"):
+            explainers[stem] = getattr(module, "explain")
         for spec in file_specs:
             if spec.id in seen:
                 raise TemplateError(f"{spec.where}: template id {spec.id!r} is also defined at "
@@ -211,7 +231,7 @@ def _compile_templates(stamp: tuple) -> TemplateSet:
             seen[spec.id] = spec
             specs.append(spec)
             macros[spec.id] = getattr(module, spec.macro)
-    return TemplateSet(tuple(specs), macros, filenames)
+    return TemplateSet(tuple(specs), macros, filenames, explainers)
 
 
 def _read_spec(node: nodes.Macro, name: str, shown: str) -> TemplateSpec | None:
@@ -376,7 +396,7 @@ class EntityView:
     """An entity as templates see it. ``{{ e }}`` prints its name as it reads in a
     sentence ("the Kremlin", "Dmitry Peskov"); ``e.name`` the bare name."""
 
-    __slots__ = ("id", "name", "kind", "role", "aliases", "which", "in_text")
+    __slots__ = ("id", "name", "kind", "role", "aliases", "which", "in_text", "joint", "group")
 
     def __init__(self, entity: Entity):
         self.id = entity.id
@@ -386,9 +406,63 @@ class EntityView:
         self.aliases = tuple(entity.aliases)
         self.which = WHICH[entity.kind]
         self.in_text = name_in_text(entity)
+        self.joint = False
+        self.group = entity.group or Absent("who.group")
 
     def __str__(self) -> str:
         return self.in_text
+
+
+class GroupView:
+    """The speakers of a joint statement (``who: [espinosa, mezouar]``). ``{{ g }}``
+    prints "Patricia Espinosa and Salaheddine Mezouar"; ``g.which`` "who"."""
+
+    __slots__ = ("ids", "members", "name", "kind", "role", "aliases", "which", "in_text", "joint")
+
+    def __init__(self, members: Sequence[EntityView]):
+        self.members = tuple(members)
+        self.ids = tuple(m.id for m in members)
+        self.name = join_names([m.name for m in members])
+        self.kind = members[0].kind
+        self.role = Absent("who.role")
+        self.aliases = ()
+        self.which = WHICH[self.kind] if self.kind == "person" else WHICH[self.kind].replace(
+            self.kind, KIND_PLURALS.get(self.kind, self.kind + "s"))
+        self.in_text = join_names([m.in_text for m in members])
+        self.joint = True
+
+    def __iter__(self):
+        return iter(self.members)
+
+    def __str__(self) -> str:
+        return self.in_text
+
+
+class ChainView:
+    """``fact.via``: the entities a statement passed through, nearest the speaker first.
+    ``{{ fact.via }}`` prints "Foreign Policy and Anti-Media"; it is false when empty."""
+
+    __slots__ = ("members", "first", "last")
+
+    def __init__(self, members: Sequence[EntityView]):
+        self.members = tuple(members)
+        self.first = members[0] if members else Absent("via")
+        self.last = members[-1] if members else Absent("via")
+
+    def __bool__(self) -> bool:
+        return bool(self.members)
+
+    def __iter__(self):
+        return iter(self.members)
+
+    def __len__(self) -> int:
+        return len(self.members)
+
+    def __str__(self) -> str:
+        return join_names([m.in_text for m in self.members])
+
+
+KIND_PLURALS = {"country": "countries", "person": "people"}
 
 
 class DateView:
@@ -544,17 +618,25 @@ def _describe(exc: BaseException) -> str:
 class _Rendered:
     questions: list[Question] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class _Flawed(Exception):
+    """A generated question that breaks an item-writing rule: it is not generated."""
 
 
 class Generator:
     """Renders a TemplateSet against one bank."""
 
-    def __init__(self, bank: Bank, templates: TemplateSet):
+    def __init__(self, bank: Bank, templates: TemplateSet, choose: bool = True):
         self.bank = bank
         self.templates = templates
+        self.choosing = choose  # False: every candidate, unchosen (for tests of single templates)
         self.truth = SlotTruth(bank)
         self.entities = {eid: EntityView(e) for eid, e in bank.entities.items()}
         self.sources = {sid: SourceView(s) for sid, s in bank.sources.items()}
+        self.flaw_context = FlawContext.of(bank, self.truth)
+        self._explained: dict[str, str] = {}  # fact id -> its explanation (the same for every template)
 
     # views ---------------------------------------------------------------------
     def view(self, fact: Fact, swap: dict[str, object] | None = None) -> FactView:
@@ -568,14 +650,30 @@ class Generator:
             values[name] = self.template_value(value_kind, data[name])
         if fact.kind == "quantity":
             values["amount"] = format_amount(float(data["value"]), data.get("unit"))  # type: ignore[arg-type]
+        values["according"] = self.according(fact, data)
         values["source"] = self.sources[fact.source]
         values["evidence"] = fact.evidence if fact.evidence else Absent("evidence")
         values["tags"] = tuple(fact.tags)
         return FactView(fact.kind, values)
 
+    def according(self, fact: Fact, data) -> str:
+        """``fact.according``: "According to Foreign Policy, as quoted by Anti-Media, " (the
+        claimant of a quantity or ``according_to``, then ``via``), or "" when the fact is
+        nobody's account in particular."""
+        first = data.get("claimed_by") if fact.kind == "quantity" else None
+        chain = [e for e in (first, data.get("according_to")) if e] + list(data.get("via") or ())
+        if not chain:
+            return ""
+        names = [self.entities[e].in_text for e in dict.fromkeys(chain)]
+        return "According to " + names[0] + "".join(f", as quoted by {n}" for n in names[1:]) + ", "
+
     def template_value(self, value_kind: str, value: object) -> object:
+        if value_kind == "entity" and isinstance(value, (tuple, list)):
+            return GroupView([self.entities[v] for v in value])
         if value_kind == "entity":
             return self.entities[value]  # type: ignore[index]
+        if value_kind == "entities":
+            return ChainView([self.entities[v] for v in value])  # type: ignore[union-attr]
         if value_kind == "date":
             return DateView(value if isinstance(value, DateValue) else DateValue.parse(str(value)))
         if value_kind == "number":
@@ -609,7 +707,7 @@ class Generator:
         return text
 
     def warn(self, fact: Fact, spec: TemplateSpec, reason: str) -> str:
-        return f"{fact.ref}: fact {fact.id!r}: template {spec.id!r} skipped: {reason}"
+        return f"{fact.ref}: warning: fact {fact.id}: template {spec.id!r} skipped: {reason}"
 
     def common(self, fact: Fact, spec: TemplateSpec) -> dict:
         return dict(id=f"{fact.id}.{spec.id}", bank=self.bank.id, source=fact.source, evidence=fact.evidence,
@@ -630,54 +728,113 @@ class Generator:
         except _Skip as skip:
             return str(skip)
 
+    def explain(self, fact: Fact, truth: bool | None = None) -> str:
+        """The explanation of a generated question: "True."/"False." for a statement,
+        the fact in one sentence with its attribution (the kind's ``explain`` macro),
+        then the fact's ``note`` (a correction or background)."""
+        parts = [] if truth is None else ["True." if truth else "False."]
+        cached = self._explained.get(fact.id)
+        if cached is None:
+            cached = self._explained[fact.id] = self._explain(fact)
+        return " ".join(parts + ([cached] if cached else []))
+
+    def _explain(self, fact: Fact) -> str:
+        parts: list[str] = []
+        macro = self.templates.explainers.get(fact.kind)
+        if macro is not None:
+            try:
+                sentence = tidy(str(macro(self.view(fact))))  # type: ignore[operator]
+            except _Skip:
+                sentence = ""
+            except Exception as exc:
+                where = _template_line(exc, self.templates.filenames)
+                place = f"{where[0]}:{where[1]}" if where else f"templates/{fact.kind}{TEMPLATE_SUFFIX}"
+                raise TemplateError(f"{place}: {_describe(exc)} (fact {fact.id!r} at {fact.ref})") from None
+            if sentence:
+                parts.append(sentence if sentence[-1] in ".!?”" else sentence + ".")
+        note = fact.data.get("note")
+        if note:
+            parts.append(str(note).strip())
+        return " ".join(parts)
+
+    def checked(self, q: Question) -> Question:
+        """The question, unless it breaks an item-writing rule (then _Flawed says which)."""
+        found = find_flaws(q, self.flaw_context)
+        if found:
+            name, message = found[0]
+            raise _Flawed(f"item-writing flaw [{name}]: {message}")
+        return q
+
     def _one(self, spec: TemplateSpec, fact: Fact) -> Question | str:
+        try:
+            return self._make(spec, fact)
+        except _Flawed as flawed:
+            return str(flawed)
+
+    def _make(self, spec: TemplateSpec, fact: Fact) -> Question | str:
         rng = self.rng(fact, spec)
         base = self.common(fact, spec)
         if spec.type == "true_false":
             true_text = self.render(spec, self.view(fact), fact)
             if spec.truth:
                 problem = self.unattributed(fact, spec, true_text, fact.data)
-                return problem or Question(type="true_false", prompt=true_text, truth=True, **base)
+                return problem or self.checked(Question(type="true_false", prompt=true_text, truth=True,
+                                                        explanation=self.explain(fact, True), **base))
             assert spec.answer
-            wrong = self.truth.distractors(fact, spec.answer, 1, rng, avoid=true_text, statement=True)
+            size = len(fact.data[spec.answer]) if isinstance(fact.data[spec.answer], (tuple, list)) else 1
+            wrong = self.truth.distractors(fact, spec.answer, size, rng, avoid=true_text, statement=True)
             if isinstance(wrong, Shortage):
                 return wrong.reason
-            swapped = {**fact.data, spec.answer: wrong[0].value}
-            false_text = self.render(spec, self.view(fact, {spec.answer: wrong[0].value}), fact)
+            value = tuple(o.value for o in wrong) if size > 1 else wrong[0].value  # a joint statement: all swapped
+            swapped = {**fact.data, spec.answer: value}
+            false_text = self.render(spec, self.view(fact, {spec.answer: value}), fact)
             if normalize(false_text) == normalize(true_text):
                 return (f"the statement does not change when {spec.answer!r} is swapped; "
                         f"expected the template to print fact.{spec.answer}")
             problem = self.unattributed(fact, spec, false_text, swapped)
-            return problem or Question(type="true_false", prompt=false_text, truth=False,
-                                       explanation=f"False: {true_text}", **base)
+            return problem or self.checked(Question(type="true_false", prompt=false_text, truth=False,
+                                                    explanation=self.explain(fact, False), **base))
         prompt = self.render(spec, self.view(fact), fact)
         problem = self.unattributed(fact, spec, prompt, fact.data)
         if problem:
             return problem
+        base["explanation"] = self.explain(fact)
         if spec.type == "cloze":
             blanks, trouble = parse_cloze(prompt)
             if trouble or not blanks:
                 return (f"the text {trouble or 'has no blank'}; expected the template to mark the "
                         "missing words with [[...]] (the blank filter)")
-            return Question(type="cloze", prompt=prompt, blanks=tuple(blanks),
-                            answers=tuple(b.answer for b in blanks), **base)
+            return self.checked(Question(type="cloze", prompt=prompt, blanks=tuple(blanks),
+                                         answers=tuple(b.answer for b in blanks), **base))
         assert spec.answer
         answer = self.display(fact, spec.answer)
         if self.gives_away(fact, spec.answer, prompt):
             return f"the prompt contains the answer {answer!r}; expected a question that does not name it"
+        value = fact.data[spec.answer]
         if spec.type == "short_answer":
-            return Question(type="short_answer", prompt=prompt, answers=(answer,),
-                            accept=self.accepted(fact, spec.answer, answer), **base)
+            return self.checked(Question(type="short_answer", prompt=prompt, answers=(answer,),
+                                         accept=self.accepted(fact, spec.answer, answer), **base))
+        if isinstance(value, (tuple, list)):  # a joint statement: select every speaker
+            options = self.truth.distractors(fact, spec.answer, max(2, spec.choices - len(value)), rng,
+                                             avoid=prompt)
+            if isinstance(options, Shortage):
+                return options.reason
+            names = tuple(self.display(fact, spec.answer, v) for v in value)
+            return self.checked(Question(type="multiple_choice", prompt=f"{prompt} Select all that apply.",
+                                         answers=names, select_all=True,
+                                         distractors=tuple(capfirst(o.text) for o in options), **base))
         options = self.truth.distractors(fact, spec.answer, spec.choices - 1, rng, avoid=prompt)
         if isinstance(options, Shortage):
             return options.reason
-        return Question(type="multiple_choice", prompt=prompt, answers=(answer,),
-                        distractors=tuple(capfirst(o.text) for o in options), **base)
+        return self.checked(Question(type="multiple_choice", prompt=prompt, answers=(answer,),
+                                     distractors=tuple(capfirst(o.text) for o in options), **base))
 
     def accepted(self, fact: Fact, slot: str, answer: str) -> tuple[str, ...]:
         value = fact.data[slot]
         out: list[str] = []
-        if FACT_FIELDS[fact.kind][slot][1] == "entity":
+        if isinstance(value, (tuple, list)):
+            pass  # a joint answer: the names in full
+        elif FACT_FIELDS[fact.kind][slot][1] == "entity":
             out.extend(self.bank.entities[value].aliases)  # type: ignore[index]
         else:
             bare = strip_article(answer)
@@ -689,8 +846,8 @@ class Generator:
     def gives_away(self, fact: Fact, slot: str, prompt: str) -> bool:
         value = fact.data[slot]
         if FACT_FIELDS[fact.kind][slot][1] == "entity":
-            entity = self.bank.entities[value]  # type: ignore[index]
-            names = [entity.name, *entity.aliases]
+            members = value if isinstance(value, (tuple, list)) else (value,)
+            names = [n for v in members for n in (self.bank.entities[v].name, *self.bank.entities[v].aliases)]
         else:
             names = [self.truth.display(fact.kind, slot, value, fact.data.get("unit"))]  # type: ignore[arg-type]
         folded = normalize(prompt)
@@ -698,15 +855,27 @@ class Generator:
 
     def unattributed(self, fact: Fact, spec: TemplateSpec, text: str, data) -> str | None:
         """Contested claims are attributed: the text names who claims it (unless it asks for them)."""
+        folded = normalize(text)
+
+        def named(eid: str) -> bool:
+            entity = self.bank.entities[eid]
+            return any(_contains_words(folded, text_key(n)) for n in (entity.name, *entity.aliases))
+        for field_name, phrase in (("according_to", "According to {{ fact.according_to }}, ..."),
+                                   ("via", "..., {{ fact.reported }}")):
+            chain = data.get(field_name)
+            for eid in (chain if isinstance(chain, (tuple, list)) else (chain,) if chain else ()):
+                if not named(eid):
+                    return (f"the text does not say that this is {self.bank.entities[eid].name}\u2019s account "
+                            f"({field_name}); expected the template to attribute it, as in \"{phrase}\"")
         claimant = {"claim": "who", "quantity": "claimed_by"}.get(fact.kind)
         if not claimant or claimant not in data:
             return None
         if spec.answer == claimant and spec.type in ("multiple_choice", "short_answer"):
             return None  # "Who claimed that ...?" asks for the attribution itself
-        entity = self.bank.entities[data[claimant]]
-        folded = normalize(text)
-        if any(_contains_words(folded, text_key(n)) for n in (entity.name, *entity.aliases)):
+        members = data[claimant] if isinstance(data[claimant], (tuple, list)) else (data[claimant],)
+        if all(named(m) for m in members):
             return None
+        entity = self.bank.entities[members[0]]
         return (f"the text does not say who makes this contested claim ({entity.name}); expected the "
                 f"template to attribute it, as in \"According to {{{{ fact.{claimant} }}}}, ...\"")
 
@@ -740,10 +909,13 @@ class Generator:
             base["tags"] = tuple(dict.fromkeys(t for f in group for t in f.tags))
             if spec.type == "matching":
                 pairs = tuple((self.display(f, spec.left), self.display(f, spec.right)) for f in group)  # type: ignore[arg-type]
+                base["explanation"] = " ".join(self.explain(f) for f in group)
                 questions.append(Question(type="matching", prompt=prompt, pairs=pairs, **base))
             else:
                 ordered = sorted(group, key=lambda f: DateValue.parse(str(f.data[spec.order])))  # type: ignore[index]
                 items = tuple(self.display(f, spec.item) for f in ordered)  # type: ignore[arg-type]
+                base["explanation"] = "In order: " + "; ".join(
+                    f"{item} ({self.display(f, spec.order)})" for item, f in zip(items, ordered)) + "."  # type: ignore[arg-type]
                 questions.append(Question(type="ordering", prompt=prompt, items=items, **base))
         return questions, warnings
 
@@ -792,7 +964,9 @@ class Generator:
                 out.warnings.extend(warnings)
                 for q in made:
                     across.setdefault(q.fact, {})[spec.id] = q  # type: ignore[index]
+        kept = SimilarQuestions([q for q in self.bank.questions if "." not in q.id])
         for fact in self.bank.facts:
+            candidates: list[tuple[TemplateSpec, Question]] = []
             for spec in self.templates.for_kind(fact.kind):
                 if spec.type in ACROSS_TYPES:
                     made_q = across.get(fact.id, {}).get(spec.id)
@@ -802,11 +976,146 @@ class Generator:
                 if not self.applies(spec, fact):
                     continue
                 result = self.one(spec, fact)
-                if isinstance(result, str):
-                    out.warnings.append(self.warn(fact, spec, result))
+                if isinstance(result, Question):
+                    candidates.append((spec, result))
+                elif result.startswith("item-writing flaw") or is_shortage(result):
+                    out.notes.append(self.note(fact, spec, result))
                 else:
-                    out.questions.append(result)
+                    out.warnings.append(self.warn(fact, spec, result))
+            chosen = self.choose(fact, candidates, kept, out.notes) if self.choosing else candidates
+            for spec, q in chosen:
+                out.questions.append(q)
         return out
+
+    def note(self, fact: Fact, spec: TemplateSpec, reason: str) -> str:
+        return f"{fact.ref}: fact {fact.id!r}: template {spec.id!r} not used: {reason}"
+
+    def choose(self, fact: Fact, candidates: list[tuple[TemplateSpec, Question]], kept: "SimilarQuestions",
+               notes: list[str]) -> list[tuple[TemplateSpec, Question]]:
+        """At most MAX_PER_FACT questions of one fact, each testing it differently: one
+        that asks to recall (short answer, cloze) and one to recognise (multiple choice,
+        true/false), best first (template order; a third of the facts, chosen by a hash
+        of the fact id, prefer a true/false statement for recognition), never a
+        near-duplicate of a question already in the bank."""
+        prefer_statement = random.Random(f"quizgen:{self.bank.id}:{fact.id}:recognise").random() < 1 / 3
+
+        def rank(item: tuple[TemplateSpec, Question]) -> tuple:
+            spec, q = item
+            recognise = q.type not in RECALL_TYPES
+            statement_first = (q.type == "true_false") != prefer_statement
+            return (not recognise, statement_first if recognise else False)
+        ordered = sorted(candidates, key=rank)  # stable: template order within a rank
+        chosen: list[tuple[TemplateSpec, Question]] = []
+        skills: set[bool] = set()
+        disabled = set(self.bank.disable)
+        overridden = {q.id for q in self.bank.questions}
+        ordered = ([c for c in ordered if c[1].id in overridden]  # the teacher's versions come first
+                   + [c for c in ordered if c[1].id not in overridden])
+        for spec, q in ordered:
+            skill = q.type in RECALL_TYPES
+            if q.id in disabled:  # switched off: listed (by quizgen generate) but not counted
+                chosen.append((spec, q))
+                continue
+            if q.id in overridden:  # the hand-written override stands in for it
+                chosen.append((spec, q))
+                skills.add(skill)
+                continue
+            if skill in skills or len(skills) >= MAX_PER_FACT:
+                what = "recall" if skill else "recognition"
+                notes.append(self.note(fact, spec, f"the fact already has its {what} question "
+                                                   f"({next(c.id for _, c in chosen if (c.type in RECALL_TYPES) == skill)})"
+                             if skill in skills else f"the fact already has {MAX_PER_FACT} questions"))
+                continue
+            twin = kept.near(q)
+            if twin is not None:
+                notes.append(self.note(fact, spec, f"a near-duplicate of question {twin.id!r} ({twin.ref})"))
+                continue
+            chosen.append((spec, q))
+            skills.add(skill)
+            kept.add(q)
+        order = {id(c[1]): i for i, c in enumerate(candidates)}
+        return sorted(chosen, key=lambda c: order[id(c[1])])
+
+
+def is_shortage(reason: str) -> bool:
+    """Skip reasons that come from the bank's content, not from a mistake: too few good
+    wrong options (see quizgen.distractors)."""
+    return reason.startswith(("only ", "too few "))
+
+
+def question_words(q: Question) -> frozenset[str]:
+    """The content words a question asks about: its prompt (blanks filled) and its answer."""
+    text = q.prompt.replace("[[", " ").replace("]]", " ")
+    if q.type in ("multiple_choice", "short_answer"):
+        text += " " + " ".join(q.answers)
+    return frozenset(_content_words(text))
+
+
+def _content_words(text: str) -> set[str]:
+    from .flaws import _content  # the same word list as the item-writing rules
+    return _content(text)
+
+
+class SimilarQuestions:
+    """Questions already in the bank, indexed by content word, to find near-duplicates
+    (content-word overlap of at least NEAR_DUPLICATE) without comparing every pair."""
+
+    def __init__(self, questions: Iterable[Question] = ()):
+        self.words: list[frozenset[str]] = []
+        self.questions: list[Question] = []
+        self.index: dict[str, list[int]] = {}
+        self.answers: dict[tuple[str, str], Question] = {}  # (fact id, answer) of hand-written questions
+        for q in questions:
+            self.add(q)
+
+    def add(self, q: Question) -> None:
+        if q.origin == "hand":  # a hand-written question that tests a fact already asks for its answer
+            for fact_id in q.facts:
+                for answer in q.answers:
+                    self.answers.setdefault((fact_id, text_key(answer)), q)
+        words = question_words(q)
+        for w in words:
+            self.index.setdefault(w, []).append(len(self.questions))
+        self.words.append(words)
+        self.questions.append(q)
+
+    def near(self, q: Question) -> Question | None:
+        """The first question whose content words overlap ``q``'s by NEAR_DUPLICATE or more.
+
+        Only the postings of ``q``'s rarest words are read (prefix filtering): an overlap
+        of 60% must share at least one of the rarest 40% + 1 of its words. At most
+        NEAR_DUPLICATE_LOOKS questions are compared, so a huge bank whose questions share
+        most of their words costs a bounded time per question.
+        """
+        if q.origin == "template" and q.fact and q.type != "true_false":
+            for answer in q.answers:
+                twin = self.answers.get((q.fact, text_key(answer)))
+                if twin is not None:
+                    return twin  # the same fact, the same answer: asked already
+        words = question_words(q)
+        if not words:
+            return None
+        probes = sorted(words, key=lambda w: (len(self.index.get(w, ())), w))
+        probes = probes[: int(len(words) * (1 - NEAR_DUPLICATE)) + 1]
+        low, high = len(words) * NEAR_DUPLICATE, len(words) / NEAR_DUPLICATE
+        seen: set[int] = set()
+        for w in probes:
+            for i in self.index.get(w, ()):
+                if i in seen:
+                    continue
+                if len(seen) >= NEAR_DUPLICATE_LOOKS:
+                    return None  # a huge bank of repetitive wording: compared with enough of it
+                seen.add(i)
+                other = self.questions[i]
+                if other.id == q.id or (other.origin == "template" and other.fact == q.fact):
+                    continue  # the same fact's other generated question tests it the other way
+                theirs = self.words[i]
+                if not low <= len(theirs) <= high:
+                    continue  # sizes too different for the overlap to reach NEAR_DUPLICATE
+                shared = len(words & theirs)
+                if shared / (len(words) + len(theirs) - shared) >= NEAR_DUPLICATE:
+                    return other
+        return None
 
 
 def tidy(text: str) -> str:
@@ -834,6 +1143,12 @@ def generate_questions(bank: Bank, templates: TemplateSet) -> tuple[list[Questio
     return result.questions, result.warnings
 
 
+def generate_with_notes(bank: Bank, templates: TemplateSet, choose: bool = True) -> _Rendered:
+    """The generated questions, the warnings, and the notes on candidates not generated.
+    ``choose=False`` returns every candidate (each template's question), unchosen."""
+    return Generator(bank, templates, choose).run()
+
+
 def dedupe_key(q: Question) -> tuple[str, str]:
     return normalize(q.prompt), normalize(q.answer_text)
 
@@ -849,18 +1164,20 @@ def expand_bank(bank: Bank, include_generated: bool = True, templates_dir: Path 
     """
     hand = list(bank.questions)
     warnings: list[str] = []
+    notes: list[str] = []
     generated: list[Question] = []
     if include_generated and bank.facts:
-        generated, warnings = generate_questions(bank, load_templates(templates_dir, builtin))
+        rendered = generate_with_notes(bank, load_templates(templates_dir, builtin))
+        generated, warnings, notes = rendered.questions, rendered.warnings, rendered.notes
         made = {q.id for q in generated}
         for item in bank.disable:
             if item not in made:
-                warnings.append(f"{bank.path}: disable {item!r} matches no generated question; expected an id "
-                                "that `quizgen generate` lists")
+                warnings.append(f"{bank.ref or bank.path}: warning: bank {bank.id}: disable {item!r} matches no "
+                                "generated question; expected an id that `quizgen generate` lists")
         for q in hand:
             if "." in q.id and q.id not in made:
-                warnings.append(f"{q.ref}: question overrides {q.id!r}, which matches no generated question; "
-                                "expected an id that `quizgen generate` lists")
+                warnings.append(f"{q.ref}: warning: question {q.id}: it overrides {q.id!r}, which matches no "
+                                "generated question; expected an id that `quizgen generate` lists")
     hand_ids = {q.id for q in hand}
     disabled = set(bank.disable)
     kept: list[Question] = []
@@ -869,12 +1186,12 @@ def expand_bank(bank: Bank, include_generated: bool = True, templates_dir: Path 
         key = dedupe_key(q)
         if key in seen:
             first = seen[key]
-            warnings.append(f"{q.ref}: question {q.id!r} dropped: same prompt and answer as question "
+            warnings.append(f"{q.ref}: warning: question {q.id}: dropped: same prompt and answer as question "
                             f"{first.id!r} ({first.ref}); expected each question once")
             continue
         seen[key] = q
         kept.append(q)
-    return Expansion(questions=tuple(kept), warnings=tuple(warnings))
+    return Expansion(questions=tuple(kept), warnings=tuple(warnings), notes=tuple(notes))
 
 
 # -- preview (quizgen generate) -------------------------------------------------------
@@ -886,6 +1203,7 @@ class Preview:
     questions: tuple[Question, ...]
     status: dict  # question id -> "" (kept), "disabled", "overridden" or "duplicate"
     warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # why candidate questions were not generated
 
 
 def preview(banks: Iterable[Bank], fact: str | None = None, template: str | None = None,
@@ -896,9 +1214,14 @@ def preview(banks: Iterable[Bank], fact: str | None = None, template: str | None
     questions: list[Question] = []
     status: dict[str, str] = {}
     warnings: list[str] = []
+    notes: list[str] = []
     facts_seen: set[str] = set()
     for bank in banks:
-        made, bank_warnings = generate_questions(bank, templates)
+        rendered = generate_with_notes(bank, templates)
+        made, bank_warnings = rendered.questions, rendered.warnings
+        notes.extend(n for n in rendered.notes
+                     if (not fact or f"fact {fact!r}" in n)
+                     and (not wanted_template or f"template {wanted_template!r}" in n))
         kept = {q.id for q in expand_bank(bank).questions if q.origin == "template"}
         hand_ids = {q.id for q in bank.questions}
         facts_seen.update(f.id for f in bank.facts)
@@ -911,7 +1234,7 @@ def preview(banks: Iterable[Bank], fact: str | None = None, template: str | None
             status[q.id] = ("" if q.id in kept else "disabled" if q.id in bank.disable
                             else "overridden" if q.id in hand_ids else "duplicate")
         warnings.extend(w for w in bank_warnings
-                        if (not fact or f"fact {fact!r}" in w)
+                        if (not fact or f"fact {fact}:" in w)
                         and (not wanted_template or f"template {wanted_template!r}" in w))
     if fact and fact not in facts_seen:
         raise SelectionError(f"--fact {fact!r} is not a fact of these banks; expected one of: "
@@ -920,7 +1243,7 @@ def preview(banks: Iterable[Bank], fact: str | None = None, template: str | None
     if wanted_template and wanted_template not in known:
         raise SelectionError(f"--template {template!r} is not a template; expected one of: "
                              f"{', '.join(sorted(known))}")
-    return Preview(tuple(questions), status, tuple(warnings))
+    return Preview(tuple(questions), status, tuple(warnings), tuple(notes))
 
 
 TYPE_NAMES = {"multiple_choice": "multiple choice", "true_false": "true or false", "short_answer": "short answer",
@@ -956,7 +1279,10 @@ def format_preview(result: Preview) -> str:
     for q in result.questions:
         counts[q.template or "?"] = counts.get(q.template or "?", 0) + 1
     summary = ", ".join(f"{t} {n}" for t, n in sorted(counts.items()))
-    blocks.append(f"{len(result.questions)} generated questions" + (f" ({summary})" if summary else ""))
+    if result.notes:
+        blocks.append("Not generated:\n" + "\n".join(f"  {n}" for n in result.notes))
+    blocks.append(f"{len(result.questions)} generated questions" + (f" ({summary})" if summary else "")
+                  + (f"; {len(result.notes)} candidates not generated (see above)" if result.notes else ""))
     return "\n\n".join(blocks) + "\n"
 
 
@@ -967,9 +1293,16 @@ def _y(value: object) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
+YAML_INDENT = "  "  # list items under `questions:`, as in the starter bank (quizgen init)
+
+
 def question_yaml(q: Question) -> str:
     """A generated question as a hand-written one that overrides it, ready to paste
-    under ``questions:`` and edit."""
+    under ``questions:`` and edit (indented as the starter bank's questions are)."""
+    return "\n".join(YAML_INDENT + line for line in _question_yaml(q).split("\n"))
+
+
+def _question_yaml(q: Question) -> str:
     hand_id = q.id.replace(".", "-").replace("_", "-")
     lines = [f"- id: {hand_id}", f"  override: {q.id}", f"  type: {q.type}"]
     if q.type == "multiple_choice":

@@ -36,6 +36,8 @@ class Source:
     author: str | None = None
     url: str | None = None
     ref: SourceRef | None = None
+    kind: str = "article"  # "article" or "reference" (background knowledge)
+    text_file: str | None = None  # the article's text, relative to the bank file
 
     def citation(self) -> str:
         """One line naming the article: publisher, title, date."""
@@ -55,6 +57,7 @@ class Entity:
     role: str | None = None
     aliases: tuple[str, ...] = ()
     ref: SourceRef | None = None
+    group: str | None = None  # entities that can stand in for each other as wrong options
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,7 @@ class Bank:
     disable: tuple[str, ...] = ()  # generated question ids the teacher switched off
     sheet: Mapping[str, str] = field(default_factory=dict)  # title, subtitle, instructions, time_allowed, school
     ref: SourceRef | None = None
+    warnings: tuple[str, ...] = ()  # authoring traps found while reading (DESIGN §11.4 lines)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
 from .banks import builtin_bank_path, load_banks
-from .errors import ExportError
+from .errors import ExportError, QuizgenError
+from .flaws import check_questions
 from .exporters import Artifact, ExportJob, ExportOptions, load_exporter
 from .generate import expand_bank
 from .model import Bank, Question
@@ -39,6 +40,7 @@ class BuildConfig:
     include_generated: bool = True
     options: ExportOptions = ExportOptions()
     state_dir: Path | None = None  # where exporter state lives; None: beside each bank
+    strict: bool = False  # any warning stops the build before anything is written
 
 
 @dataclass
@@ -54,6 +56,22 @@ class BuildReport:
     # "retired": [ids]}) and "retired_in_all": how many questions the deck carries as withdrawn
     deck_changes: dict[str, dict] = field(default_factory=dict)
     removed: list[Path] = field(default_factory=list)  # stale outputs of the previous build, removed
+
+
+class StrictError(QuizgenError):
+    """--strict and there are warnings: nothing was written."""
+
+
+def bank_warnings(bank: Bank) -> list[str]:
+    """Warnings about the bank itself (DESIGN §11.4): authoring traps found while reading
+    it and the item-writing flaws of its hand-written questions (quizgen.flaws)."""
+    return list(bank.warnings) + check_questions(bank, bank.questions)
+
+
+def strict_error(warnings: Sequence[str]) -> StrictError:
+    count = f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
+    return StrictError(f"{count} and --strict, so nothing was written; fix them, or run without --strict:\n"
+                       + "\n".join(warnings))
 
 
 def bank_questions(bank: Bank, include_generated: bool = True) -> tuple[tuple[Question, ...], tuple[str, ...]]:
@@ -135,6 +153,7 @@ def build(config: BuildConfig, progress: Progress | None = None) -> BuildReport:
     for bank in report.banks:
         advance(f"{bank.id}: generating and choosing questions")
         questions, warnings = bank_questions(bank, config.include_generated)
+        report.warnings.extend(bank_warnings(bank))
         report.warnings.extend(warnings)
         chosen = tuple(choose_questions(bank, questions, config.selection))
         sets = tuple(arrange_versions(bank, chosen, config.selection)) if versions_needed else ()
@@ -157,6 +176,8 @@ def build(config: BuildConfig, progress: Progress | None = None) -> BuildReport:
     names = [a.name for a in report.artifacts]
     if len(set(names)) != len(names):
         raise ExportError("two outputs of this build have the same file name; expected distinct bank ids")
+    if config.strict and report.warnings:
+        raise strict_error(report.warnings)
     manifest = json.dumps(report.manifest, indent=2, ensure_ascii=False) + "\n"
     files = {config.out / a.name: a.data for a in report.artifacts}
     files[config.out / MANIFEST_NAME] = manifest.encode()
@@ -374,5 +395,6 @@ def validate(paths: Iterable[str] = ()) -> Validation:
     for bank in result.banks:
         expansion = expand_bank(bank)
         result.generated[bank.id] = sum(1 for q in expansion.questions if q.origin == "template")
+        result.warnings.extend(bank_warnings(bank))
         result.warnings.extend(expansion.warnings)
     return result

@@ -20,24 +20,29 @@ sources:
     date: "2016-11-21"          # YYYY, YYYY-MM or YYYY-MM-DD
 
 # People, organisations, countries... Generated questions draw wrong options from here,
-# so list several of each kind.
+# so list several of each kind. `group` keeps wrong options comparable: a question about
+# an official offers only other officials.
 entities:
   putin:
     name: Vladimir Putin
     kind: person                # person, organization, country, place, document, event, other
     role: President of Russia
+    group: officials
   peskov:
     name: Dmitry Peskov
     kind: person
     role: Kremlin spokesman
+    group: officials
   bensouda:
     name: Fatou Bensouda
     kind: person
     role: Prosecutor of the International Criminal Court
+    group: officials
   lavrov:
     name: Sergei Lavrov
     kind: person
     role: Foreign Minister of Russia
+    group: officials
 
 # Facts: one statement each, in your own words. Templates turn them into questions
 # (see them with: quizgen generate).
@@ -51,7 +56,7 @@ facts:
   - id: peskov-formality
     kind: quote
     who: peskov
-    said: the decree was a mere formality, since Russia had never ratified the statute
+    said: the decree was a mere formality, since Russia had not ratified the statute
     key: mere formality         # the words a fill-in-the-blank question leaves out
     source: article-1
 

@@ -108,9 +108,87 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> YamlProblem:
             f"YAML syntax error: a tab character at column {column}; indent with spaces, not tabs",
         )
     context = f" ({exc.context.strip()})" if exc.context else ""
+    plain = plain_words(f"{problem}{context}")
     return YamlProblem(
-        line, f"YAML syntax error at column {column}: {problem}{context}; expected valid YAML"
+        line, f"YAML syntax error at column {column}: {problem}{context}; "
+              + (plain if plain else "expected valid YAML")
     )
+
+
+# PyYAML's wording -> what to fix, in words a teacher reads (the first match wins).
+PLAIN_WORDS: tuple[tuple[str, str], ...] = (
+    (r"mapping values are not allowed",
+     "a value contains a colon followed by a space, or a key is indented under text; "
+     "put the whole value in quotes (\"...\") or fix the indentation"),
+    (r"did not find expected key|expected <block end>, but found",
+     "this line is not lined up with the lines around it; indent it exactly like the "
+     "other entries of its list or mapping (two spaces per level)"),
+    (r"could not find expected ':'",
+     "a line is neither 'key: value' nor a list item '- ...'; add the missing colon after the key, "
+     "or quotes around text that runs over several lines"),
+    (r"found unexpected end of stream|while scanning a quoted scalar",
+     "a quotation mark is opened but never closed; close it on the same line, or quote the text "
+     "with the other kind of quotes"),
+    (r"unknown escape character",
+     "a backslash inside double quotes; write the text in single quotes instead"),
+    (r"while scanning an? (alias|anchor)",
+     "a value starts with '*' or '&', which YAML reads as a reference; put the value in quotes"),
+    (r"cannot start any token",
+     "a value starts with a character YAML reserves (@ or `); put the value in quotes"),
+    (r"flow (sequence|mapping)|expected ',' or '[\]}]'",
+     "a [list] or {mapping} on one line is not closed, or an item in it has a comma or colon; "
+     "close the brackets and put such items in quotes"),
+    (r"found duplicate anchor|found undefined alias",
+     "'&' or '*' used in a value; put the value in quotes"),
+)
+
+
+def plain_words(problem: str) -> str:
+    """What to fix, in plain words, for a PyYAML problem text ("" when unknown)."""
+    for pattern, words in PLAIN_WORDS:
+        if re.search(pattern, problem):
+            return words
+    return ""
+
+
+_LIST_ITEM = re.compile(r"^( *)- (?!-)(.*)$")
+
+
+def folded_items(text: str) -> list[tuple[int, str, str]]:
+    """List items indented further than the plain-text item above them, which YAML
+    silently folds into that item ("COP22 opens - The conference ends").
+
+    Returns (line, this item's text, the folded result) for each one.
+    """
+    out: list[tuple[int, str, str]] = []
+    lines = text.splitlines()
+    previous: tuple[int, str, int] | None = None  # (indent of its dash, its text, line)
+    for number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        match = _LIST_ITEM.match(line)
+        indent = len(line) - len(line.lstrip(" "))
+        if previous is not None and match and indent > previous[0] and indent <= previous[0] + 3:
+            above = previous[1]
+            out.append((number, match.group(2).strip(), f"{above} - {match.group(2).strip()}"))
+            previous = (previous[0], f"{above} - {match.group(2).strip()}", previous[2])
+            continue
+        if match and _plain_text(match.group(2)):
+            previous = (len(match.group(1)), match.group(2).strip(), number)
+        elif previous is not None and indent > previous[0] + 1 and not match:
+            previous = (previous[0], f"{previous[1]} {stripped}", previous[2])  # a continued line
+        else:
+            previous = None
+    return out
+
+
+def _plain_text(value: str) -> bool:
+    """A plain scalar that YAML would continue onto a more indented line."""
+    value = value.strip()
+    if not value or value[0] in "\"'[{|>&*!%@`#":
+        return False
+    return re.search(r"(^|\s)[^\s:]+:(\s|$)", value) is None  # not "key: value"
 
 
 class _Builder:

@@ -158,3 +158,73 @@ def test_same_bank_id_in_two_files(tmp_path: Path) -> None:
         (tmp_path / name).write_text(MINIMAL + "  []\n".replace("  []", "") + "", encoding="utf-8")
     with pytest.raises(BankErrors, match="bank id 'tiny' is also used at"):
         load_banks([tmp_path])
+
+
+# -- authoring traps and new source fields ------------------------------------------------
+
+FOLDED = """\
+bank: cop22
+title: COP22
+sources:
+  a: {title: T, publisher: P}
+questions:
+  - id: order
+    type: ordering
+    prompt: Put these in order.
+    items:
+      - COP22 opens
+       - The conference ends
+      - Delegates go home
+      - The report is published
+    source: a
+"""
+
+
+def test_an_over_indented_list_item_is_a_warning_at_its_line() -> None:
+    bank = load_bank_text(FOLDED, path="cop22.yaml")
+    assert bank.questions[0].items[0] == "COP22 opens - The conference ends"  # what YAML made of it
+    assert bank.warnings == (
+        "cop22.yaml:11: warning: this list item is indented further than the item above, so YAML reads the "
+        "two as one item ('COP22 opens - The conference ends'); indent it exactly like the item above",)
+    fixed = load_bank_text(FOLDED.replace("       - The", "      - The"), path="cop22.yaml")
+    assert fixed.warnings == () and len(fixed.questions[0].items) == 4
+
+
+def test_folded_items_ignore_nested_lists_and_mappings() -> None:
+    from quizgen.yamlnodes import folded_items
+
+    text = "pairs:\n  - [a, b]\n   - [c, d]\nq:\n  - id: x\n    answers:\n      - one\n      - two\n"
+    assert folded_items(text) == []
+    assert folded_items("items:\n  - one\n    - two\n") == [(3, "two", "one - two")]
+
+
+def test_evidence_matches_the_text_file_despite_quotes_dashes_case_and_spacing(tmp_path: Path) -> None:
+    (tmp_path / "article.txt").write_text("He said the court was “biased” — and a burden.\n", encoding="utf-8")
+    text = """\
+bank: ok
+title: Evidence
+sources:
+  art: {title: T, publisher: P, text_file: article.txt}
+  ref: {title: Rome Statute status, publisher: UN Treaty Collection, kind: reference, url: "https://treaties.un.org"}
+questions:
+  - id: q
+    type: true_false
+    statement: The court was called biased.
+    answer: true
+    source: art
+    evidence: "the court was \\"BIASED\\" -  and a burden"
+  - id: r
+    type: true_false
+    statement: The statute was adopted in 1998.
+    answer: true
+    source: ref
+    evidence: anything at all (a reference has no text file here)
+"""
+    path = tmp_path / "ok.yaml"
+    path.write_text(text, encoding="utf-8")
+    bank = load_bank(path)
+    assert bank.sources["ref"].kind == "reference" and bank.sources["art"].text_file == "article.txt"
+    (tmp_path / "article.txt").unlink()
+    with pytest.raises(BankErrors) as info:
+        load_bank(path)
+    assert "source 'art': cannot read text_file 'article.txt' (No such file or directory)" in str(info.value)

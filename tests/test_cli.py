@@ -90,7 +90,7 @@ def test_init_writes_a_starter_that_validates(tmp_path: Path) -> None:
     bank = tmp_path / "class" / "question_banks" / "unit-1.yaml"
     assert result.output.splitlines()[0] == f"wrote {bank}"
     checked = invoke("validate", str(bank))
-    assert checked.stdout == f"{bank}: ok (3 questions + 8 generated, 2 facts, 1 source)\n"
+    assert checked.stdout == f"{bank}: ok (3 questions + 3 generated, 2 facts, 1 source)\n"
     assert checked.stderr == ""  # no warning: the starter's facts give every template enough to work with
     again = invoke("init", str(tmp_path / "class"), "--name", "unit-1", ok=False)
     assert again.exit_code == 1

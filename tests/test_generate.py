@@ -19,10 +19,13 @@ from quizgen.generate import (
     builtin_templates_dir,
     expand_bank,
     format_preview,
+    generate_with_notes,
+    MAX_PER_FACT,
+    RECALL_TYPES,
     load_templates,
     preview,
 )
-from quizgen.model import FACT_KINDS
+from quizgen.model import FACT_KINDS, Question
 from quizgen.pipeline import list_questions
 
 from conftest import DEFAULT_BANK, ROOT
@@ -89,11 +92,17 @@ def generated(expansion) -> list:
     return [q for q in expansion.questions if q.origin == "template"]
 
 
+def candidates(bank, templates_dir=None, builtin: bool = True) -> dict:
+    """Every template's question for every fact, before the generator chooses."""
+    rendered = generate_with_notes(bank, load_templates(templates_dir, builtin), choose=False)
+    return {q.id: q for q in rendered.questions}
+
+
 # -- the basics -------------------------------------------------------------------------
 
 def test_generated_questions_carry_their_fact() -> None:
     bank = bank_of()
-    questions = {q.id: q for q in generated(expand_bank(bank))}
+    questions = candidates(bank)
     q = questions["peskov-interests.quote-who"]
     assert q.type == "multiple_choice"
     assert q.prompt == "Who said that the withdrawal was done purely on national interests?"
@@ -102,13 +111,14 @@ def test_generated_questions_carry_their_fact() -> None:
     assert (q.origin, q.fact, q.template, q.source) == ("template", "peskov-interests", "quote-who", "alpha")
     assert q.evidence == "done purely on national interests" and q.tags == ("reasons",)
     assert q.ref is not None and q.ref.path == "test.yaml" and q.ref.line == bank.facts[0].ref.line
+    assert q.explanation == "Dmitry Peskov said that the withdrawal was done purely on national interests."
     cloze = questions["peskov-interests.quote-cloze"]
     assert cloze.prompt == "Dmitry Peskov said that the withdrawal was done purely on [[national interests]]."
     assert [b.answer for b in cloze.blanks] == ["national interests"]
 
 
 def test_contested_claims_are_attributed() -> None:
-    questions = {q.id: q for q in generated(expand_bank(bank_of()))}
+    questions = candidates(bank_of())
     assert questions["ministry-verdicts.quantity-value"].prompt.startswith(
         "According to the Russian Foreign Ministry, what was the number of verdicts")
     assert "ministry-bias.claim-cloze" not in questions  # no key: no cloze
@@ -132,17 +142,17 @@ def test_unattributed_claim_template_is_skipped_with_a_warning(tmp_path: Path) -
 
 
 def test_false_statement_swaps_in_a_wrong_value_and_explains() -> None:
-    questions = {q.id: q for q in generated(expand_bank(bank_of()))}
+    questions = candidates(bank_of())
     false = questions["peskov-interests.quote-false-who"]
     assert false.truth is False
-    assert false.explanation == ("False: Dmitry Peskov said that the withdrawal was done purely on "
+    assert false.explanation == ("False. Dmitry Peskov said that the withdrawal was done purely on "
                                  "national interests.")
     assert false.prompt.endswith(" said that the withdrawal was done purely on national interests.")
     assert not false.prompt.startswith("Dmitry Peskov")
     assert questions["peskov-interests.quote-true"].truth is True
 
 
-def test_too_few_distractors_skips_with_a_warning() -> None:
+def test_too_few_distractors_skips_with_a_note() -> None:
     header_two_people = HEADER.replace("  bensouda: {name: Fatou Bensouda, kind: person}\n", "") \
                               .replace("  lavrov: {name: Sergei Lavrov, kind: person}\n", "")
     bank = load_bank_text(header_two_people + FACTS, path="few.yaml")
@@ -150,9 +160,10 @@ def test_too_few_distractors_skips_with_a_warning() -> None:
     ids = {q.id for q in result.questions}
     assert "peskov-interests.quote-who" not in ids
     line = bank.facts[0].ref.line
-    assert (f"few.yaml:{line}: fact 'peskov-interests': template 'quote-who' skipped: only 1 other person "
-            "in the bank for distractors; expected at least 3") in result.warnings
-    assert "peskov-interests.quote-false-who" in ids  # one wrong person is enough to swap in
+    assert (f"few.yaml:{line}: fact 'peskov-interests': template 'quote-who' not used: only 1 other person "
+            "in the bank for distractors that are not true; expected at least 3") in result.notes
+    assert not result.warnings  # not the teacher's mistake: `quizgen generate` says why, validate stays quiet
+    assert "peskov-interests.quote-false-who" in candidates(bank)  # one wrong person is enough to swap in
 
 
 def test_a_value_stated_for_the_same_slot_is_never_a_wrong_option() -> None:
@@ -233,11 +244,12 @@ def test_disable_and_override() -> None:
     assert by_id["peskov-interests.quote-who"].origin == "hand"
     assert by_id["peskov-interests.quote-who"].type == "short_answer"
     assert "peskov-interests.quote-true" not in by_id
-    assert "peskov-interests.quote-false-who" in by_id
+    # the override takes the fact's recognition place; the recall question is still generated
+    assert by_id["peskov-interests.quote-cloze"].origin == "template"
     assert any("disable 'nobody.quote-true' matches no generated question" in w for w in result.warnings)
 
 
-def test_duplicates_are_dropped_with_a_warning() -> None:
+def test_near_duplicates_of_hand_written_questions_are_not_generated() -> None:
     questions = """\
   - id: same-as-generated
     type: true_false
@@ -247,9 +259,10 @@ def test_duplicates_are_dropped_with_a_warning() -> None:
 """
     result = expand_bank(bank_of(questions=questions))
     ids = [q.id for q in result.questions]
-    assert "same-as-generated" in ids and "peskov-interests.quote-true" not in ids
-    assert any("question 'peskov-interests.quote-true' dropped: same prompt and answer as question "
-               "'same-as-generated'" in w for w in result.warnings)
+    assert "same-as-generated" in ids
+    assert not {"peskov-interests.quote-true", "peskov-interests.quote-who", "peskov-interests.quote-cloze"} & set(ids)
+    assert any("template 'quote-true' not used: a near-duplicate of question 'same-as-generated'" in n
+               for n in result.notes)
 
 
 def test_no_generated() -> None:
@@ -261,10 +274,11 @@ def test_list_json_shows_origin_and_fact(tmp_path: Path) -> None:
     path = tmp_path / "bank.yaml"
     path.write_text(bank_text(), encoding="utf-8")
     records = {r["id"]: r for r in list_questions([str(path)])}
-    record = records["peskov-interests.quote-who"]
-    assert record["origin"] == "template" and record["fact"] == "peskov-interests"
-    assert record["answer"] == "Dmitry Peskov" and "Dmitry Peskov" in record["choices"]
+    record = records["ministry-bias.claim-who"]
+    assert record["origin"] == "template" and record["fact"] == "ministry-bias"
+    assert record["answer"] == "Russian Foreign Ministry" and "Russian Foreign Ministry" in record["choices"]
     assert len(record["choices"]) == 4
+    assert record["explanation"].startswith("The Russian Foreign Ministry claimed that the court had become biased.")
 
 
 # -- templates: format, errors, sandbox, overrides ---------------------------------------
@@ -360,7 +374,7 @@ def test_templates_in_the_working_directory_override_builtins_by_file_name(tmp_p
     speaker = next(q for q in questions if q.template == "quote-speaker")
     assert speaker.prompt == "Name the speaker: \u201cthe withdrawal was done purely on national interests\u201d"
     assert speaker.accept == ("Peskov",)
-    assert any(q.template == "quantity-value" for q in questions)  # the other kinds: built-in
+    assert any(q.template.startswith("quantity-") for q in questions)  # the other kinds: built-in
 
 
 def test_skip_from_a_template(tmp_path: Path) -> None:
@@ -405,11 +419,14 @@ def test_cli_generate_text_and_filters(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(app, ["generate", str(path), "--fact", "peskov-interests"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "peskov-interests.quote-who  (multiple choice, source alpha)\n" in result.stdout
-    assert "    * Dmitry Peskov\n" in result.stdout
+    assert "peskov-interests.quote-cloze  (fill in the blanks, source alpha)\n" in result.stdout
+    assert "    answer: national interests\n" in result.stdout
     assert "ministry-verdicts" not in result.stdout
-    result = runner.invoke(app, ["generate", str(path), "--template", "quantity-value"], catch_exceptions=False)
-    assert result.stdout.strip().endswith("1 generated questions (quantity-value 1)")
+    # candidates not generated, and why
+    assert "Not generated:\n" in result.stdout
+    assert "template 'quote-who' not used: the fact already has its recognition question" in result.stdout
+    result = runner.invoke(app, ["generate", str(path), "--template", "quantity-cloze"], catch_exceptions=False)
+    assert result.stdout.strip().endswith("1 generated questions (quantity-cloze 1)")
     result = runner.invoke(app, ["generate", str(path), "--fact", "nobody"])
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: --fact 'nobody' is not a fact of these banks; expected one of: ")
@@ -420,10 +437,11 @@ def test_cli_generate_yaml_pastes_into_a_bank_as_overrides(tmp_path: Path) -> No
     path.write_text(bank_text(), encoding="utf-8")
     result = CliRunner().invoke(app, ["generate", str(path), "--yaml"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    pasted = bank_text(questions=textwrap.indent(result.stdout, "  "))
+    assert result.stdout.startswith("  - id: ")  # indented as the starter bank's questions: paste as is
+    pasted = bank_text(questions=result.stdout)
     bank = load_bank_text(pasted, path="pasted.yaml")
     before = generated(expand_bank(bank_of()))
-    assert len(bank.questions) == len(before) > 5
+    assert len(bank.questions) == len(before) > 3
     after = expand_bank(bank)
     assert not generated(after)
     assert sorted(q.id for q in after.questions) == sorted(q.id for q in before)
@@ -450,10 +468,19 @@ def test_default_bank_has_enough_facts_and_questions() -> None:
     kinds = [f.kind for f in bank.facts]
     assert len(kinds) >= 30 and all(kinds.count(k) >= 2 for k in FACT_KINDS)
     result = expand_bank(bank)
-    assert len(generated(result)) >= 80
-    assert len(result.warnings) <= 3, result.warnings
+    made = generated(result)
+    assert len(made) >= 40
+    assert not result.warnings, result.warnings
     hand_texts = {normalize(q.prompt) for q in bank.questions}
-    assert not {normalize(q.prompt) for q in generated(result)} & hand_texts
+    assert not {normalize(q.prompt) for q in made} & hand_texts
+    per_fact: dict[str, list] = {}
+    for q in made:
+        if q.type not in ("matching", "ordering"):
+            per_fact.setdefault(q.fact, []).append(q)
+    for fact_id, qs in per_fact.items():  # at most one recall and one recognition question per fact
+        assert len(qs) <= MAX_PER_FACT, [q.id for q in qs]
+        assert len({q.type in RECALL_TYPES for q in qs}) == len(qs), [q.id for q in qs]
+    assert all(q.explanation for q in made)
 
 
 # -- properties over random banks ------------------------------------------------------------
@@ -481,6 +508,8 @@ def random_banks(draw) -> str:
             aliases = [a for a in aliases if a != name]
             role = draw(st.none() | st.sampled_from(["the spokesman", "the president", "a writer"]))
             extra = f", role: {role}" if role else ""
+            group = draw(st.none() | st.sampled_from(["g1", "g2"]))
+            extra += f", group: {group}" if group else ""
             lines.append(f"  {eid}: {{name: {name}, kind: {kind}, aliases: {aliases}{extra}}}")
             entities[kind].append(eid)
     everyone = [e for ids in entities.values() for e in ids]
@@ -493,6 +522,13 @@ def random_banks(draw) -> str:
         date = draw(st.sampled_from(["1998", "2002-07", "2014-03", "2016-11-14", "2016-11-15", "2016-11-16",
                                      "1998-07-17", "2016", "2016-12"]))
         text = draw(st.sampled_from(SAID))
+        if kind in ("action", "quote", "claim") and draw(st.booleans()):
+            partner = draw(st.sampled_from(everyone))
+            if partner != who:
+                who = f"[{who}, {partner}]"  # a joint statement
+        also = draw(st.sampled_from(everyone))
+        also_true = f", also_true: {{who: [{also}]}}" if kind in ("action", "quote", "claim", "role") \
+            and draw(st.booleans()) else ""
         fields = {
             "action": f"who: {who}, did: {draw(st.sampled_from(['signed it', 'left the court', 'voted']))}"
                       + (f", when: '{date}'" if draw(st.booleans()) else ""),
@@ -508,7 +544,9 @@ def random_banks(draw) -> str:
             "definition": f"term: {draw(st.sampled_from(['treaty', 'court', 'vote', 'decree']))}, "
                           f"means: {draw(st.sampled_from(['a written agreement', 'a body of judges', 'a choice by ballot', 'an order']))}",
         }[kind]
-        lines.append(f"  - {{id: f{i}, kind: {kind}, source: {src}, {fields}}}")
+        who_of_role = who if not who.startswith("[") else who[1:].split(",")[0]
+        fields = fields.replace(f"who: {who}, role:", f"who: {who_of_role}, role:") if kind == "role" else fields
+        lines.append(f"  - {{id: f{i}, kind: {kind}, source: {src}, {fields}{also_true}}}")
     return "\n".join(lines) + "\n"
 
 
@@ -520,6 +558,8 @@ def true_values(bank, fact, slot) -> set[str]:
     others = [c for c in CORE_FIELDS[kind] if c != slot]
 
     def names_of(eid) -> set[str]:
+        if isinstance(eid, (tuple, list)):  # a joint statement: the speakers together
+            return {" & ".join(sorted(min(names_of(e)) for e in eid))}
         entity = bank.entities[eid]
         return {text_key(n) for n in (entity.name, *entity.aliases, eid.replace("-", " "))}
 
@@ -536,11 +576,15 @@ def true_values(bank, fact, slot) -> set[str]:
         return text_key(str(a)) == text_key(str(b))
 
     def shown(value) -> set[str]:
+        if truth.value_kind(kind, slot) == "entity" and isinstance(value, (tuple, list)):
+            return set().union(*(names_of(v) for v in value))  # each speaker of a joint statement
         if truth.value_kind(kind, slot) == "entity":
             return names_of(value)
         return {text_key(truth.display(kind, slot, value, fact.data.get("unit")))}
 
     out: set[str] = set()
+    for value in (fact.data.get("also_true") or {}).get(slot, ()):  # true in the world, says the bank
+        out |= shown(value)
     for g in bank.facts:
         if g.kind == kind and slot in g.data and all(same(c, g.data.get(c), fact.data.get(c)) for c in others):
             out |= shown(g.data[slot])
@@ -565,15 +609,18 @@ def test_generated_questions_are_sound(text: str) -> None:
         assert GENERATED_ID_PATTERN.match(q.id), q.id
         spec = specs[q.template]
         fact = facts[q.fact]
+        assert q.explanation, q.id  # every generated question is explained
         if q.type == "multiple_choice":
             options = [normalize(o) for o in q.answers + q.distractors]
-            assert len(q.answers) == 1 and len(set(options)) == len(options), q
+            assert (len(q.answers) == 1 or q.select_all) and len(set(options)) == len(options), q
             assert options.count(normalize(q.answers[0])) == 1
             truths = true_values(bank, fact, spec.answer)
-            for d in q.distractors:
+            for d in q.distractors:  # never a value the bank states as true (a fact or also_true)
                 assert text_key(d) not in truths, (q.id, d, truths)
+        if q.type == "true_false":
+            assert q.explanation.startswith("True. " if q.truth else "False. "), q.explanation
         if q.type == "true_false" and q.truth is False:
-            true_statement = q.explanation.removeprefix("False: ")
+            true_statement = q.explanation.removeprefix("False. ")
             assert normalize(q.prompt) != normalize(true_statement)
         if q.type == "matching":
             lefts = [text_key(a) for a, _ in q.pairs]
@@ -599,3 +646,158 @@ def test_numeric_distractors_are_near_never_equal_and_on_both_sides(value: float
             assert n.is_integer()
     if abs(value) >= 3:
         assert any(n < value for n in numbers) and any(n > value for n in numbers)
+
+
+# -- joint statements ----------------------------------------------------------------------
+
+JOINT = """\
+bank: cop22
+title: COP22
+sources:
+  a: {title: Climate talks close, publisher: Daily Planet, date: "2016-11-18"}
+entities:
+  espinosa: {name: Patricia Espinosa, kind: person}
+  mezouar: {name: Salaheddine Mezouar, kind: person}
+  kerry: {name: John Kerry, kind: person}
+  hollande: {name: François Hollande, kind: person}
+  obama: {name: Barack Obama, kind: person}
+facts:
+  - id: joint-momentum
+    kind: quote
+    who: [espinosa, mezouar]
+    said: the momentum of the Paris Agreement was irreversible
+    key: irreversible
+    source: a
+  - id: joint-claim
+    kind: claim
+    who: [espinosa, mezouar]
+    claim: climate action had become unstoppable
+    key: unstoppable
+    source: a
+  - id: joint-close
+    kind: action
+    who: [espinosa, mezouar]
+    did: closed the conference in Marrakesh
+    source: a
+"""
+
+
+def test_a_joint_statement_names_both_speakers_in_every_template() -> None:
+    bank = load_bank_text(JOINT, path="cop22.yaml")
+    every = candidates(bank)
+    assert {q.template for q in every.values()} >= {"quote-who", "quote-true", "quote-false-who", "quote-cloze",
+                                                   "claim-true", "claim-false-who", "claim-cloze",
+                                                   "action-who", "action-true", "action-false-who"}
+    for q in every.values():
+        if q.type == "true_false" and q.truth is False:  # every speaker swapped for someone else
+            assert "Patricia Espinosa" not in q.prompt and "Salaheddine Mezouar" not in q.prompt, q.prompt
+            assert " and " in q.prompt.split(" said")[0].split(" claimed")[0].split(" closed")[0]
+            assert "Patricia Espinosa and Salaheddine Mezouar" in q.explanation
+        elif q.type == "multiple_choice":  # who said it: select both
+            assert q.select_all and q.answers == ("Patricia Espinosa", "Salaheddine Mezouar"), q
+            assert q.prompt.endswith("Select all that apply.")
+            assert not {"Patricia Espinosa", "Salaheddine Mezouar"} & set(q.distractors)
+        elif q.type == "short_answer":  # name them: both names are the answer
+            assert q.prompt.startswith("Name the people who ") and q.answers == (
+                "Patricia Espinosa and Salaheddine Mezouar",)
+        else:
+            assert "Patricia Espinosa and Salaheddine Mezouar" in q.prompt, q.prompt
+    kept = generated(expand_bank(bank))
+    assert kept and all("Patricia Espinosa" in q.prompt + " ".join(q.answers) and
+                        "Salaheddine Mezouar" in q.prompt + " ".join(q.answers) for q in kept if q.truth is not False)
+
+
+def test_joint_statement_list_must_name_known_entities() -> None:
+    with pytest.raises(Exception) as caught:
+        load_bank_text(JOINT.replace("who: [espinosa, mezouar]\n    said", "who: [espinosa, guterres]\n    said"),
+                       path="cop22.yaml")
+    assert "cop22.yaml:14: fact 'joint-momentum': who 'guterres' is not a known entity" in str(caught.value)
+
+
+# -- attribution --------------------------------------------------------------------------
+
+def test_attribution_chain_and_according_to_reach_every_question() -> None:
+    facts = """\
+facts:
+  - id: report
+    kind: quote
+    who: bensouda
+    said: the annexation amounted to an on-going state of occupation
+    via: [magazine, icc]
+    source: beta
+  - id: offensive
+    kind: action
+    who: russia
+    did: launched an offensive in Aleppo
+    according_to: magazine
+    also_true: {who: [ukraine]}
+    note: This is the magazine's account.
+    source: beta
+"""
+    every = candidates(bank_of(facts))
+    for q in every.values():
+        if q.fact == "report":
+            assert q.prompt.startswith("According to Foreign Policy, as quoted by the International Criminal Court, "), q.prompt
+        else:
+            assert (q.prompt.startswith("According to Foreign Policy, ")
+                    or ", according to Foreign Policy, " in q.prompt), q.prompt
+            assert q.explanation.endswith("This is the magazine's account.")
+            assert "Ukraine" not in q.distractors and "Ukraine" not in q.prompt  # also true: never offered
+
+
+# -- near-duplicates ------------------------------------------------------------------------
+
+WORDS = ["court", "treaty", "russia", "crimea", "decree", "signed", "putin", "peskov", "ministry", "verdicts",
+         "billion", "statute", "annexed", "report", "prosecutor"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(WORDS), min_size=1, max_size=7, unique=True), min_size=1, max_size=25),
+       st.lists(st.sampled_from(WORDS), min_size=1, max_size=7, unique=True))
+def test_near_duplicates_are_found_exactly_as_by_comparing_every_pair(bank_prompts, prompt_words) -> None:
+    from quizgen.generate import NEAR_DUPLICATE, SimilarQuestions, question_words
+
+    def tf(i: int, words: list[str]) -> Question:
+        return Question(id=f"q{i}", bank="b", type="true_false", prompt=" ".join(words) + ".", source="s", truth=True)
+
+    kept = [tf(i, words) for i, words in enumerate(bank_prompts)]
+    index = SimilarQuestions(kept)
+    candidate = tf(999, prompt_words)
+    mine = question_words(candidate)
+    brute = [q for q in kept if mine and len(mine & question_words(q)) / len(mine | question_words(q)) >= NEAR_DUPLICATE]
+    found = index.near(candidate)
+    assert (found is None) == (not brute)
+    if found is not None:
+        assert found in brute
+
+
+def test_a_hand_written_question_on_the_same_fact_and_answer_is_a_near_duplicate() -> None:
+    questions = """\
+  - id: reason
+    type: short_answer
+    prompt: On what, according to the Kremlin spokesman, was the step based?
+    answer: national interests
+    facts: [peskov-interests]
+    source: alpha
+"""
+    result = expand_bank(bank_of(questions=questions))
+    assert "peskov-interests.quote-cloze" not in {q.id for q in result.questions}  # its blank is "national interests"
+    assert any("template 'quote-cloze' not used: a near-duplicate of question 'reason'" in n for n in result.notes)
+    without = expand_bank(bank_of(questions=questions.replace("    facts: [peskov-interests]\n", "")))
+    assert "peskov-interests.quote-cloze" in {q.id for q in without.questions}
+
+
+def test_a_proper_name_is_not_offered_among_common_terms() -> None:
+    facts = """\
+facts:
+  - {id: d1, kind: definition, term: Rome Statute, means: the treaty that set up the court, source: alpha}
+  - {id: d2, kind: definition, term: annexation, means: taking over another state's land, source: alpha}
+  - {id: d3, kind: definition, term: referendum, means: a direct vote on one question, source: alpha}
+  - {id: d4, kind: definition, term: sanctions, means: penalties imposed on a country, source: alpha}
+  - {id: d5, kind: definition, term: ratification, means: the formal approval of a treaty, source: alpha}
+"""
+    every = candidates(bank_of(facts))
+    assert "d1.definition-term" not in every
+    for q in every.values():
+        if q.template == "definition-term":
+            assert "Rome Statute" not in q.distractors
