@@ -20,7 +20,7 @@ from .errors import ExportError
 from .exporters import Artifact, ExportJob, ExportOptions, load_exporter
 from .generate import expand_bank
 from .model import Bank, Question
-from .select import SelectionSpec, arrange_versions, check_spec, choose_questions, filter_questions
+from .select import SelectionSpec, arrange_versions, check_spec, choose_quiz, filter_questions
 
 DEFAULT_FORMATS = ("anki", "worksheet", "key")
 MANIFEST_NAME = "manifest.json"
@@ -129,13 +129,15 @@ def build(config: BuildConfig, progress: Progress | None = None) -> BuildReport:
         advance(f"{bank.id}: generating and choosing questions")
         questions, warnings = bank_questions(bank, config.include_generated)
         report.warnings.extend(warnings)
-        chosen = tuple(choose_questions(bank, questions, config.selection))
+        quiz = choose_quiz(bank, questions, config.selection)
+        report.warnings.extend(quiz.warnings)
+        chosen = quiz.questions
         sets = tuple(arrange_versions(bank, chosen, config.selection)) if versions_needed else ()
         state_file = state_path(bank, config)
         whole = tuple(filter_questions(questions, config.selection.tags, config.selection.types))
         job = ExportJob(bank=bank, sets=sets, questions=whole, quiz=chosen, options=config.options,
                         previous_state=read_state(state_file) or shipped_state(bank),
-                        quiz_requested=config.selection.count is not None)
+                        quiz_requested=config.selection.quiz_requested)
         for exporter in exporters:
             advance(f"{bank.id}: {exporter.name}")
             for artifact in exporter.render(job):
@@ -165,6 +167,43 @@ def build(config: BuildConfig, progress: Progress | None = None) -> BuildReport:
     if progress is not None:
         progress(total, total, "done")
     return report
+
+
+@dataclass
+class QuizPlan:
+    """What a build would print, per bank and version, without writing anything."""
+
+    banks: list[Bank] = field(default_factory=list)
+    sets: list = field(default_factory=list)  # QuestionSet per bank and version, in build order
+    warnings: list[str] = field(default_factory=list)
+
+
+def plan(config: BuildConfig) -> QuizPlan:
+    """Choose and lay out the printed quizzes exactly as ``build`` would; write nothing."""
+    check_spec(config.selection)
+    result = QuizPlan(banks=load_banks(config.paths))
+    for bank in result.banks:
+        questions, warnings = bank_questions(bank, config.include_generated)
+        result.warnings.extend(warnings)
+        quiz = choose_quiz(bank, questions, config.selection)
+        result.warnings.extend(quiz.warnings)
+        result.sets.extend(arrange_versions(bank, quiz.questions, config.selection))
+    return result
+
+
+def plan_lines(result: QuizPlan) -> list[str]:
+    """The plan as text: per bank and version, each question's number, id, type, facts and prompt."""
+    lines: list[str] = []
+    for qset in result.sets:
+        label = f"version {qset.version}" if qset.version else "one version"
+        lines.append(f"{qset.bank.id} ({label}, {len(qset.items)} questions, seed {qset.seed}):")
+        for item in qset.items:
+            q = item.question
+            facts = ", ".join(q.facts) if q.facts else "-"
+            prompt = " ".join(q.prompt.split())
+            lines.append(f"  {item.number:>3}. {q.id}  [{q.type}; facts: {facts}]")
+            lines.append(f"       {prompt}")
+    return lines
 
 
 def manifest_entry(artifact: Artifact) -> dict:
