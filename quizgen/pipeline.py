@@ -129,9 +129,11 @@ def build(config: BuildConfig, progress: Progress | None = None) -> BuildReport:
         advance(f"{bank.id}: generating and choosing questions")
         questions, warnings = bank_questions(bank, config.include_generated)
         report.warnings.extend(warnings)
-        quiz = choose_quiz(bank, questions, config.selection)
-        report.warnings.extend(quiz.warnings)
-        chosen = quiz.questions
+        chosen: tuple[Question, ...] = ()
+        if versions_needed or config.selection.quiz_requested:  # else no exporter reads job.quiz
+            quiz = choose_quiz(bank, questions, config.selection)
+            report.warnings.extend(quiz.warnings)
+            chosen = quiz.questions
         sets = tuple(arrange_versions(bank, chosen, config.selection)) if versions_needed else ()
         state_file = state_path(bank, config)
         whole = tuple(filter_questions(questions, config.selection.tags, config.selection.types))

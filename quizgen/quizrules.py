@@ -241,6 +241,7 @@ class Profile:
     prompt: frozenset[str]  # tokens of the prompt or statement (cloze: the text, blanks filled in)
     passages: tuple[frozenset[str], ...]  # what the printed question states or shows, passage by passage
     answers: tuple[tuple[AnswerForm, ...], ...]  # each entry: forms that must all be mentioned in one passage
+    shown: frozenset[str] = frozenset()  # every token of every passage (a quick first test)
 
 
 def _cloze_text(q: Question, fill: bool) -> str:
@@ -289,7 +290,9 @@ def profile_question(q: Question, analyzer: TextAnalyzer) -> Profile:
         else:
             answers.extend((_form(analyzer, text, prompt),) for text in q.answers + q.accept)
     facts = frozenset(q.facts) | ({q.fact} if q.fact else set())
-    return Profile(q, facts, prompt, tuple(p for p in passages if p), tuple(a for a in answers if _usable(a)))
+    kept = tuple(p for p in passages if p)
+    return Profile(q, facts, prompt, kept, tuple(a for a in answers if _usable(a)),
+                   frozenset().union(*kept) if kept else frozenset())
 
 
 def _usable(forms: tuple[AnswerForm, ...]) -> bool:
@@ -340,6 +343,8 @@ def gives_away(giver: Profile, receiver: Profile, common: frozenset[str] = froze
     if giver.question is receiver.question:
         return False
     for forms in receiver.answers:
+        if not all(mentions(giver.shown, f) for f in forms):
+            continue  # no passage can state it if all of them together do not
         for passage in giver.passages:
             if all(mentions(passage, f) and (not f.needs_context or about_the_same(passage, f.context, common))
                    for f in forms):
@@ -403,6 +408,19 @@ def next_type(chosen: Mapping[str, int], open_types: Iterable[str], rng: random.
         return None
     order = {t: rng.random() for t in candidates}
     return min(candidates, key=lambda t: ((chosen.get(t, 0) + 1) / DEFAULT_TYPE_WEIGHTS.get(t, 1), order[t]))
+
+
+def default_targets(count: int, types_available: Sequence[str]) -> dict[str, int]:
+    """How many questions of each type a default quiz of ``count`` aims at (largest remainders)."""
+    weights = {t: DEFAULT_TYPE_WEIGHTS.get(t, 1) for t in types_available}
+    total = sum(weights.values())
+    if not total or count <= 0:
+        return {}
+    exact = {t: count * w / total for t, w in weights.items()}
+    targets = {t: int(v) for t, v in exact.items()}
+    for t in sorted(exact, key=lambda t: (targets[t] - exact[t], t))[:count - sum(targets.values())]:
+        targets[t] += 1
+    return {t: n for t, n in targets.items() if n}
 
 
 def tier(q: Question, facts_with_hand_written: frozenset[str]) -> int:

@@ -19,12 +19,14 @@ from typing import Iterable, Sequence
 from .errors import SelectionError
 from .model import QUESTION_TYPES, Bank, PlacedQuestion, Question, QuestionSet, letter
 from .quizrules import (LetterBalancer, Profile, TextAnalyzer, balance_score, common_tokens, conflict,
-                        gives_away, near_duplicate, next_type, profile_question, tier, type_cap,
+                        default_targets, gives_away, near_duplicate, next_type, profile_question, tier, type_cap,
                         NEAR_DUPLICATE)
 
 DEFAULT_SEED = 2016
 MAX_VERSIONS = 100  # A..Z, then AA, AB, ...: a class set of 30 is common
 ATTEMPTS = 12  # seeded restarts when a --mix or --count is not filled at the first try
+PLAIN_ATTEMPTS = 4  # seeded tries of a plain build's sheet (every fact once); the fullest is kept
+LARGE_POOL = 500  # from this many candidates a plain build makes one try (each costs about n^2/2 checks at worst)
 LOOKAHEAD = 6  # how many of a type's next candidates are weighed for source and tag spread
 
 
@@ -151,7 +153,7 @@ class RuleBook:
 
 
 def _passage_tokens(p: Profile) -> frozenset[str]:
-    return frozenset().union(*p.passages) if p.passages else frozenset()
+    return p.shown
 
 
 def _answer_tokens(p: Profile) -> frozenset[str]:
@@ -165,9 +167,13 @@ class Sheet:
         self.rules = rules
         self.chosen: list[Question] = []
         self.facts: dict[str, Question] = {}
-        self.by_prefix: dict[str, list[Profile]] = {}  # near-duplicate candidates
-        self.by_key: dict[str, list[Profile]] = {}  # chosen questions whose answer a passage with this token may state
-        self.by_passage: dict[str, list[Profile]] = {}  # chosen questions whose passages hold this token
+        # token -> (when added, profile) of chosen questions: near-duplicate candidates by prompt
+        # prefix, questions whose answer a passage with the token may state, questions whose
+        # passages hold the token
+        self.by_prefix: dict[str, list[tuple[int, Profile]]] = {}
+        self.by_key: dict[str, list[tuple[int, Profile]]] = {}
+        self.by_passage: dict[str, list[tuple[int, Profile]]] = {}
+        self.fits_until: dict[str, int] = {}  # question id -> sheet size when it last fitted
 
     def _order(self, tokens: Iterable[str]) -> list[str]:
         rarity = self.rules.rarity
@@ -198,41 +204,42 @@ class Sheet:
         for fact in sorted(p.facts):
             if fact in self.facts:
                 return self.facts[fact], f"they test the same fact {fact!r}"
-        seen: set[int] = set()
-        for token in self._prefix(p):
-            for other in self.by_prefix.get(token, ()):
-                if id(other) not in seen:
-                    seen.add(id(other))
-                    if near_duplicate(p, other):
-                        return other.question, "their prompts are nearly the same"
+        since = self.fits_until.get(q.id, 0)  # only questions added since the last check can block
         common = self.rules.common
-        seen.clear()
-        for token in _passage_tokens(p):
-            for other in self.by_key.get(token, ()):
-                if id(other) not in seen:
-                    seen.add(id(other))
-                    if gives_away(p, other, common):
-                        return other.question, f"{q.id!r} gives away the answer of {other.question.id!r}"
-        seen.clear()
-        for token in self._keys(p):
-            for other in self.by_passage.get(token, ()):
-                if id(other) not in seen:
-                    seen.add(id(other))
-                    if gives_away(other, p, common):
-                        return other.question, f"{other.question.id!r} gives away the answer of {q.id!r}"
+
+        def newer(index: dict[str, list[tuple[int, Profile]]], tokens: Iterable[str]) -> list[Profile]:
+            found: dict[int, Profile] = {}
+            for token in tokens:
+                for added, other in reversed(index.get(token, ())):
+                    if added < since:
+                        break
+                    found[added] = other
+            return [found[k] for k in sorted(found)]
+
+        for other in newer(self.by_prefix, self._prefix(p)):
+            if near_duplicate(p, other):
+                return other.question, "their prompts are nearly the same"
+        for other in newer(self.by_key, p.shown):
+            if gives_away(p, other, common):
+                return other.question, f"{q.id!r} gives away the answer of {other.question.id!r}"
+        for other in newer(self.by_passage, self._keys(p)):
+            if gives_away(other, p, common):
+                return other.question, f"{other.question.id!r} gives away the answer of {q.id!r}"
+        self.fits_until[q.id] = len(self.chosen)
         return None
 
     def add(self, q: Question) -> None:
         p = self.rules.profile(q)
+        added = len(self.chosen)
         self.chosen.append(q)
         for fact in p.facts:
             self.facts[fact] = q
         for token in self._prefix(p):
-            self.by_prefix.setdefault(token, []).append(p)
+            self.by_prefix.setdefault(token, []).append((added, p))
         for token in self._keys(p):
-            self.by_key.setdefault(token, []).append(p)
-        for token in _passage_tokens(p):
-            self.by_passage.setdefault(token, []).append(p)
+            self.by_key.setdefault(token, []).append((added, p))
+        for token in p.shown:
+            self.by_passage.setdefault(token, []).append((added, p))
 
 
 def choose_quiz(bank: Bank, questions: Sequence[Question], spec: SelectionSpec,
@@ -289,12 +296,13 @@ def choose_quiz(bank: Bank, questions: Sequence[Question], spec: SelectionSpec,
     excluded = set(spec.exclude)
     candidates = [q for q in pool if q.id not in excluded and q.id not in set(spec.include)]
     best: list[Question] | None = None
-    for attempt in range(ATTEMPTS if wanted is not None else 1):
+    tries = ATTEMPTS if wanted is not None else PLAIN_ATTEMPTS if len(candidates) <= LARGE_POOL else 1
+    for attempt in range(tries):
         rng = random.Random(f"quizgen:{spec.seed}:{bank.id}:choose:{attempt}")
         sheet = _fill(rules, included, candidates, spec, wanted, rng)
         if best is None or len(sheet) > len(best):
             best = sheet
-        if wanted is None or len(sheet) >= wanted:
+        if wanted is not None and len(sheet) >= wanted:
             break
     assert best is not None
     warnings: list[str] = []
@@ -324,6 +332,11 @@ def _fill(rules: RuleBook, included: Sequence[Question], candidates: Sequence[Qu
     for q in sorted(shuffled, key=lambda q: tier(q, hand_facts)):
         queues.setdefault(q.type, []).append(q)
     quotas = dict(spec.mix)
+    soft = not quotas  # without --mix the targets are a default spread, not a rule
+    if soft and wanted is not None:  # aim at a teacher's spread; types with few candidates are placed first
+        quotas = default_targets(wanted, list(queues))
+    elif soft:  # every fact once: one matching and one ordering question, then as many facts as fit
+        quotas = {t: 1 for t in ("matching", "ordering") if t in queues}
     types_count = {t: 0 for t in QUESTION_TYPES}
     sources: dict[str, int] = {}
     tags: dict[str, int] = {}
@@ -336,6 +349,9 @@ def _fill(rules: RuleBook, included: Sequence[Question], candidates: Sequence[Qu
     capped = cap is not None
     while wanted is None or len(sheet.chosen) < wanted:
         open_types = [t for t, queue in queues.items() if queue and (not quotas or types_count[t] < quotas.get(t, 0))]
+        if not open_types and soft and quotas:
+            quotas = {}  # the default spread is reached (or cannot be): fill up by the weights
+            continue
         if not open_types:
             break
         if quotas:  # the scarcest type first: its quota is the hardest to fill
