@@ -190,33 +190,64 @@ class TextAnalyzer:
         return Mention(frozenset(tokens), frozenset(plain | exact_dates))
 
 
+def _number_word(word: str) -> int | None:
+    low = word.casefold()
+    if low in SMALL_NUMBERS:
+        return SMALL_NUMBERS[low]
+    if low in TENS:
+        return TENS[low]
+    parts = low.split("-")
+    if len(parts) == 2 and parts[0] in TENS and parts[1] in SMALL_NUMBERS and SMALL_NUMBERS[parts[1]] < 10:
+        return TENS[parts[0]] + SMALL_NUMBERS[parts[1]]
+    return None
+
+
 def _read_numbers(words: Sequence[str]) -> tuple[list[float], list[str]]:
-    """Numbers in any spelling ("4", "four", "forty-two", "$1 billion", "a thousand"), and the other words."""
+    """Numbers in any spelling ("4", "four", "forty-two", "three hundred and five", "$1 billion",
+    "a thousand", "5.3 million"), and the other words."""
     numbers: list[float] = []
     rest: list[str] = []
     i = 0
     while i < len(words):
         word = words[i]
         low = word.casefold()
-        value: float | None = None
+        following = words[i + 1].casefold() if i + 1 < len(words) else ""
         if re.match(r"\$?\d", word):
             try:
                 value = float(word.strip("$%").replace(",", ""))
             except ValueError:
-                value = None
-        elif low in SMALL_NUMBERS or low in TENS or ("-" in low and all(p in SMALL_NUMBERS or p in TENS for p in low.split("-"))):
-            value = sum(SMALL_NUMBERS.get(p, TENS.get(p, 0)) for p in low.split("-"))
-        elif low == "a" and i + 1 < len(words) and words[i + 1].casefold() in SCALES:
-            value = 1
-        if value is None:
+                rest.append(word)
+                i += 1
+                continue
+            i += 1
+            while i < len(words) and words[i].casefold() in SCALES:
+                value *= SCALES[words[i].casefold()]
+                i += 1
+            numbers.append(value)
+            continue
+        if _number_word(word) is None and not (low == "a" and following in SCALES):
             rest.append(word)
             i += 1
             continue
-        i += 1
-        while i < len(words) and words[i].casefold() in SCALES:
-            value *= SCALES[words[i].casefold()]
+        total, current = 0.0, 0.0
+        while i < len(words):
+            low = words[i].casefold()
+            small = _number_word(words[i])
+            if small is not None:
+                current += small
+            elif low == "a" and current == 0 and i + 1 < len(words) and words[i + 1].casefold() in SCALES:
+                current = 1
+            elif low == "hundred":
+                current = (current or 1) * 100
+            elif low in SCALES:
+                total += (current or 1) * SCALES[low]
+                current = 0
+            elif low == "and" and i + 1 < len(words) and _number_word(words[i + 1]) is not None and (total or current >= 100):
+                pass
+            else:
+                break
             i += 1
-        numbers.append(value)
+        numbers.append(total + current)
     return numbers, rest
 
 
@@ -420,6 +451,12 @@ def default_targets(count: int, types_available: Sequence[str]) -> dict[str, int
     targets = {t: int(v) for t, v in exact.items()}
     for t in sorted(exact, key=lambda t: (targets[t] - exact[t], t))[:count - sum(targets.values())]:
         targets[t] += 1
+    cap = type_cap(count, len(weights)) or count
+    while any(n > cap for n in targets.values()):  # hand the excess to the types furthest below their share
+        over = next(t for t, n in targets.items() if n > cap)
+        targets[over] -= 1
+        under = [t for t in targets if targets[t] < cap]
+        targets[max(under, key=lambda t: (exact[t] - targets[t], t))] += 1
     return {t: n for t, n in targets.items() if n}
 
 
