@@ -360,13 +360,21 @@ def mentions(passage: frozenset[str], form: AnswerForm) -> bool:
     return found == len(form.words) if len(form.words) <= 2 else found * 3 >= 2 * len(form.words)
 
 
-def about_the_same(passage: frozenset[str], context: frozenset[str], common: frozenset[str] = frozenset()) -> bool:
-    """Does the passage share what a prompt is about (half of its telling tokens, or two of them)?"""
+def about_the_same(passage: frozenset[str], context: frozenset[str], common: frozenset[str] = frozenset(),
+                   enough: int = 2) -> bool:
+    """Does the passage share what a prompt is about (half of its telling tokens, or ``enough`` of them)?"""
     telling = context - common or context
     if not telling:
         return True
     shared = len(telling & passage)
-    return shared >= 2 or shared >= math.ceil(CONTEXT_SHARE * len(telling))
+    return shared >= enough or shared >= math.ceil(CONTEXT_SHARE * len(telling))
+
+
+def context_needed(form: AnswerForm, common: frozenset[str] = frozenset()) -> int:
+    """How many telling prompt tokens a passage must share to give this answer away: an answer of
+    two or more telling tokens found in a passage is strong evidence, so one shared token will do;
+    a single name or number (or an answer that names a source) needs two."""
+    return 1 if len((form.required | form.words) - common) >= 2 else 2
 
 
 def gives_away(giver: Profile, receiver: Profile, common: frozenset[str] = frozenset()) -> bool:
@@ -377,7 +385,8 @@ def gives_away(giver: Profile, receiver: Profile, common: frozenset[str] = froze
         if not all(mentions(giver.shown, f) for f in forms):
             continue  # no passage can state it if all of them together do not
         for passage in giver.passages:
-            if all(mentions(passage, f) and (not f.needs_context or about_the_same(passage, f.context, common))
+            if all(mentions(passage, f) and (not f.needs_context
+                                             or about_the_same(passage, f.context, common, context_needed(f, common)))
                    for f in forms):
                 if forms[0].needs_context or len(forms) > 1 or _claim_covered(passage, forms[0]):
                     return True
@@ -403,14 +412,27 @@ def conflict(a: Profile, b: Profile, common: frozenset[str] = frozenset()) -> st
     return None
 
 
-def common_tokens(profiles: Sequence[Profile]) -> frozenset[str]:
-    """Tokens in so many of a bank's prompts (its main actors, say) that sharing them means little."""
+ATTRIBUTION_WORDS = ("article", "report", "reported", "quoted", "writer", "wrote", "source", "version")
+
+
+def common_tokens(profiles: Sequence[Profile], bank: Bank | None = None,
+                  analyzer: TextAnalyzer | None = None) -> frozenset[str]:
+    """Tokens that say little about what a question asks: those in so many of a bank's prompts
+    (its main actors, say) that sharing them means little, and attributions ("according to the
+    Anti-Media article", "as reported by AnonHQ"): the sources' names and words like "article"."""
     counts: dict[str, int] = {}
     for p in profiles:
         for t in p.prompt:
             counts[t] = counts.get(t, 0) + 1
     limit = max(3, COMMON_SHARE * len(profiles))
-    return frozenset(t for t, n in counts.items() if n > limit)
+    common = {t for t, n in counts.items() if n > limit}
+    common.update(stem(w) for w in ATTRIBUTION_WORDS)
+    if bank is not None and analyzer is not None:
+        for source in bank.sources.values():
+            common.update(analyzer.tokens(source.publisher))
+            if source.author:
+                common.update(analyzer.tokens(source.author))
+    return frozenset(common)
 
 
 # --- preferences ------------------------------------------------------------------------

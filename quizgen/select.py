@@ -134,7 +134,7 @@ class RuleBook:
         analyzer = TextAnalyzer(bank)
         self.bank = bank
         self.profiles: dict[str, Profile] = {q.id: profile_question(q, analyzer) for q in questions}
-        self.common = common_tokens(list(self.profiles.values()))
+        self.common = common_tokens(list(self.profiles.values()), bank, analyzer)
         frequency: dict[str, int] = {}
         for p in self.profiles.values():
             for token in p.prompt | _passage_tokens(p) | _answer_tokens(p):

@@ -198,7 +198,10 @@ def test_giveaways_of_the_default_bank_are_caught() -> None:
              ("years-of-work", "four-verdicts"),  # "in its 14 years of work"
              ("never-ratified", "status-before-withdrawal"),  # "never ratified it" against "ratification"
              ("us-cia-decided", "case-stages"),  # the ICC "decided the United States and the CIA may face trial"
-             ("sinister-reason", "not-immune-cloze")]  # "to escape trial while it still could"
+             ("sinister-reason", "not-immune-cloze"),  # "to escape trial while it still could"
+             ("signature-meaning", "quit-strictly-speaking"),  # "never become a party": the same point, no fact
+             ("peskov-reason", "anonhq-opinion"),  # the option "Peskov cited Russia's national interests"
+             ("compare-signature-mention", "peskov-reason")]  # "as reported by AnonHQ, ... Russia's signature"
     for a, b in pairs:
         assert rules.conflict(by_id[a], by_id[b]), (a, b)
     assert rules.conflict(by_id["who-signed"], by_id["afghanistan"]) is None
