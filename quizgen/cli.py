@@ -165,20 +165,28 @@ def build(
 
         result = run(lambda: plan(config))
         for warning in result.warnings:
-            say(typer.style("warning:", fg="yellow") + f" {warning}", err=True)
+            _warn(warning)
         for line in plan_lines(result):
             typer.echo(line)
         return
     with _progress_bar() as progress:
         report = run(lambda: run_build(config, progress=progress))
     for warning in report.warnings:
-        say(typer.style("warning:", fg="yellow") + f" {warning}", err=True)
+        _warn(warning)
     for path in report.written:
         say(f"wrote {path}")
     if _STATE["verbose"]:
         for bank in report.banks:
             say(f"{bank.path}: bank {bank.id!r}, {len(bank.questions)} hand-written questions, "
                 f"{len(bank.facts)} facts")
+
+
+def _warn(warning: str) -> None:
+    """One warning line on stderr; one already in the path:line: warning: form is printed as it is."""
+    if ": warning: " in warning:
+        say(warning, err=True)
+    else:
+        say(typer.style("warning:", fg="yellow") + f" {warning}", err=True)
 
 
 @contextlib.contextmanager

@@ -194,7 +194,8 @@ def plan(config: BuildConfig) -> QuizPlan:
 
 
 def plan_lines(result: QuizPlan) -> list[str]:
-    """The plan as text: per bank and version, each question's number, id, type, facts and prompt."""
+    """The plan as text: per bank and version, each question's number, id, type, key (multiple
+    choice and true/false), facts and prompt."""
     lines: list[str] = []
     for qset in result.sets:
         label = f"version {qset.version}" if qset.version else "one version"
@@ -203,7 +204,8 @@ def plan_lines(result: QuizPlan) -> list[str]:
             q = item.question
             facts = ", ".join(q.facts) if q.facts else "-"
             prompt = " ".join(q.prompt.split())
-            lines.append(f"  {item.number:>3}. {q.id}  [{q.type}; facts: {facts}]")
+            key = f"; key {item.key_text}" if item.key_text else ""
+            lines.append(f"  {item.number:>3}. {q.id}  [{q.type}{key}; facts: {facts}]")
             lines.append(f"       {prompt}")
     return lines
 
