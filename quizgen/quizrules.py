@@ -44,7 +44,7 @@ a an the of to in on at by for with from and or but nor as into onto than then s
 is are was were be been being am has have had do does did doing it its it's this that these
 those there here their theirs they them he him his she her hers we us our you your i me my
 which who whom whose what when where why how many much whether if while also only just
-not never no yes very more most less least own same other another each every all any some
+yes very more most less least own same other another each every all any some
 would could should may might can will shall must
 about after before according said say says saying told tell name named following
 select apply true false statement question questions answer answers one's

@@ -200,6 +200,7 @@ def test_giveaways_of_the_default_bank_are_caught() -> None:
              ("us-cia-decided", "case-stages"),  # the ICC "decided the United States and the CIA may face trial"
              ("sinister-reason", "not-immune-cloze"),  # "to escape trial while it still could"
              ("signature-meaning", "quit-strictly-speaking"),  # "never become a party": the same point, no fact
+             ("status-before-withdrawal", "quit-strictly-speaking"),  # "a signatory that was never a party"
              ("peskov-reason", "anonhq-opinion"),  # the option "Peskov cited Russia's national interests"
              ("compare-signature-mention", "peskov-reason")]  # "as reported by AnonHQ, ... Russia's signature"
     for a, b in pairs:
