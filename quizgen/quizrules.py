@@ -282,6 +282,20 @@ def _cloze_text(q: Question, fill: bool) -> str:
     return re.sub(r"\[\[(.*?)\]\]", blank, q.prompt)
 
 
+BLANK_WINDOW = 6  # words each side of a blank that say what the blank is about
+
+
+def _blank_surroundings(q: Question) -> list[str]:
+    """For each blank of a cloze text, the words printed just before and after it."""
+    parts = re.split(r"\[\[.*?\]\]", q.prompt)
+    out = []
+    for i in range(len(parts) - 1):
+        before = parts[i].split()[-BLANK_WINDOW:]
+        after = parts[i + 1].split()[:BLANK_WINDOW]
+        out.append(" ".join(before + after))
+    return out
+
+
 def _form(analyzer: TextAnalyzer, text: str, context: frozenset[str], needs_context: bool = True) -> AnswerForm:
     tokens = analyzer.mention(text).answer_tokens
     required = frozenset(t for t in tokens if ":" in t)
@@ -302,7 +316,10 @@ def profile_question(q: Question, analyzer: TextAnalyzer) -> Profile:
     elif q.type == "cloze":
         shown = tok(_cloze_text(q, fill=False))
         passages.append(shown)
-        answers.extend((_form(analyzer, b.answer, shown),) for b in q.blanks)
+        for around, blank in zip(_blank_surroundings(q), q.blanks):  # about the words around it, or the text
+            answers.append((_form(analyzer, blank.answer, shown),))
+            if tok(around):
+                answers.append((_form(analyzer, blank.answer, tok(around)),))
     elif q.type == "matching":
         passages.append(prompt)
         passages.extend(tok(side) for pair in q.pairs for side in pair)

@@ -201,6 +201,7 @@ def test_giveaways_of_the_default_bank_are_caught() -> None:
              ("sinister-reason", "not-immune-cloze"),  # "to escape trial while it still could"
              ("signature-meaning", "quit-strictly-speaking"),  # "never become a party": the same point, no fact
              ("status-before-withdrawal", "quit-strictly-speaking"),  # "a signatory that was never a party"
+             ("ministry-expectations", "antimedia-speculation"),  # the option: Russia called the ICC "ineffective"
              ("peskov-reason", "anonhq-opinion"),  # the option "Peskov cited Russia's national interests"
              ("compare-signature-mention", "peskov-reason")]  # "as reported by AnonHQ, ... Russia's signature"
     for a, b in pairs:
