@@ -398,13 +398,15 @@ def gives_away(giver: Profile, receiver: Profile, common: frozenset[str] = froze
     """Does ``giver``'s printed text state ``receiver``'s answer?"""
     if giver.question is receiver.question:
         return False
+    def states(passage: frozenset[str], f: AnswerForm) -> bool:
+        return mentions(passage, f) and (not f.needs_context
+                                         or about_the_same(passage, f.context, common, context_needed(f, common)))
+
     for forms in receiver.answers:
-        if not all(mentions(giver.shown, f) for f in forms):
+        if not all(states(giver.shown, f) for f in forms):
             continue  # no passage can state it if all of them together do not
         for passage in giver.passages:
-            if all(mentions(passage, f) and (not f.needs_context
-                                             or about_the_same(passage, f.context, common, context_needed(f, common)))
-                   for f in forms):
+            if all(states(passage, f) for f in forms):
                 if forms[0].needs_context or len(forms) > 1 or _claim_covered(passage, forms[0]):
                     return True
     return False

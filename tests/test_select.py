@@ -114,7 +114,7 @@ def assert_letters_balanced(qset) -> None:
         assert max(shared) - min(shared) <= 2, positions
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(bank_id=st.sampled_from(REAL_IDS), seed=st.integers(0, 10**6),
        count=st.one_of(st.none(), st.integers(1, 30)), versions=st.integers(1, 4))
 def test_every_quiz_keeps_the_rules(bank_id: str, seed: int, count: int | None, versions: int) -> None:
@@ -136,7 +136,7 @@ def test_every_quiz_keeps_the_rules(bank_id: str, seed: int, count: int | None, 
         assert_letters_balanced(qset)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(bank_id=st.sampled_from(REAL_IDS), seed=st.integers(0, 10**6),
        mix=st.fixed_dictionaries({"multiple_choice": st.integers(0, 5), "true_false": st.integers(0, 4),
                                   "short_answer": st.integers(0, 2), "cloze": st.integers(0, 2),
@@ -153,7 +153,7 @@ def test_mix_is_exact(bank_id: str, seed: int, mix: dict[str, int]) -> None:
     assert_rules_kept(rules, chosen)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(bank_id=st.sampled_from(REAL_IDS), seed=st.integers(0, 10**6), data=st.data())
 def test_include_and_exclude_are_honoured(bank_id: str, seed: int, data) -> None:
     bank, questions, rules = REAL[bank_id]
