@@ -10,8 +10,9 @@ from hypothesis import assume, given, settings, strategies as st
 
 from quizgen.banks import load_bank_text
 from quizgen.model import QUESTION_TYPES, Question
-from quizgen.quizrules import (MAX_RUN, LetterBalancer, TextAnalyzer, default_targets, gives_away,
-                               near_duplicate, profile_question, shares_fact, stem, type_cap)
+from quizgen.quizrules import (DEFAULT_TYPE_WEIGHTS, MAX_RUN, LetterBalancer, TextAnalyzer, balance_score,
+                               default_targets, gives_away, near_duplicate, next_type, profile_question,
+                               shares_fact, stem, tier, type_cap)
 
 ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen " \
        "sixteen seventeen eighteen nineteen".split()
@@ -247,3 +248,32 @@ def test_letter_balancer_balances_and_never_runs_long(seed: int, option_counts: 
     assume(len(set(option_counts)) == 1)
     counts = [positions.count(p) for p in range(option_counts[0])]
     assert max(counts) - min(counts) <= 1
+
+
+@given(st.sampled_from(["hand", "template"]), st.frozensets(st.sampled_from("abcd")),
+       st.frozensets(st.sampled_from("abcd")))
+def test_tier_puts_a_generated_question_after_hand_written_ones_on_its_fact(origin, facts, hand_facts) -> None:
+    q = question("short_answer", "X?", answers=("y",), origin=origin, facts=tuple(sorted(facts)))
+    expected = 1 if origin == "template" and facts & hand_facts else 0
+    assert tier(q, frozenset(hand_facts)) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(st.sampled_from(QUESTION_TYPES), st.integers(0, 8)),
+       st.lists(st.sampled_from(QUESTION_TYPES), min_size=1, unique=True), st.integers(0, 10**6),
+       st.one_of(st.none(), st.integers(1, 8)))
+def test_next_type_is_the_one_the_sheet_is_shortest_of(chosen, open_types, seed, cap) -> None:
+    kind = next_type(chosen, open_types, random.Random(seed), cap)
+    allowed = [t for t in open_types if cap is None or chosen.get(t, 0) < cap]
+    if not allowed:
+        assert kind is None
+        return
+    assert kind in allowed
+    share = {t: (chosen.get(t, 0) + 1) / DEFAULT_TYPE_WEIGHTS[t] for t in allowed}
+    assert share[kind] == min(share.values())
+
+
+def test_balance_score_prefers_the_source_and_tags_the_sheet_has_fewer_of() -> None:
+    a = question("short_answer", "X?", answers=("y",), tags=("crimea",))
+    b = question("short_answer", "X?", answers=("y",), tags=("budget",))
+    assert balance_score(a, {"s": 1}, {"crimea": 3}) < balance_score(b, {"s": 1}, {"crimea": 3})
