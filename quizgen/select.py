@@ -259,7 +259,8 @@ def choose_quiz(bank: Bank, questions: Sequence[Question], spec: SelectionSpec,
                              f"{_describe_filters(spec)}; expected at least one")
     wanted = sum(n for _, n in spec.mix) if spec.mix else spec.count
     if wanted is not None and wanted > len(pool):
-        raise SelectionError(f"{bank.path}: --count {wanted} asks for more questions than bank "
+        asked = f"--mix {_mix_text(spec.mix)}" if spec.mix else f"--count {wanted}"
+        raise SelectionError(f"{bank.path}: {asked} asks for more questions than bank "
                              f"{bank.id!r} has ({len(pool)} match {_describe_filters(spec)}); "
                              f"expected at most {len(pool)}")
     rules = rules or RuleBook(bank, questions)
@@ -294,7 +295,8 @@ def choose_quiz(bank: Bank, questions: Sequence[Question], spec: SelectionSpec,
                 raise SelectionError(f"{bank.path}: --include names {have} {name} questions but --mix asks for "
                                      f"{number}; expected at most {number}")
     excluded = set(spec.exclude)
-    candidates = [q for q in pool if q.id not in excluded and q.id not in set(spec.include)]
+    left_out = excluded | set(spec.include)
+    candidates = [q for q in pool if q.id not in left_out]
     best: list[Question] | None = None
     tries = ATTEMPTS if wanted is not None else PLAIN_ATTEMPTS if len(candidates) <= LARGE_POOL else 1
     for attempt in range(tries):
