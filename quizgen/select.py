@@ -174,6 +174,22 @@ class Sheet:
         self.by_key: dict[str, list[tuple[int, Profile]]] = {}
         self.by_passage: dict[str, list[tuple[int, Profile]]] = {}
         self.fits_until: dict[str, int] = {}  # question id -> sheet size when it last fitted
+        self._telling: dict[int, frozenset[str] | None] = {}
+
+    def telling(self, p: Profile) -> frozenset[str] | None:
+        """Tokens one of which a passage must share to give an answer of ``p`` away (None: any passage)."""
+        key = id(p)
+        if key not in self._telling:
+            found: set[str] = set()
+            for forms in p.answers:
+                form = forms[0]
+                context = form.context - self.rules.common or form.context
+                if not form.needs_context or not context:
+                    found = set()
+                    break
+                found |= context
+            self._telling[key] = frozenset(found) or None
+        return self._telling[key]
 
     def _order(self, tokens: Iterable[str]) -> list[str]:
         rarity = self.rules.rarity
@@ -220,10 +236,12 @@ class Sheet:
             if near_duplicate(p, other):
                 return other.question, "their prompts are nearly the same"
         for other in newer(self.by_key, p.shown):
-            if gives_away(p, other, common):
+            telling = self.telling(other)
+            if (telling is None or not telling.isdisjoint(p.shown)) and gives_away(p, other, common):
                 return other.question, f"{q.id!r} gives away the answer of {other.question.id!r}"
+        telling = self.telling(p)
         for other in newer(self.by_passage, self._keys(p)):
-            if gives_away(other, p, common):
+            if (telling is None or not telling.isdisjoint(other.shown)) and gives_away(other, p, common):
                 return other.question, f"{other.question.id!r} gives away the answer of {q.id!r}"
         self.fits_until[q.id] = len(self.chosen)
         return None
