@@ -94,9 +94,10 @@ def _fold(text: str) -> str:
 
 
 def date_tokens(year: str | None, month: int, day: str | None) -> set[str]:
-    """What a date states: "16 November 2016" states the day, the month and the year."""
+    """What a date states: "16 November 2016" states the day, the month and the year (also as a number)."""
     out = set()
     if year:
+        out.add(f"num:{int(year)}")  # "In what year ...?" is answered by any date in that year
         out.add(f"date:{year}")
         out.add(f"date:{year}-{month:02d}")
         if day:
@@ -242,8 +243,9 @@ def _read_numbers(words: Sequence[str]) -> tuple[list[float], list[str]]:
             elif low in SCALES:
                 total += (current or 1) * SCALES[low]
                 current = 0
-            elif low == "and" and i + 1 < len(words) and _number_word(words[i + 1]) is not None and (total or current >= 100):
-                pass
+            elif (low == "and" and (total or current >= 100) and i + 1 < len(words)
+                  and _number_word(words[i + 1]) is not None):
+                pass  # "three hundred and five"
             else:
                 break
             i += 1
@@ -383,8 +385,20 @@ def about_the_same(passage: frozenset[str], context: frozenset[str], common: fro
     telling = context - common or context
     if not telling:
         return True
-    shared = len(telling & passage)
-    return shared >= enough or shared >= math.ceil(CONTEXT_SHARE * len(telling))
+    shared = _concepts(telling & passage)
+    return shared >= enough or shared >= math.ceil(CONTEXT_SHARE * _concepts(telling))
+
+
+def _concepts(tokens: Iterable[str]) -> int:
+    """How many things the tokens name: a date's day, month and year (and the year as a number) are one."""
+    when = False
+    n = 0
+    for t in tokens:
+        if t.startswith("date:") or (t.startswith("num:") and t[4:].isdigit() and 1000 <= int(t[4:]) <= 2100):
+            when = True
+        else:
+            n += 1
+    return n + when
 
 
 def context_needed(form: AnswerForm, common: frozenset[str] = frozenset()) -> int:

@@ -192,6 +192,9 @@ def test_a_date_is_given_away_in_any_format(day: datetime.date, asked: str, told
                        answers=(fmt(asked, day),), distractors=("never", "later"))
     assert gives_away(profile("true_false", f"On {fmt(told, day)} the committee approved the resolution.", "g",
                               truth=True), receiver)
+    year = profile("numeric", "In what year did the committee approve the resolution?", "y", number=float(day.year))
+    assert gives_away(profile("true_false", f"On {fmt(told, day)} the committee approved the resolution.", "g",
+                              truth=True), year)
     other = day + datetime.timedelta(days=3)
     assert not gives_away(profile("true_false", f"On {fmt(told, other)} the committee approved the resolution.",
                                   "g", truth=True), receiver)
