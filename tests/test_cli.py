@@ -143,9 +143,9 @@ def test_dry_run_prints_each_version_and_writes_nothing(tmp_path: Path) -> None:
 
 
 def test_quiz_flags_errors_exit_1_naming_what_is_available(tmp_path: Path) -> None:
-    result = invoke("build", str(CHILE), "--out", str(tmp_path), "--mix", "matching=4", ok=False)
+    result = invoke("build", str(CHILE), "--out", str(tmp_path), "--mix", "matching=20", ok=False)
     assert result.exit_code == 1
-    assert "--mix matching=4 cannot be filled" in result.stderr and "available: multiple_choice=" in result.stderr
+    assert "--mix matching=20 cannot be filled" in result.stderr and "available: multiple_choice=" in result.stderr
     result = invoke("build", str(CHILE), "--out", str(tmp_path), "--include", "first-out,first-out-tf", ok=False)
     assert result.exit_code == 1
     assert result.stderr == (f"Error: {CHILE}: --include first-out and first-out-tf cannot be on one sheet: they "
