@@ -119,7 +119,16 @@ def build(
     versions: int = typer.Option(1, "--versions", min=1, max=100,
                                  help="Number of shuffled versions (A, B, ..., Z, AA, ...) of the worksheet and key."),
     count: Optional[int] = typer.Option(None, "--count", min=1,
-                                        help="Number of questions per bank (default: all that match)."),
+                                        help="Number of questions per printed quiz (default: the best question "
+                                        "of each fact)."),
+    mix: Optional[List[str]] = typer.Option(None, "--mix", help="Exactly N questions of each named type in the "
+                                            "printed quiz, e.g. multiple_choice=8,true_false=4."),
+    include: Optional[List[str]] = typer.Option(None, "--include", help="Question ids the printed quiz always "
+                                                "holds (comma-separated)."),
+    exclude: Optional[List[str]] = typer.Option(None, "--exclude", help="Question ids the printed quiz never "
+                                                "holds (comma-separated)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print each version's chosen questions (number, id, "
+                                 "type, facts, prompt) and write nothing."),
     tags: Optional[List[str]] = typer.Option(None, "--tags", help="Only questions with any of these tags (comma-separated)."),
     types: Optional[List[str]] = typer.Option(None, "--types", help="Only these question types (comma-separated)."),
     formats: Optional[List[str]] = typer.Option(None, "--format", "-f",
@@ -154,6 +163,11 @@ def build(
 ) -> None:
     """Build Anki decks, worksheets and answer keys from banks.
 
+    A printed quiz holds one question per fact, none giving away another's answer.
+    --count, --mix, --include, --exclude, --versions and --seed shape the printed
+    quizzes only: the Anki deck is always the whole bank (after --tags, --types and
+    the bank's disable).
+
     Flags not given on the command line come from the named --set, then from [build]
     in quizgen.toml (or [tool.quizgen] in pyproject.toml).
 
@@ -166,6 +180,15 @@ def build(
         import dataclasses
 
         config = dataclasses.replace(config, strict=True)
+    if dry_run:
+        from .pipeline import plan, plan_lines
+
+        result = run(lambda: plan(config))
+        for warning in result.warnings:
+            _warn(warning)
+        for line in plan_lines(result):
+            typer.echo(line)
+        return
     with _progress_bar() as progress:
         report = run(lambda: run_build(config, progress=progress))
     for warning in report.warnings:
@@ -221,7 +244,7 @@ def _build_config(ctx: typer.Context, set_name: Optional[str], timestamp: Option
     from .config import load_config
     from .exporters import ExportOptions
     from .pipeline import DEFAULT_FORMATS, BuildConfig
-    from .select import SelectionSpec
+    from .select import SelectionSpec, parse_mix
 
     settings = load_config().settings_for(set_name)
     value = {}
@@ -229,12 +252,15 @@ def _build_config(ctx: typer.Context, set_name: Optional[str], timestamp: Option
         source = ctx.get_parameter_source(name)
         from_cli = source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
         value[name] = given if from_cli or name not in settings else settings[name]
-    listed = {k: _split(value[k]) for k in ("tags", "types", "formats", "paths")}
+    listed = {k: _split(value[k]) for k in ("tags", "types", "formats", "paths", "include", "exclude")}
+    mix = value["mix"]
+    mix = tuple(mix.items()) if isinstance(mix, dict) else parse_mix(",".join(mix or ()))
     return BuildConfig(
         paths=listed["paths"],
         out=Path(value["out"]),
         selection=SelectionSpec(seed=value["seed"], count=value["count"], versions=value["versions"],
-                                tags=listed["tags"], types=listed["types"], group_by=value["group_by"]),
+                                tags=listed["tags"], types=listed["types"], group_by=value["group_by"],
+                                mix=mix, include=listed["include"], exclude=listed["exclude"]),
         formats=listed["formats"] or DEFAULT_FORMATS,
         include_generated=value["generated"],
         options=ExportOptions(paper=value["paper"], now=_now(timestamp), word_bank=value["word_bank"],

@@ -11,6 +11,8 @@ Read from ``quizgen.toml`` in the current folder, or from ``[tool.quizgen]`` in
     paths = ["question_banks/icc-withdrawal-2016.yaml"]
     tags = ["reasons", "kremlin"]
     count = 10
+    mix = {multiple_choice = 6, true_false = 4}   # exactly these numbers of each type
+    exclude = ["peskov-reason"]                    # also: include = ["who-signed"]
 
 Flags given on the command line win over a set, a set wins over ``[build]``.
 """
@@ -33,6 +35,7 @@ BUILD_KEYS: dict[str, type] = {
     "combined": bool, "key_summary": bool, "points": bool, "generated": bool,
     "changelog": bool, "deck_true_false": bool,
     "title": str, "subtitle": str, "instructions": str, "time_allowed": str, "school": str,
+    "mix": dict, "include": list, "exclude": list,
 }
 CHOICES: dict[str, tuple[str, ...]] = {"paper": ("letter", "a4"), "group_by": ("type", "none")}
 
@@ -111,8 +114,11 @@ def _check(table: object, label: str, fail) -> dict[str, object]:
         ok = isinstance(value, wanted) and not (wanted is int and isinstance(value, bool))
         if ok and wanted is list:
             ok = all(isinstance(item, str) for item in value)
+        if ok and wanted is dict:  # mix = {multiple_choice = 8, true_false = 4}
+            ok = all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in value.values())
         if not ok:
-            kind = {list: "a list of texts", str: "text", int: "a whole number", bool: "true or false"}[wanted]
+            kind = {list: "a list of texts", str: "text", int: "a whole number", bool: "true or false",
+                    dict: "a table of question types and whole numbers of 1 or more"}[wanted]
             raise fail(key, f"{label}: {key} = {value!r}; expected {kind}")
         if key in CHOICES and value not in CHOICES[key]:
             raise fail(key, f"{label}: {key} = {value!r}; expected one of: {', '.join(CHOICES[key])}")

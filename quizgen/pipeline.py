@@ -22,7 +22,7 @@ from .flaws import check_questions
 from .exporters import Artifact, ExportJob, ExportOptions, load_exporter
 from .generate import expand_bank
 from .model import Bank, Question
-from .select import SelectionSpec, arrange_versions, check_spec, choose_questions, filter_questions
+from .select import SelectionSpec, arrange_versions, check_spec, choose_quiz, filter_questions
 
 DEFAULT_FORMATS = ("anki", "worksheet", "key")
 MANIFEST_NAME = "manifest.json"
@@ -155,14 +155,18 @@ def build(config: BuildConfig, progress: Progress | None = None) -> BuildReport:
         questions, warnings = bank_questions(bank, config.include_generated)
         report.warnings.extend(bank_warnings(bank))
         report.warnings.extend(warnings)
-        chosen = tuple(choose_questions(bank, questions, config.selection))
+        chosen: tuple[Question, ...] = ()
+        if versions_needed or config.selection.quiz_requested:  # else no exporter reads job.quiz
+            quiz = choose_quiz(bank, questions, config.selection)
+            report.warnings.extend(quiz.warnings)
+            chosen = quiz.questions
         sets = tuple(arrange_versions(bank, chosen, config.selection)) if versions_needed else ()
         state_file = state_path(bank, config)
         whole = tuple(filter_questions(questions, config.selection.tags, config.selection.types))
         job = ExportJob(bank=bank, sets=sets, questions=whole, quiz=chosen,
                         options=bank_options(config.options, questions),
                         previous_state=read_state(state_file) or shipped_state(bank),
-                        quiz_requested=config.selection.count is not None)
+                        quiz_requested=config.selection.quiz_requested)
         previous_states[bank.id] = job.previous_state
         for exporter in exporters:
             advance(f"{bank.id}: {exporter.name}")
@@ -272,6 +276,46 @@ def remove_stale_outputs(out: Path, previous_manifest: Sequence[object], written
             continue
         removed.append(path)
     return removed
+
+
+@dataclass
+class QuizPlan:
+    """What a build would print, per bank and version, without writing anything."""
+
+    banks: list[Bank] = field(default_factory=list)
+    sets: list = field(default_factory=list)  # QuestionSet per bank and version, in build order
+    warnings: list[str] = field(default_factory=list)
+
+
+def plan(config: BuildConfig) -> QuizPlan:
+    """Choose and lay out the printed quizzes exactly as ``build`` would; write nothing."""
+    check_spec(config.selection)
+    result = QuizPlan(banks=load_banks(config.paths))
+    for bank in result.banks:
+        questions, warnings = bank_questions(bank, config.include_generated)
+        result.warnings.extend(bank_warnings(bank))
+        result.warnings.extend(warnings)
+        quiz = choose_quiz(bank, questions, config.selection)
+        result.warnings.extend(quiz.warnings)
+        result.sets.extend(arrange_versions(bank, quiz.questions, config.selection))
+    return result
+
+
+def plan_lines(result: QuizPlan) -> list[str]:
+    """The plan as text: per bank and version, each question's number, id, type, key (multiple
+    choice and true/false), facts and prompt."""
+    lines: list[str] = []
+    for qset in result.sets:
+        label = f"version {qset.version}" if qset.version else "one version"
+        lines.append(f"{qset.bank.id} ({label}, {len(qset.items)} questions, seed {qset.seed}):")
+        for item in qset.items:
+            q = item.question
+            facts = ", ".join(q.facts) if q.facts else "-"
+            prompt = " ".join(q.prompt.split())
+            key = f"; key {item.key_text}" if item.key_text else ""
+            lines.append(f"  {item.number:>3}. {q.id}  [{q.type}{key}; facts: {facts}]")
+            lines.append(f"       {prompt}")
+    return lines
 
 
 def manifest_entry(artifact: Artifact) -> dict:

@@ -3,18 +3,31 @@
 Everything random here flows from one explicit seed: the same questions, seed and
 options always give the same sets. The worksheet and the answer key of a version
 are rendered from the same set, so they can never disagree.
+
+Which questions a printed quiz holds is decided by the rules of ``quizrules``: one
+question per fact, no near-duplicates, no giveaways, a spread of types, sources and
+tags, hand-written before generated questions on the same fact. ``choose_quiz``
+composes them.
 """
 from __future__ import annotations
 
+import difflib
 import random
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from .errors import SelectionError
 from .model import QUESTION_TYPES, Bank, PlacedQuestion, Question, QuestionSet, letter
+from .quizrules import (LetterBalancer, Profile, TextAnalyzer, balance_score, common_tokens, conflict,
+                        default_targets, gives_away, near_duplicate, next_type, profile_question, tier, type_cap,
+                        NEAR_DUPLICATE)
 
 DEFAULT_SEED = 2016
 MAX_VERSIONS = 100  # A..Z, then AA, AB, ...: a class set of 30 is common
+ATTEMPTS = 12  # seeded restarts when a --mix or --count is not filled at the first try
+PLAIN_ATTEMPTS = 4  # seeded tries of a plain build's sheet (every fact once); the fullest is kept
+LARGE_POOL = 500  # from this many candidates a plain build makes one try (each costs about n^2/2 checks at worst)
+LOOKAHEAD = 6  # how many of a type's next candidates are weighed for source and tag spread
 
 
 @dataclass(frozen=True)
@@ -22,11 +35,46 @@ class SelectionSpec:
     """What to take from a bank and how to lay it out."""
 
     seed: int = DEFAULT_SEED
-    count: int | None = None  # None: every question that passes the filters
+    count: int | None = None  # None: the best question of each fact (every question that fits the rules)
     versions: int = 1
     tags: tuple[str, ...] = ()  # keep questions with any of these tags
     types: tuple[str, ...] = ()  # keep questions of any of these types
     group_by: str = "type"  # "type": one section per question type; "none": fully shuffled
+    mix: tuple[tuple[str, int], ...] = ()  # exactly N questions of each named type
+    include: tuple[str, ...] = ()  # question ids always chosen
+    exclude: tuple[str, ...] = ()  # question ids never chosen
+
+    @property
+    def quiz_requested(self) -> bool:
+        """True when the user asked for a particular quiz (--count, --mix, --include, --exclude)."""
+        return bool(self.count is not None or self.mix or self.include or self.exclude)
+
+
+@dataclass(frozen=True)
+class Quiz:
+    """The questions chosen for a printed quiz (bank order), and what the choice could not honour."""
+
+    questions: tuple[Question, ...]
+    warnings: tuple[str, ...] = ()
+
+
+def parse_mix(text: str) -> tuple[tuple[str, int], ...]:
+    """"multiple_choice=5,true_false=3" -> (("multiple_choice", 5), ("true_false", 3))."""
+    out: list[tuple[str, int]] = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        name, sep, number = part.partition("=")
+        name = name.strip()
+        if not sep or not number.strip().isdigit():
+            raise SelectionError(f"--mix {part!r} is not TYPE=N; expected for example multiple_choice=5,true_false=3")
+        if name not in QUESTION_TYPES:
+            raise SelectionError(f"--mix: unknown question type {name!r}; expected one of: {', '.join(QUESTION_TYPES)}")
+        if any(name == seen for seen, _ in out):
+            raise SelectionError(f"--mix names {name!r} twice; expected each type once")
+        out.append((name, int(number)))
+    return tuple(out)
 
 
 def filter_questions(questions: Iterable[Question], tags: Sequence[str] = (),
@@ -55,29 +103,336 @@ def check_spec(spec: SelectionSpec) -> None:
         raise SelectionError(f"--count {spec.count} is out of range; expected 1 or more")
     if spec.group_by not in ("type", "none"):
         raise SelectionError(f"--group-by {spec.group_by!r} is not allowed; expected type or none")
+    for name, number in spec.mix:
+        if name not in QUESTION_TYPES:
+            raise SelectionError(f"--mix: unknown question type {name!r}; expected one of: {', '.join(QUESTION_TYPES)}")
+        if number < 1:
+            raise SelectionError(f"--mix {name}={number} is out of range; expected 1 or more")
+    if spec.mix and spec.count is not None and spec.count != sum(n for _, n in spec.mix):
+        raise SelectionError(f"--count {spec.count} does not match --mix, which adds up to "
+                             f"{sum(n for _, n in spec.mix)}; expected one of them, or both equal")
+    both = sorted(set(spec.include) & set(spec.exclude))
+    if both:
+        raise SelectionError(f"question {both[0]!r} is both in --include and in --exclude; expected one or the other")
 
 
-def choose_questions(bank: Bank, questions: Sequence[Question], spec: SelectionSpec) -> list[Question]:
-    """The filtered questions, sampled down to ``spec.count``, in bank order."""
-    check_spec(spec)
-    pool = filter_questions(questions, spec.tags, spec.types)
-    if not pool:
-        raise SelectionError(f"{bank.path}: no question of bank {bank.id!r} matches "
-                             f"{_describe_filters(spec)}; expected at least one")
-    if spec.count is None or spec.count == len(pool):
-        return pool
-    if spec.count > len(pool):
-        raise SelectionError(f"{bank.path}: --count {spec.count} asks for more questions than bank "
-                             f"{bank.id!r} has ({len(pool)} match {_describe_filters(spec)}); "
-                             f"expected at most {len(pool)}")
-    rng = random.Random(f"quizgen:{spec.seed}:{bank.id}:choose")
-    picked = set(rng.sample(range(len(pool)), spec.count))
-    return [q for i, q in enumerate(pool) if i in picked]
+def choose_questions(bank: Bank, questions: Sequence[Question], spec: SelectionSpec,
+                     rules: "RuleBook | None" = None) -> list[Question]:
+    """The questions of the printed quiz, in bank order (see ``choose_quiz``)."""
+    return list(choose_quiz(bank, questions, spec, rules).questions)
 
 
 def select_questions(bank: Bank, questions: Sequence[Question], spec: SelectionSpec) -> list[QuestionSet]:
     """One QuestionSet per version, each with its own question and option order."""
     return arrange_versions(bank, choose_questions(bank, questions, spec), spec)
+
+
+class RuleBook:
+    """The rule profiles of one bank's questions, made once and reused for many quizzes."""
+
+    def __init__(self, bank: Bank, questions: Sequence[Question]) -> None:
+        analyzer = TextAnalyzer(bank)
+        self.bank = bank
+        self.profiles: dict[str, Profile] = {q.id: profile_question(q, analyzer) for q in questions}
+        self.common = common_tokens(list(self.profiles.values()), bank, analyzer)
+        frequency: dict[str, int] = {}
+        for p in self.profiles.values():
+            for token in p.prompt | _passage_tokens(p) | _answer_tokens(p):
+                frequency[token] = frequency.get(token, 0) + 1
+        self.rarity = frequency  # fewer is rarer
+
+    def profile(self, q: Question) -> Profile:
+        known = self.profiles.get(q.id)
+        if known is None or known.question is not q:
+            known = self.profiles[q.id] = profile_question(q, TextAnalyzer(self.bank))
+        return known
+
+    def conflict(self, a: Question, b: Question) -> str | None:
+        """Why ``a`` and ``b`` cannot share a sheet, or None."""
+        return conflict(self.profile(a), self.profile(b), self.common)
+
+
+def _passage_tokens(p: Profile) -> frozenset[str]:
+    return p.shown
+
+
+def _answer_tokens(p: Profile) -> frozenset[str]:
+    return frozenset(t for forms in p.answers for f in forms for t in f.required | f.words)
+
+
+class Sheet:
+    """The questions chosen so far, indexed so that a candidate is checked against them quickly."""
+
+    def __init__(self, rules: RuleBook) -> None:
+        self.rules = rules
+        self.chosen: list[Question] = []
+        self.facts: dict[str, Question] = {}
+        # token -> (when added, profile) of chosen questions: near-duplicate candidates by prompt
+        # prefix, questions whose answer a passage with the token may state, questions whose
+        # passages hold the token
+        self.by_prefix: dict[str, list[tuple[int, Profile]]] = {}
+        self.by_key: dict[str, list[tuple[int, Profile]]] = {}
+        self.by_passage: dict[str, list[tuple[int, Profile]]] = {}
+        self.fits_until: dict[str, int] = {}  # question id -> sheet size when it last fitted
+        self._telling: dict[int, frozenset[str] | None] = {}
+
+    def telling(self, p: Profile) -> frozenset[str] | None:
+        """Tokens one of which a passage must share to give an answer of ``p`` away (None: any passage)."""
+        key = id(p)
+        if key not in self._telling:
+            found: set[str] = set()
+            for forms in p.answers:
+                form = forms[0]
+                context = form.context - self.rules.common or form.context
+                if not form.needs_context or not context:
+                    found = set()
+                    break
+                found |= context
+            self._telling[key] = frozenset(found) or None
+        return self._telling[key]
+
+    def _order(self, tokens: Iterable[str]) -> list[str]:
+        rarity = self.rules.rarity
+        return sorted(tokens, key=lambda t: (rarity.get(t, 0), t))
+
+    def _prefix(self, p: Profile) -> list[str]:
+        ordered = self._order(p.prompt)
+        keep = len(ordered) - int(NEAR_DUPLICATE * len(ordered) + 0.999999) + 1
+        return ordered[:max(keep, 0)]
+
+    def _keys(self, p: Profile) -> set[str]:
+        """Tokens one of which every passage that states an answer of ``p`` must hold."""
+        keys: set[str] = set()
+        for forms in p.answers:
+            form = forms[0]
+            if form.required:
+                keys.add(self._order(form.required)[0])
+            elif len(form.words) <= 2:
+                keys.add(self._order(form.words)[0])
+            else:
+                need = -(-2 * len(form.words) // 3)
+                keys.update(self._order(form.words)[:len(form.words) - need + 1])
+        return keys
+
+    def blocker(self, q: Question) -> tuple[Question, str] | None:
+        """A chosen question ``q`` conflicts with, and why; None when ``q`` fits."""
+        p = self.rules.profile(q)
+        for fact in sorted(p.facts):
+            if fact in self.facts:
+                return self.facts[fact], f"they test the same fact {fact!r}"
+        since = self.fits_until.get(q.id, 0)  # only questions added since the last check can block
+        common = self.rules.common
+
+        def newer(index: dict[str, list[tuple[int, Profile]]], tokens: Iterable[str]) -> list[Profile]:
+            found: dict[int, Profile] = {}
+            for token in tokens:
+                for added, other in reversed(index.get(token, ())):
+                    if added < since:
+                        break
+                    found[added] = other
+            return [found[k] for k in sorted(found)]
+
+        for other in newer(self.by_prefix, self._prefix(p)):
+            if near_duplicate(p, other):
+                return other.question, "their prompts are nearly the same"
+        for other in newer(self.by_key, p.shown):
+            telling = self.telling(other)
+            if (telling is None or not telling.isdisjoint(p.shown)) and gives_away(p, other, common):
+                return other.question, f"{q.id!r} gives away the answer of {other.question.id!r}"
+        telling = self.telling(p)
+        for other in newer(self.by_passage, self._keys(p)):
+            if (telling is None or not telling.isdisjoint(other.shown)) and gives_away(other, p, common):
+                return other.question, f"{other.question.id!r} gives away the answer of {q.id!r}"
+        self.fits_until[q.id] = len(self.chosen)
+        return None
+
+    def add(self, q: Question) -> None:
+        p = self.rules.profile(q)
+        added = len(self.chosen)
+        self.chosen.append(q)
+        for fact in p.facts:
+            self.facts[fact] = q
+        for token in self._prefix(p):
+            self.by_prefix.setdefault(token, []).append((added, p))
+        for token in self._keys(p):
+            self.by_key.setdefault(token, []).append((added, p))
+        for token in p.shown:
+            self.by_passage.setdefault(token, []).append((added, p))
+
+
+def choose_quiz(bank: Bank, questions: Sequence[Question], spec: SelectionSpec,
+                rules: RuleBook | None = None) -> Quiz:
+    """The printed quiz: the questions chosen under the rules of ``quizrules``, in bank order.
+
+    ``--include`` ids are always chosen, ``--exclude`` ids never; ``--mix`` asks for an
+    exact number of each type, ``--count`` for a number of questions spread over types
+    (no type more than about a third), and no count for the best question of each fact.
+    Impossible requests raise SelectionError naming what is available; a count the rules
+    cannot fill gives a warning naming how many questions could be placed.
+    """
+    check_spec(spec)
+    pool = filter_questions(questions, spec.tags, spec.types)
+    if not pool:
+        raise SelectionError(f"{bank.path}: no question of bank {bank.id!r} matches "
+                             f"{_describe_filters(spec)}; expected at least one")
+    wanted = sum(n for _, n in spec.mix) if spec.mix else spec.count
+    if wanted is not None and wanted > len(pool):
+        asked = f"--mix {_mix_text(spec.mix)}" if spec.mix else f"--count {wanted}"
+        raise SelectionError(f"{bank.path}: {asked} asks for more questions than bank "
+                             f"{bank.id!r} has ({len(pool)} match {_describe_filters(spec)}); "
+                             f"expected at most {len(pool)}")
+    rules = rules or RuleBook(bank, questions)
+    by_id = {q.id: q for q in questions}
+    in_pool = {q.id for q in pool}
+    for flag, ids in (("--include", spec.include), ("--exclude", spec.exclude)):
+        for qid in ids:
+            if qid not in by_id:
+                close = difflib.get_close_matches(qid, list(by_id), n=3)
+                hint = f"did you mean {', '.join(close)}? " if close else ""
+                raise SelectionError(f"{bank.path}: {flag}: bank {bank.id!r} has no question {qid!r}; {hint}"
+                                     "expected an id that `quizgen list` shows")
+            if flag == "--include" and qid not in in_pool:
+                raise SelectionError(f"{bank.path}: --include: question {qid!r} is not among the questions that "
+                                     f"match {_describe_filters(spec)}; expected an id of one of them")
+    included = [by_id[qid] for qid in dict.fromkeys(spec.include)]
+    for i, a in enumerate(included):
+        for b in included[:i]:
+            why = rules.conflict(a, b)
+            if why:
+                raise SelectionError(f"{bank.path}: --include {b.id} and {a.id} cannot be on one sheet: {why}; "
+                                     "expected questions that test different facts and do not give each other away")
+    quotas = dict(spec.mix)
+    for q in included:
+        if spec.mix and q.type not in quotas:
+            raise SelectionError(f"{bank.path}: --include {q.id} is a {q.type} question, which --mix does not ask "
+                                 f"for; expected --mix to name {q.type}")
+    if spec.mix:
+        for name, number in spec.mix:
+            have = sum(1 for q in included if q.type == name)
+            if have > number:
+                raise SelectionError(f"{bank.path}: --include names {have} {name} questions but --mix asks for "
+                                     f"{number}; expected at most {number}")
+    excluded = set(spec.exclude)
+    left_out = excluded | set(spec.include)
+    candidates = [q for q in pool if q.id not in left_out]
+    best: list[Question] | None = None
+    tries = ATTEMPTS if wanted is not None else PLAIN_ATTEMPTS if len(candidates) <= LARGE_POOL else 1
+    for attempt in range(tries):
+        rng = random.Random(f"quizgen:{spec.seed}:{bank.id}:choose:{attempt}")
+        sheet = _fill(rules, included, candidates, spec, wanted, rng)
+        if best is None or len(sheet) > len(best):
+            best = sheet
+        if wanted is not None and len(sheet) >= wanted:
+            break
+    assert best is not None
+    warnings: list[str] = []
+    if spec.mix and _mix_counts(best) != {n: c for n, c in spec.mix}:
+        raise SelectionError(f"{bank.path}: --mix {_mix_text(spec.mix)} cannot be filled from bank {bank.id!r} "
+                             "under the rules (one question per fact, no giveaways, no near-duplicates); "
+                             f"available: {_available(rules, candidates, included, spec)}")
+    if wanted is not None and len(best) < wanted:
+        line = bank.ref.line if bank.ref else 1
+        warnings.append(f"{bank.path}:{line}: warning: bank {bank.id}: --count {wanted} cannot be filled under "
+                        f"the rules (one question per fact, no giveaways, no near-duplicates): the quiz has "
+                        f"{len(best)} questions; ask for {len(best)} or fewer, or add questions on other facts")
+    order = {q.id: i for i, q in enumerate(questions)}
+    return Quiz(tuple(sorted(best, key=lambda q: order[q.id])), tuple(warnings))
+
+
+def _fill(rules: RuleBook, included: Sequence[Question], candidates: Sequence[Question],
+          spec: SelectionSpec, wanted: int | None, rng: random.Random) -> list[Question]:
+    """One seeded greedy pass: the type the sheet is shortest of, then its best next candidate."""
+    sheet = Sheet(rules)
+    for q in included:
+        sheet.add(q)
+    hand_facts = frozenset(f for q in candidates if q.origin == "hand" for f in rules.profile(q).facts)
+    shuffled = list(candidates)
+    rng.shuffle(shuffled)
+    queues: dict[str, list[Question]] = {}
+    for q in sorted(shuffled, key=lambda q: tier(q, hand_facts)):
+        queues.setdefault(q.type, []).append(q)
+    quotas = dict(spec.mix)
+    soft = not quotas  # without --mix the targets are a default spread, not a rule
+    if soft and wanted is not None:  # aim at a teacher's spread; types with few candidates are placed first
+        quotas = default_targets(wanted, list(queues))
+    elif soft:  # every fact once: one matching and one ordering question, then as many facts as fit
+        quotas = {t: 1 for t in ("matching", "ordering") if t in queues}
+    types_count = {t: 0 for t in QUESTION_TYPES}
+    sources: dict[str, int] = {}
+    tags: dict[str, int] = {}
+    for q in included:
+        types_count[q.type] += 1
+        sources[q.source] = sources.get(q.source, 0) + 1
+        for t in q.tags:
+            tags[t] = tags.get(t, 0) + 1
+    cap = None if spec.mix else type_cap(wanted, len(queues))
+    capped = cap is not None
+    while wanted is None or len(sheet.chosen) < wanted:
+        open_types = [t for t, queue in queues.items() if queue and (not quotas or types_count[t] < quotas.get(t, 0))]
+        for t in open_types:  # a blocked question at the head must not decide which tier comes next
+            while queues[t] and sheet.blocker(queues[t][0]) is not None:
+                queues[t].pop(0)
+        open_types = [t for t in open_types if queues[t]]
+        if not open_types and soft and quotas:
+            quotas = {}  # the default spread is reached (or cannot be): fill up by the weights
+            continue
+        if not open_types:
+            break
+        if quotas:  # the scarcest type first: its quota is the hardest to fill
+            kind = min(open_types, key=lambda t: (len(queues[t]) - (quotas[t] - types_count[t]), rng.random()))
+        else:
+            lowest = min(tier(queues[t][0], hand_facts) for t in open_types)
+            kind = next_type(types_count, [t for t in open_types if tier(queues[t][0], hand_facts) == lowest],
+                             rng, cap if capped else None)
+            if kind is None:  # every open type is at its cap: the cap is a preference, not a rule
+                capped = False
+                continue
+        queue = queues[kind]
+        looked: list[Question] = []
+        while queue and len(looked) < LOOKAHEAD:
+            q = queue.pop(0)
+            if sheet.blocker(q) is None:
+                looked.append(q)
+        if not looked:
+            continue
+        first_tier = tier(looked[0], hand_facts)
+        looked_same = [q for q in looked if tier(q, hand_facts) == first_tier]
+        pick = max(looked_same, key=lambda q: balance_score(q, sources, tags))
+        for q in reversed(looked):
+            if q is not pick:
+                queue.insert(0, q)
+        sheet.add(pick)
+        types_count[kind] += 1
+        sources[pick.source] = sources.get(pick.source, 0) + 1
+        for t in pick.tags:
+            tags[t] = tags.get(t, 0) + 1
+    return sheet.chosen
+
+
+def _mix_counts(chosen: Sequence[Question]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for q in chosen:
+        counts[q.type] = counts.get(q.type, 0) + 1
+    return counts
+
+
+def _mix_text(mix: Sequence[tuple[str, int]]) -> str:
+    return ",".join(f"{name}={number}" for name, number in mix)
+
+
+def _available(rules: RuleBook, candidates: Sequence[Question], included: Sequence[Question],
+               spec: SelectionSpec) -> str:
+    """How many questions of each type fit on one sheet under the rules (each type on its own)."""
+    parts = []
+    for name in QUESTION_TYPES:
+        of_type = [q for q in candidates if q.type == name]
+        if not of_type and not any(q.type == name for q in included):
+            continue
+        alone = SelectionSpec(seed=spec.seed, mix=((name, len(of_type) + len(included)),))
+        placed = _fill(rules, [q for q in included if q.type == name], of_type, alone, None,
+                       random.Random(f"quizgen:{spec.seed}:available:{name}"))
+        parts.append(f"{name}={len(placed)}")
+    return ", ".join(parts) or "no questions"
 
 
 def arrange_versions(bank: Bank, chosen: Sequence[Question], spec: SelectionSpec) -> list[QuestionSet]:
@@ -91,17 +446,26 @@ def arrange_versions(bank: Bank, chosen: Sequence[Question], spec: SelectionSpec
         if spec.group_by == "type":
             rank = {t: i for i, t in enumerate(QUESTION_TYPES)}
             ordered.sort(key=lambda q: rank[q.type])  # stable: shuffled order kept inside a section
-        items = tuple(place_question(n, q, rng) for n, q in enumerate(ordered, start=1))
+        letters = LetterBalancer(random.Random(f"quizgen:{spec.seed}:{bank.id}:letters:{v}"))
+        items = tuple(place_question(n, q, rng, letters) for n, q in enumerate(ordered, start=1))
         sets.append(QuestionSet(bank=bank, version=version, items=items, seed=spec.seed))
     return sets
 
 
-def place_question(number: int, question: Question, rng: random.Random) -> PlacedQuestion:
-    """Fix the printed order of a question's options, and where the right answers went."""
+def place_question(number: int, question: Question, rng: random.Random,
+                   letters: LetterBalancer | None = None) -> PlacedQuestion:
+    """Fix the printed order of a question's options, and where the right answers went.
+
+    With ``letters``, a single-answer multiple-choice question's answer goes where the
+    version's answer letters stay balanced (see ``quizrules.LetterBalancer``).
+    """
     if question.type == "multiple_choice":
         options = list(question.answers) + list(question.distractors)
         order = list(range(len(options)))
         rng.shuffle(order)
+        if letters is not None and len(question.answers) == 1:
+            order.remove(0)
+            order.insert(letters.position(len(options)), 0)
         printed = tuple(options[i] for i in order)
         key = tuple(pos for pos, i in enumerate(order) if i < len(question.answers))
         return PlacedQuestion(number, question, printed, key)

@@ -125,3 +125,54 @@ def test_settings_and_sets_fill_in_flags_not_given(tmp_path: Path, monkeypatch: 
     manifest = json.loads((tmp_path / "handouts" / "manifest.json").read_text())
     assert [(m["kind"], m["version"], len(m["questions"])) for m in manifest] == [
         ("worksheet", "A", 3), ("worksheet", "B", 3), ("worksheet", "C", 3)]
+
+
+CHILE = DATA / "banks" / "valid" / "chile-miners-2010.yaml"
+
+
+def test_dry_run_prints_each_version_and_writes_nothing(tmp_path: Path) -> None:
+    result = invoke("build", str(CHILE), "--out", str(tmp_path / "out"), "--dry-run", "--versions", "2",
+                    "--mix", "numeric=1,true_false=2", "--include", "how-many-trapped")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "chile-miners-2010 (version A, 3 questions, seed 2016):"
+    assert "chile-miners-2010 (version B, 3 questions, seed 2016):" in lines
+    assert "how-many-trapped  [numeric; facts: men-trapped]" in result.stdout
+    assert "How many men were trapped underground by the cave-in at the San José mine?" in result.stdout
+    assert not (tmp_path / "out").exists()
+
+
+def test_quiz_flags_errors_exit_1_naming_what_is_available(tmp_path: Path) -> None:
+    result = invoke("build", str(CHILE), "--out", str(tmp_path), "--mix", "matching=20", ok=False)
+    assert result.exit_code == 1
+    assert "--mix matching=20 cannot be filled" in result.stderr and "available: multiple_choice=" in result.stderr
+    result = invoke("build", str(CHILE), "--out", str(tmp_path), "--include", "first-out,first-out-tf", ok=False)
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {CHILE}: --include first-out and first-out-tf cannot be on one sheet: they "
+                             "test the same fact 'avalos-first-out'; expected questions that test different "
+                             "facts and do not give each other away\n")
+    result = invoke("build", str(CHILE), "--out", str(tmp_path), "--mix", "essay=2", ok=False)
+    assert result.exit_code == 1 and "--mix: unknown question type 'essay'" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_count_the_rules_cannot_fill_is_a_warning(tmp_path: Path) -> None:
+    result = invoke("build", str(CHILE), "--out", str(tmp_path), "--format", "worksheet", "--count", "50")
+    assert result.exit_code == 0
+    line = next(x for x in result.stderr.splitlines() if "--count 50" in x)
+    assert line.startswith(f"{CHILE}:5: warning: bank chile-miners-2010: --count 50 cannot be filled under the rules")
+
+
+def test_quiz_keys_in_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    (tmp_path / "question_banks").mkdir()
+    shutil.copy(CHILE, tmp_path / "question_banks" / "chile.yaml")
+    (tmp_path / "quizgen.toml").write_text(
+        '[sets.quiz]\nmix = {true_false = 2, numeric = 1}\ninclude = ["days-below"]\nexclude = ["desert"]\n')
+    monkeypatch.chdir(tmp_path)
+    result = invoke("build", "--set", "quiz", "--format", "worksheet")
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "output" / "manifest.json").read_text())
+    assert len(manifest[0]["questions"]) == 3 and "days-below" in manifest[0]["questions"]
+    assert "desert" not in manifest[0]["questions"]

@@ -38,3 +38,16 @@ def test_bad_config_is_located(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
     with pytest.raises(ConfigError) as info:
         load_config(Path("."))
     assert str(info.value).startswith(message)
+
+
+def test_quiz_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "quizgen.toml").write_text(
+        '[build]\nmix = {multiple_choice = 6, true_false = 4}\ninclude = ["who-signed"]\nexclude = ["timeline"]\n')
+    assert load_config(tmp_path).settings_for(None) == {
+        "mix": {"multiple_choice": 6, "true_false": 4}, "include": ["who-signed"], "exclude": ["timeline"]}
+    for bad in ('mix = "true_false=3"', 'mix = {true_false = 0}', 'mix = {true_false = "3"}'):
+        (tmp_path / "quizgen.toml").write_text(f"[build]\n{bad}\n")
+        monkeypatch.chdir(tmp_path)
+        with pytest.raises(ConfigError, match=r"quizgen.toml:2: \[build\]: mix = .*; expected a table of question "
+                                              r"types and whole numbers of 1 or more"):
+            load_config(Path("."))

@@ -22,7 +22,7 @@ SEEDS = Path(os.environ.get("QUIZGEN_SEEDS_DIR") or HERE.parents[2] / "shared" /
 SEED_FILES = {"anonhq": "000_*.txt", "antimedia": "002_*.txt"}
 
 QUESTION_TYPES = ("multiple_choice", "true_false", "short_answer", "cloze", "numeric", "matching", "ordering")
-COMMON_FIELDS = {"id", "type", "source", "explanation", "evidence", "tags", "difficulty", "points", "deck"}
+COMMON_FIELDS = {"id", "type", "source", "explanation", "evidence", "tags", "difficulty", "points", "deck", "facts"}
 TYPE_FIELDS = {
     "multiple_choice": {"prompt", "answer", "answers", "distractors"},
     "true_false": {"statement", "answer"},

@@ -169,3 +169,36 @@ def test_the_builtin_bank_starts_from_its_shipped_state(tmp_path: Path, monkeypa
                           "icc-withdrawal-2016.anki-state.json").read_text())
     saved = json.loads((tmp_path / "out" / ".icc-withdrawal-2016.anki-state.json").read_text())
     assert saved == shipped  # nothing changed, so every note kept the committed time
+
+
+def test_the_deck_is_the_whole_bank_whatever_the_quiz_flags(tmp_path: Path) -> None:
+    """--count, --mix, --include, --exclude shape the printed quiz; the .apkg keeps every question."""
+    import shutil
+    import sqlite3
+    import zipfile
+
+    from conftest import DATA
+
+    from quizgen.banks import load_bank
+    from quizgen.pipeline import bank_questions
+
+    banks = tmp_path / "banks"
+    banks.mkdir()
+    shutil.copy(DATA / "banks" / "valid" / "chile-miners-2010.yaml", banks / "chile.yaml")
+    questions, _ = bank_questions(load_bank(banks / "chile.yaml"))
+    # the whole bank, less the generated true/false items a deck leaves out by default (docs/anki.md)
+    whole = [q for q in questions if not (q.origin == "template" and q.type == "true_false")]
+    specs = [SelectionSpec(), SelectionSpec(count=5, seed=3), SelectionSpec(mix=(("numeric", 2),)),
+             SelectionSpec(count=4, include=("days-below",), exclude=("desert", "first-out"), versions=2)]
+    for n, spec in enumerate(specs):
+        out = tmp_path / f"out{n}"
+        report = build(BuildConfig(paths=(str(banks),), out=out, selection=spec, state_dir=tmp_path / f"s{n}",
+                                   formats=("anki", "worksheet")))
+        with zipfile.ZipFile(out / "chile-miners-2010.apkg") as archive:
+            (tmp_path / "c.anki2").write_bytes(archive.read("collection.anki2"))
+        with sqlite3.connect(tmp_path / "c.anki2") as conn:
+            assert conn.execute("select count(*) from notes").fetchone()[0] == len(whole)
+        sheet = next(m for m in report.manifest if m["kind"] == "worksheet")
+        assert len(sheet["questions"]) < len(whole)
+        if spec.count:
+            assert len(sheet["questions"]) == spec.count

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 from quizgen.banks import load_bank
 from quizgen.errors import SelectionError
@@ -80,3 +80,178 @@ def test_every_version_keys_point_at_the_right_options(seed: int, versions: int)
 
 def test_letters() -> None:
     assert [letter(i) for i in (0, 1, 25, 26, 27)] == ["A", "B", "Z", "AA", "AB"]
+
+
+# ---- the printed quiz keeps the rules: both realistic banks, many seeds, counts and versions ----
+
+from quizgen.pipeline import bank_questions  # noqa: E402
+from quizgen.select import RuleBook, choose_quiz, arrange_versions, parse_mix  # noqa: E402
+
+from conftest import DATA, DEFAULT_BANK  # noqa: E402
+
+REAL = {}
+for _path in (DEFAULT_BANK, DATA / "banks" / "valid" / "chile-miners-2010.yaml"):
+    _bank = load_bank(_path)
+    _questions, _ = bank_questions(_bank)
+    REAL[_bank.id] = (_bank, _questions, RuleBook(_bank, _questions))  # expanded once, reused by every example
+REAL_IDS = sorted(REAL)
+
+
+def assert_rules_kept(rules: RuleBook, chosen) -> None:
+    for i, a in enumerate(chosen):
+        for b in chosen[:i]:
+            assert rules.conflict(a, b) is None, f"{a.id} and {b.id}: {rules.conflict(a, b)}"
+
+
+def assert_letters_balanced(qset) -> None:
+    placed = [(item.key[0], len(item.options)) for item in qset.items
+              if item.question.type == "multiple_choice" and len(item.key) == 1]
+    positions = [p for p, _ in placed]
+    for i in range(len(positions) - 2):
+        assert len(set(positions[i:i + 3])) > 1, positions  # no letter three times running
+    if placed:
+        shared = [positions.count(p) for p in range(min(n for _, n in placed))]
+        assert max(shared) - min(shared) <= 2, positions
+
+
+@settings(max_examples=100, deadline=None)
+@given(bank_id=st.sampled_from(REAL_IDS), seed=st.integers(0, 10**6),
+       count=st.one_of(st.none(), st.integers(1, 30)), versions=st.integers(1, 4))
+def test_every_quiz_keeps_the_rules(bank_id: str, seed: int, count: int | None, versions: int) -> None:
+    bank, questions, rules = REAL[bank_id]
+    quiz = choose_quiz(bank, questions, SelectionSpec(seed=seed, count=count), rules)
+    chosen = quiz.questions
+    assert_rules_kept(rules, chosen)  # no shared fact, no near-duplicate, no giveaway
+    if count is not None:
+        assert len(chosen) == count or (len(chosen) < count and quiz.warnings)
+        if len(chosen) == count and count >= 9:
+            by_type = [sum(1 for q in chosen if q.type == t) for t in QUESTION_TYPES]
+            assert max(by_type) <= -(-count // 3)  # no type more than about a third
+            assert len({q.source for q in chosen}) == 2  # both sources
+    else:
+        assert not quiz.warnings
+    sets = arrange_versions(bank, chosen, SelectionSpec(seed=seed, versions=versions))
+    for qset in sets:
+        assert sorted(q.id for q in qset.questions) == sorted(q.id for q in chosen)
+        assert_letters_balanced(qset)
+
+
+@settings(max_examples=60, deadline=None)
+@given(bank_id=st.sampled_from(REAL_IDS), seed=st.integers(0, 10**6),
+       mix=st.fixed_dictionaries({"multiple_choice": st.integers(0, 5), "true_false": st.integers(0, 4),
+                                  "short_answer": st.integers(0, 2), "cloze": st.integers(0, 2),
+                                  "numeric": st.integers(0, 2), "matching": st.integers(0, 1),
+                                  "ordering": st.integers(0, 1)}))
+def test_mix_is_exact(bank_id: str, seed: int, mix: dict[str, int]) -> None:
+    mix = {t: n for t, n in mix.items() if n}
+    assume(mix)
+    bank, questions, rules = REAL[bank_id]
+    spec = SelectionSpec(seed=seed, mix=tuple(mix.items()))
+    chosen = choose_quiz(bank, questions, spec, rules).questions
+    assert {t: sum(1 for q in chosen if q.type == t) for t in mix} == mix
+    assert len(chosen) == sum(mix.values())
+    assert_rules_kept(rules, chosen)
+
+
+@settings(max_examples=60, deadline=None)
+@given(bank_id=st.sampled_from(REAL_IDS), seed=st.integers(0, 10**6), data=st.data())
+def test_include_and_exclude_are_honoured(bank_id: str, seed: int, data) -> None:
+    bank, questions, rules = REAL[bank_id]
+    ids = [q.id for q in questions]
+    first = data.draw(st.sampled_from(questions))
+    friends = [q for q in questions if q is not first and rules.conflict(first, q) is None]
+    include = [first] + data.draw(st.lists(st.sampled_from(friends), max_size=1))
+    exclude = data.draw(st.lists(st.sampled_from([i for i in ids if i not in {q.id for q in include}]),
+                                 max_size=8, unique=True))
+    count = data.draw(st.one_of(st.none(), st.integers(len(include), 20)))
+    spec = SelectionSpec(seed=seed, count=count, include=tuple(q.id for q in include), exclude=tuple(exclude))
+    chosen = choose_quiz(bank, questions, spec, rules).questions
+    chosen_ids = {q.id for q in chosen}
+    assert {q.id for q in include} <= chosen_ids
+    assert not chosen_ids & set(exclude)
+    assert_rules_kept(rules, chosen)
+
+
+@pytest.mark.parametrize("bank_id", REAL_IDS)
+def test_a_plain_build_prints_one_question_per_fact_preferring_hand_written(bank_id: str) -> None:
+    bank, questions, rules = REAL[bank_id]
+    chosen = choose_quiz(bank, questions, SelectionSpec(), rules).questions
+    assert_rules_kept(rules, chosen)
+    assert len(chosen) < len(questions)  # not every question of the bank
+    tested = {f for q in chosen for f in rules.profile(q).facts}
+    for q in questions:  # every question left out would break a rule beside the chosen ones
+        if q not in chosen:
+            assert any(rules.conflict(q, c) for c in chosen), q.id
+    for g in (q for q in chosen if q.origin == "template"):  # a hand-written question on the fact lost only to a rule
+        for h in questions:
+            if h.origin == "hand" and set(h.facts) & set(g.facts):
+                assert any(rules.conflict(h, c) for c in chosen if c is not g), (g.id, h.id)
+    assert tested  # facts are covered
+
+
+def test_giveaways_of_the_default_bank_are_caught() -> None:
+    bank, questions, rules = REAL["icc-withdrawal-2016"]
+    by_id = {q.id: q for q in questions}
+    pairs = [("who-signed", "compare-decree-directive"),  # "the document President Vladimir Putin signed"
+             ("four-verdicts", "compare-verdicts-sentences"),  # "only four verdicts"
+             ("court-cost", "compare-cost-wording"),  # "$1 billion" against 1000000000
+             ("years-of-work", "four-verdicts"),  # "in its 14 years of work"
+             ("never-ratified", "status-before-withdrawal"),  # "never ratified it" against "ratification"
+             ("us-cia-decided", "case-stages"),  # the ICC "decided the United States and the CIA may face trial"
+             ("sinister-reason", "not-immune-cloze"),  # "to escape trial while it still could"
+             ("status-before-withdrawal", "quit-strictly-speaking"),  # "a signatory that was never a party"
+             ("ministry-expectations", "antimedia-speculation"),  # the option: Russia called the ICC "ineffective"
+             ("peskov-reason", "anonhq-opinion"),  # the option "Peskov cited Russia's national interests"
+             ("compare-signature-mention", "peskov-reason")]  # "as reported by AnonHQ, ... Russia's signature"
+    for a, b in pairs:
+        assert rules.conflict(by_id[a], by_id[b]), (a, b)
+    assert rules.conflict(by_id["who-signed"], by_id["afghanistan"]) is None
+
+
+def test_giveaways_of_the_second_bank_are_caught() -> None:
+    bank, questions, rules = REAL["chile-miners-2010"]
+    by_id = {q.id: q for q in questions}
+    assert rules.conflict(by_id["who-filmed"], by_id["filmed-tf"])  # a point no fact states, asked twice
+    assert rules.conflict(by_id["youngest-tf"], by_id["youngest-age"])  # "nineteen" against 19
+    assert rules.conflict(by_id["first-out"], by_id["first-out-tf"])  # the same fact
+    assert rules.conflict(by_id["how-many-trapped"], by_id["days-below"]) is None
+
+
+def test_impossible_requests_name_what_is_available() -> None:
+    bank, questions, rules = REAL["icc-withdrawal-2016"]
+    with pytest.raises(SelectionError, match=r"--mix matching=9 cannot be filled .* available: multiple_choice=\d+"):
+        choose_quiz(bank, questions, SelectionSpec(mix=(("matching", 9),)), rules)
+    with pytest.raises(SelectionError, match=r"has no question 'who-sign'; did you mean who-signed"):
+        choose_quiz(bank, questions, SelectionSpec(include=("who-sign",)), rules)
+    with pytest.raises(SelectionError, match=r"has no question 'nothing-like-it'; expected an id"):
+        choose_quiz(bank, questions, SelectionSpec(exclude=("nothing-like-it",)), rules)
+    generated = next(q.id for q in questions if q.origin == "template" and "putin-signs-decree" in q.facts)
+    with pytest.raises(SelectionError, match=rf"--include who-signed and {generated} cannot be "
+                                             r"on one sheet: they test the same fact 'putin-signs-decree'"):
+        choose_quiz(bank, questions, SelectionSpec(include=("who-signed", generated)), rules)
+    with pytest.raises(SelectionError, match="both in --include and in --exclude"):
+        choose_quiz(bank, questions, SelectionSpec(include=("who-signed",), exclude=("who-signed",)), rules)
+    with pytest.raises(SelectionError, match="--count 5 does not match --mix, which adds up to 3"):
+        choose_quiz(bank, questions, SelectionSpec(count=5, mix=(("true_false", 3),)), rules)
+    with pytest.raises(SelectionError, match="--include who-signed is a short_answer question, which --mix does not"):
+        choose_quiz(bank, questions, SelectionSpec(mix=(("true_false", 3),), include=("who-signed",)), rules)
+
+
+def test_a_count_the_rules_cannot_fill_warns_with_how_many_were_placed() -> None:
+    bank, questions, rules = REAL["chile-miners-2010"]
+    quiz = choose_quiz(bank, questions, SelectionSpec(count=50), rules)
+    assert 0 < len(quiz.questions) < 50
+    assert quiz.warnings == (
+        f"{bank.path}:{bank.ref.line if bank.ref else 1}: warning: bank chile-miners-2010: --count 50 cannot be "
+        "filled under the rules (one question per fact, no giveaways, no near-duplicates): the quiz has "
+        f"{len(quiz.questions)} questions; ask for {len(quiz.questions)} or fewer, or add questions on other facts",)
+
+
+def test_parse_mix() -> None:
+    assert parse_mix("multiple_choice=5, true_false=3") == (("multiple_choice", 5), ("true_false", 3))
+    with pytest.raises(SelectionError, match="unknown question type 'essay'"):
+        parse_mix("essay=2")
+    with pytest.raises(SelectionError, match="is not TYPE=N"):
+        parse_mix("true_false")
+    with pytest.raises(SelectionError, match="names 'cloze' twice"):
+        parse_mix("cloze=1,cloze=2")
