@@ -312,8 +312,10 @@ def profile_question(q: Question, analyzer: TextAnalyzer) -> Profile:
     passages: list[frozenset[str]] = []
     answers: list[tuple[AnswerForm, ...]] = []
     if q.type == "true_false":
+        # A false statement is false in one part only and true in the rest, and a student reads
+        # all of it: it is printed text that may give another answer away, like a true one.
+        passages.append(prompt)
         if q.truth:
-            passages.append(prompt)
             answers.append((AnswerForm(frozenset(), prompt, frozenset(), needs_context=False),))
     elif q.type == "cloze":
         shown = tok(_cloze_text(q, fill=False))

@@ -161,8 +161,9 @@ def test_a_name_is_given_away_by_a_passage_that_states_the_act(first, last, act,
     assert gives_away(giver("true_false", f"{thing.capitalize()} was {verb} by {last}.", truth=True), who)
     assert gives_away(giver("multiple_choice", f"Why did {first} {last} say {thing} was {verb}?",
                             answers=("x",), distractors=("y", "z")), who)
-    # a false statement does not state its swapped-in value; its true counterpart does
-    assert not gives_away(giver("true_false", f"{first} {last} {verb} {thing}.", truth=False), who)
+    # a statement counts whether it is true or false: a false one is true but for one part, which a
+    # student cannot tell, and a wrong name printed next to "Who ...?" misleads as much as a right one helps
+    assert gives_away(giver("true_false", f"{first} {last} {verb} {thing}.", truth=False), who)
     assert gives_away(giver("true_false", f"{first} {last} {verb} {thing}.", truth=True), who)
     # naming the person in another role gives nothing away
     assert not gives_away(giver("true_false", f"{first} {last} is a member of the committee.", truth=True), who)
