@@ -44,7 +44,16 @@ STATE_FORMAT = 1
 STATE_COLUMNS = "hash mod added type"
 GUID_NAMESPACE = "quizgen"
 BLANK_PATTERN = re.compile(r"\[\[(.*?)\]\]", re.S)
-SPECIAL = re.compile(r"[&<>\[\n]")
+SPECIAL = re.compile(r"[&<>\[\n\\{}\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Anki typesets \( \) \[ \] with MathJax (whose \href, \style, \class, \cssId and \unicode
+# reach the page). Every TeX delimiter and command starts with a backslash, so a word joiner
+# (U+2060, invisible) after each backslash of bank text leaves no delimiter MathJax matches.
+MATHJAX_BREAK = "\\&#8288;"
+# Braces as entities: "{{c1::" in a field is text, never a cloze deletion or a template tag
+BRACES = str.maketrans({"{": "&#123;", "}": "&#125;", "\\": MATHJAX_BREAK})
+SAFE_URL = re.compile(r"^https?://[^\s\"'<>\\`\x00-\x1f\x7f-\x9f]+$", re.I)
+# C0/C1 control characters (but tab and newline): \x1f separates Anki's fields
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Anki reads these inside field text as media, text-to-speech or LaTeX; bank text must not
 ANKI_MARKERS = re.compile(r"\[(?=sound:|anki:|latex\]|\$\]|\$\$\])", re.I)
 LATEX_PRE = ("\\documentclass[12pt]{article}\n\\special{papersize=3in,5in}\n"
@@ -105,19 +114,44 @@ def stable_ids(entries: Sequence[tuple[int, str]]) -> list[int]:
 
 # -- text ----------------------------------------------------------------------
 def esc(text: str | None) -> str:
-    """Bank text as inert HTML: escaped, NFC, Anki's [sound:]/[latex] markers defused."""
+    """Bank text as inert field text: HTML escaped, NFC, and nothing Anki or MathJax acts on.
+
+    This is the one boundary between bank text and a card: ``< & >`` as entities; Anki's
+    [sound:]/[anki:]/[latex]/[$] markers defused; braces as entities (no cloze deletions or
+    template tags); a word joiner after every backslash (no MathJax); control characters
+    (``\\x1f`` would split the note's fields) as U+FFFD.
+    """
     if not text:
         return ""
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     if not SPECIAL.search(text):
         return text
-    out = html.escape(text, quote=False)
+    out = html.escape(text.replace("\r\n", "\n"), quote=False)
     if "[" in out:
         out = ANKI_MARKERS.sub("&#91;", out)
+    out = out.translate(BRACES)
+    if CONTROL.search(out):
+        out = CONTROL.sub("\ufffd", out)
     if "\n" in out:
-        out = out.strip().replace("\r\n", "\n").replace("\n", "<br>")
+        out = out.strip().replace("\n", "<br>")
     return out
+
+
+def esc_attribute(text: str) -> str:
+    """Text for a double-quoted HTML attribute (a link's href): as ``esc`` and quotes too,
+    so neither the HTML parser nor Anki's marker replacement can end the attribute."""
+    return esc(text.replace("\n", " ")).replace('"', "&quot;").replace("'", "&#x27;").replace("[", "&#91;")
+
+
+def safe_url(url: str | None) -> str | None:
+    """An http(s) URL as an attribute value, or None for any other scheme (javascript:,
+    data:, file:, ...) or a URL with characters a URL writes percent-encoded (spaces, quotes,
+    angle brackets, backslashes, control characters)."""
+    url = (url or "").strip()
+    if not SAFE_URL.match(url):
+        return None
+    return esc_attribute(url)
 
 
 def esc_cloze_part(text: str) -> str:
@@ -168,9 +202,9 @@ def citation_html(source: Source | None, fallback: str) -> str:
     if source is None:
         return esc(fallback)
     title = f"\u201c{esc(source.title)}\u201d"
-    url = (source.url or "").strip()
-    if url.lower().startswith(("http://", "https://")):
-        title = f'<a href="{html.escape(url, quote=True)}">{title}</a>'
+    url = safe_url(source.url)
+    if url is not None:
+        title = f'<a href="{url}">{title}</a>'
     parts = [esc(source.publisher), title]
     if source.date:
         parts.append(esc(source.date))

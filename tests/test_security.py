@@ -1,0 +1,179 @@
+"""Hostile input: what a shared bank, template folder, state file or package can and cannot do.
+
+Each test names the family of issue 14 it guards. The Anki tests import the deck into a real
+collection (the `anki` package) and read the cards as Anki renders them for a student.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from quizgen.exporters import ExportOptions
+from quizgen.exporters import anki as anki_exporter
+from quizgen.pipeline import BuildConfig, build
+
+from conftest import DATA
+
+HOSTILE_BANK = DATA / "banks" / "hostile" / "hostile.yaml"
+NOW = 1_700_000_000
+
+
+@pytest.fixture
+def hostile_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "banks"
+    folder.mkdir()
+    shutil.copy(HOSTILE_BANK, folder / HOSTILE_BANK.name)
+    return folder
+
+
+class MathJaxStrings(HTMLParser):
+    """The strings MathJax 3 searches for TeX delimiters (its HTMLDomStrings): the text of
+    a run of text nodes, joined across <br>, <wbr> and comments and broken by any other
+    element; nothing inside script, style, textarea, pre or code."""
+
+    SKIPPED = {"script", "noscript", "style", "textarea", "pre", "code"}
+    JOINING = {"br", "wbr"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.strings: list[str] = []
+        self.current: list[str] = []
+        self.skipping = 0
+
+    def _push(self) -> None:
+        if self.current:
+            self.strings.append("".join(self.current))
+        self.current = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in self.JOINING:
+            return
+        self._push()
+        if tag in self.SKIPPED:
+            self.skipping += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.JOINING:
+            return
+        self._push()
+        if tag in self.SKIPPED:
+            self.skipping = max(0, self.skipping - 1)
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.current.append(data)
+
+    @classmethod
+    def of(cls, html: str) -> list[str]:
+        parser = cls()
+        parser.feed(html)
+        parser.close()
+        parser._push()
+        return parser.strings
+
+
+# Anki's MathJax delimiters (\( \) inline, \[ \] display); it processes no environments,
+# escapes or refs, and no $ delimiters. Any backslash followed by a letter is a command.
+LIVE_TEX = re.compile(r"\\[()\[\]a-zA-Z]")
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.hrefs: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.tags.append(tag)
+        self.hrefs.extend(value for name, value in attrs if name == "href")
+
+
+# -- 1, 2, 3: nothing in a bank is live on a student's card ----------------------------
+def test_hostile_bank_is_inert_in_a_real_collection(hostile_dir: Path, tmp_path: Path) -> None:
+    """Family 1 (MathJax), 3 (Anki markers, URLs): every card of the hostile bank, rendered
+    by Anki itself, has no TeX MathJax would typeset, no sound/TTS/LaTeX, no cloze from bank
+    text, no markup from bank text, and only http(s) links."""
+    pytest.importorskip("anki")
+    from anki.collection import Collection
+
+    build(BuildConfig(paths=(str(hostile_dir),), out=tmp_path / "out", formats=("anki",),
+                      options=ExportOptions(now=NOW)))
+    col = Collection(str(tmp_path / "student.anki2"))
+    try:
+        from anki.import_export_pb2 import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+        col.import_anki_package(ImportAnkiPackageRequest(package_path=str(tmp_path / "out" / "hostile.apkg"),
+                                                         options=ImportAnkiPackageOptions()))
+        cards = [col.get_card(cid) for cid in col.find_cards("")]
+        notes = {col.get_note(nid)["Ref"]: col.get_note(nid) for nid in col.find_notes("")}
+        assert sorted(notes) == [f"hostile/{q}" for q in ("gap", "mc", "num", "order", "pairs", "short", "tf")]
+        # the cloze note has exactly its two [[blanks]]: "{{c5::...}}" in its text made no card
+        assert len(col.get_note(notes["hostile/gap"].id).cards()) == 2
+        assert len(cards) == 8
+        rendered = []
+        for card in cards:
+            for side, html_text, av_tags in (("front", card.question(), card.question_av_tags()),
+                                            ("back", card.answer(), card.answer_av_tags())):
+                rendered.append(html_text)
+                where = f"{card.note()['Ref']} {side}"
+                assert av_tags == [], f"{where}: live sound/TTS {av_tags}"
+                assert "[anki:play" not in html_text.replace("&#91;anki:play", ""), where
+                for text in MathJaxStrings.of(html_text):
+                    assert not LIVE_TEX.search(text), f"{where}: MathJax would typeset {text!r}"
+                links = Links()
+                links.feed(html_text)
+                assert "script" not in links.tags and "img" not in links.tags, f"{where}: {links.tags}"
+                for href in links.hrefs:
+                    assert href.startswith("https://example.org/"), f"{where}: href {href!r}"
+        everything = "\n".join(rendered)
+        # the payloads are still there, as text a student can read
+        assert "\\\u2060href{javascript:alert(1)}{click}" in "".join(MathJaxStrings.of(everything))
+        links = Links()
+        links.feed(everything)
+        assert "https://example.org/a[sound:url.mp3]b?c=1&d={{c1::u}}" in links.hrefs  # the link, intact
+        assert not any("javascript" in href for href in links.hrefs)
+        assert "latex-" not in everything  # no [latex] image was asked for
+    finally:
+        col.close()
+
+
+@pytest.mark.parametrize("command", ["href", "style", "class", "cssId", "unicode"])
+def test_mathjax_commands_reach_a_field_inert(command: str) -> None:
+    """Family 1 at the field boundary: each dangerous MathJax command, inside each delimiter
+    pair, leaves no delimiter or command in the strings MathJax searches."""
+    for opening, closing in (("\\(", "\\)"), ("\\[", "\\]")):
+        payload = f"{opening}\\{command}{{javascript:alert(1)}}{{x}}{closing}"
+        field = anki_exporter.esc(f"before {payload} after")
+        for text in MathJaxStrings.of(field):
+            assert not LIVE_TEX.search(text), text
+        # still readable: only an invisible word joiner was added after each backslash
+        assert "".join(MathJaxStrings.of(field)).replace("\u2060", "") == f"before {payload} after"
+
+
+def test_control_characters_never_reach_a_field() -> None:
+    """Family 2 at the field boundary (banks refuse them; text from templates is cleaned):
+    \\x1f would add a field and Anki would refuse the whole package."""
+    field = anki_exporter.esc("one\x1ftwo\x00three\x85four\tfive")
+    assert "\x1f" not in field and "\x00" not in field and "\x85" not in field
+    assert field == "one\ufffdtwo\ufffdthree\ufffdfour\tfive"
+
+
+@pytest.mark.parametrize("url, href", [
+    ("https://example.org/x", "https://example.org/x"),
+    ("HTTP://example.org/a?b=1&c=2", "HTTP://example.org/a?b=1&amp;c=2"),
+    ("https://example.org/[sound:x.mp3]", "https://example.org/&#91;sound:x.mp3]"),
+    ('https://example.org/"onmouseover="alert(1)', None),
+    ("https://example.org/a b", None),
+    ("javascript:alert(1)", None),
+    ("data:text/html,<script>", None),
+    ("file:///etc/passwd", None),
+    (" https://example.org/\\evil", None),
+])
+def test_source_links_are_http_only_and_escaped_as_attributes(url: str, href: str | None) -> None:
+    """Family 3: a source URL becomes a link only when it is http(s), and then as an
+    attribute value no marker replacement or quote can break out of."""
+    assert anki_exporter.safe_url(url) == href
