@@ -128,3 +128,55 @@ def test_hostile_ids_cannot_escape_the_output_folder(project: Path) -> None:
     write_bank(project, "sample.yaml", text.encode())
     fails_cleanly(project, ["build"], "question_banks/sample.yaml:")
     assert not (project.parent / "evil.apkg").exists()
+
+
+# -- issue 14: control characters and extreme values, refused at their line --------------
+def sample_with(old: str, new: str) -> bytes:
+    text = SAMPLE_BANK.read_text()
+    assert old in text
+    return text.replace(old, new, 1).encode()
+
+
+@pytest.mark.parametrize("prompt, message", [
+    ("Who signed\x1f the decree?", "question_banks/sample.yaml:26: control character U+001F at column 23; "
+                                   "expected printable text"),
+    ("Who signed\x85 the decree?", "question_banks/sample.yaml:26: control character U+0085 at column 23; "
+                                   "expected printable text"),
+    ('"Who signed\\x1f the decree?"', "question_banks/sample.yaml:26: control character U+001F in the text "
+                                      "'Who signed\\x1f the decree?'; expected printable text"),
+    ('"Who \\0 signed"', "question_banks/sample.yaml:26: control character U+0000 in the text "
+                         "'Who \\x00 signed'; expected printable text"),
+])
+def test_control_characters_are_errors_at_their_line(project: Path, prompt: str, message: str) -> None:
+    """Family 2: one \\x1f once added a field to an Anki note and Anki refused the deck."""
+    write_bank(project, "sample.yaml", sample_with("prompt: Who signed the decree?", f"prompt: {prompt}"))
+    fails_cleanly(project, ["build"], message)
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("    tolerance: 0", "    tolerance: " + "9" * 400,
+     "question_banks/sample.yaml:70: question 'verdicts': 'tolerance' is a number of about 401 digits; "
+     "expected 0 or a number between 1e-09 and 1e+15 in size"),
+    ("    answer: 4\n", "    answer: 5.0e-324\n",
+     "question_banks/sample.yaml:69: question 'verdicts': 'answer' is the number 5e-324; "
+     "expected 0 or a number between 1e-09 and 1e+15 in size"),
+    ("    points: 2", "    points: 1.7e+308",
+     "question_banks/sample.yaml:42: question 'select-critics': 'points' is the number 1.7e+308; expected 0 or"),
+    ("    points: 2", "    points: 5000",
+     "question_banks/sample.yaml:42: question 'select-critics': points 5000 is out of range; "
+     "expected a number above 0 and at most 1000"),
+    ("    date: 2016-11-21", "    date: 9999-12-31",
+     "question_banks/sample.yaml:9: source 'alpha': date '9999-12-31' is out of range; "
+     "expected a year from 0001 to 9000"),
+])
+def test_extreme_values_are_errors_at_their_line(project: Path, old: str, new: str, message: str) -> None:
+    """Family 9: these were internal errors (or "inf points") with no line."""
+    write_bank(project, "sample.yaml", sample_with(old, new))
+    fails_cleanly(project, ["build"], message)
+
+
+def test_a_question_too_tall_for_a_page_is_named(project: Path) -> None:
+    """Family 9: a question that validates but cannot be laid out names itself."""
+    long_prompt = " ".join(["Unbreakablewordxx" * 3] * 150)
+    write_bank(project, "sample.yaml", sample_with("prompt: Who signed the decree?", f"prompt: {long_prompt}"))
+    fails_cleanly(project, ["build"], "Error: question 'who-signed' is too long to fit on one page (letter)")
