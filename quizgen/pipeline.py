@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
@@ -115,6 +117,7 @@ def build(config: BuildConfig, progress: Progress | None = None) -> BuildReport:
     exporters = [load_exporter(name) for name in config.formats]  # unknown names fail early
     versions_needed = any(getattr(e, "needs_versions", True) for e in exporters)
     report = BuildReport(banks=load_banks(config.paths))
+    check_state_paths(report.banks, config)
     states: dict[Path, Mapping] = {}
     total = len(report.banks) * (1 + len(exporters)) + 1
     step = 0
@@ -203,13 +206,86 @@ def shipped_state(bank: Bank) -> Mapping | None:
     return read_state(builtin.with_name(builtin.stem + STATE_SUFFIX))
 
 
+MAX_STATE_BYTES = 256 * 1024 * 1024
+STATE_WAY_OUT = ("Restore the file from version control (or a backup) and build again. If it is lost, "
+                 "delete it: the next deck then stamps every note as changed, and students' next "
+                 "import rewrites each note once (their progress is kept, their own edits to the "
+                 "notes are not)")
+
+
 def read_state(path: Path) -> Mapping | None:
-    """The saved exporter state, or None when there is none (or it is unreadable)."""
+    """The saved exporter state, or None when there is none yet.
+
+    A state file that exists but is not what quizgen wrote (cut short, a merge conflict,
+    not UTF-8, not a JSON object) is an ``ExportError`` at its line: silently starting
+    afresh would restamp every note and overwrite students' edits on their next import.
+    """
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        size = path.stat().st_size
+        if size > MAX_STATE_BYTES:
+            raise _damaged_state(path, 1, f"it is {size / 1048576:.0f} MB")
+        data = path.read_bytes()
+    except FileNotFoundError:
         return None
-    return value if isinstance(value, dict) else None
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot read the saved Anki state ({exc.strerror or exc}); expected a "
+                          "readable file (check its permissions)") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _damaged_state(path, data.count(b"\n", 0, exc.start) + 1,
+                             f"byte 0x{data[exc.start]:02x} is not UTF-8") from None
+    conflict = re.search(r"^(<<<<<<<|=======|>>>>>>>)( |$)", text, re.M)
+    if conflict:
+        line = text.count("\n", 0, conflict.start()) + 1
+        raise ExportError(f"{path}:{line}: the saved Anki state holds a merge conflict marker "
+                          f"({conflict.group(1)!r}); expected the JSON file quizgen wrote. Keep one "
+                          f"side whole (git checkout --theirs -- {path}, or --ours), then build again; "
+                          "never merge the two by hand")
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _damaged_state(path, exc.lineno, f"it is not valid JSON: {exc.msg}") from None
+    except (ValueError, RecursionError):  # nested too deep, numbers too long
+        raise _damaged_state(path, 1, "it is not JSON quizgen can read") from None
+    if not isinstance(value, dict):
+        raise _damaged_state(path, 1, f"it holds {'a list' if isinstance(value, list) else 'a single value'}, "
+                                      "not an object")
+    return value
+
+
+def _damaged_state(path: Path, line: int, what: str) -> ExportError:
+    return ExportError(f"{path}:{line}: the saved Anki state is damaged ({what}); expected the JSON "
+                       f"file quizgen wrote. {STATE_WAY_OUT}")
+
+
+def check_state_paths(banks: Sequence[Bank], config: BuildConfig) -> None:
+    """Each bank keeps its own state file: two banks sharing one would restamp each
+    other's notes on every build (``unit.yaml`` and ``unit.yml``, or names that differ
+    only by case on a case-insensitive disk)."""
+    from .banks import BANK_SUFFIXES
+
+    seen: dict[str, Bank] = {}
+    for bank in banks:
+        path = state_path(bank, config)
+        key = unicodedata.normalize("NFC", str(path)).casefold()
+        other = seen.setdefault(key, bank)
+        if other is not bank:
+            raise ExportError(f"{bank.ref or bank.path}: bank {bank.id!r} would keep its Anki state in "
+                              f"{path}, as bank {other.id!r} ({other.path}) does; expected one state file "
+                              "per bank (rename one of the bank files)")
+        bank_path = Path(bank.path)
+        if path.parent != bank_path.parent:
+            continue
+        try:
+            siblings = [p for p in bank_path.parent.iterdir() if p.suffix.lower() in BANK_SUFFIXES
+                        and p.stem.casefold() == bank_path.stem.casefold() and p.name != bank_path.name]
+        except OSError:
+            siblings = []
+        if siblings:
+            raise ExportError(f"{bank.ref or bank.path}: {siblings[0]} would share this bank's Anki state "
+                              f"file {path.name}; expected bank files whose names differ before the "
+                              "extension (rename one of them)")
 
 
 def write_all_atomically(files: Mapping[Path, bytes]) -> None:

@@ -180,3 +180,60 @@ def test_a_question_too_tall_for_a_page_is_named(project: Path) -> None:
     long_prompt = " ".join(["Unbreakablewordxx" * 3] * 150)
     write_bank(project, "sample.yaml", sample_with("prompt: Who signed the decree?", f"prompt: {long_prompt}"))
     fails_cleanly(project, ["build"], "Error: question 'who-signed' is too long to fit on one page (letter)")
+
+
+# -- issue 14: the Anki state is never silently discarded or shared -----------------------
+def damage_truncated(text: str) -> bytes:
+    return text[: len(text) // 2].encode()
+
+
+def damage_conflict(text: str) -> bytes:
+    lines = text.splitlines(keepends=True)
+    return "".join(lines[:3] + ["<<<<<<< HEAD\n"] + lines[3:5] + ["=======\n"] + lines[3:5]
+                   + [">>>>>>> other\n"] + lines[5:]).encode()
+
+
+def damage_value(old: str, new: str):
+    def damage(text: str) -> bytes:
+        assert old in text, old
+        return text.replace(old, new, 1).encode()
+    return damage
+
+
+@pytest.mark.parametrize("damage, message", [
+    (damage_truncated, "question_banks/sample.anki-state.json:"),
+    (damage_conflict, "question_banks/sample.anki-state.json:4: the saved Anki state holds a merge conflict "
+                      "marker ('<<<<<<<')"),
+    (lambda text: text.encode("utf-16"), "question_banks/sample.anki-state.json:1: the saved Anki state is "
+                                         "damaged (byte 0xff is not UTF-8)"),
+    (lambda text: b"[" + text.encode() + b"]", "question_banks/sample.anki-state.json:1: the saved Anki state is "
+                                               "damaged (it holds a list, not an object)"),
+    (lambda text: b"[" * 100_000, "question_banks/sample.anki-state.json:1: the saved Anki state is damaged"),
+    (damage_value(' 1700000000 ', ' 99999999999999999999 '),
+     "question_banks/sample.yaml: the saved Anki state of bank 'sample-bank' is damaged (entry "),
+    (damage_value(' 1700000000 ', ' \u0661\u0667\u0660\u0660\u0660\u0660\u0660\u0660\u0660\u0660 '),
+     "question_banks/sample.yaml: the saved Anki state of bank 'sample-bank' is damaged (entry "),
+    (damage_value(' 1700000000 ', ' 4102444800 '),
+     "question_banks/sample.yaml: the saved Anki state of bank 'sample-bank' is damaged (entry "),
+    (damage_value('"mod": ', '"mod": "soon", "x": '),
+     "question_banks/sample.yaml: the saved Anki state of bank 'sample-bank' is damaged (note type "),
+])
+def test_damaged_state_stops_the_build(project: Path, damage, message: str) -> None:
+    """Family 5: a damaged state was silently discarded (exit 0, every note restamped, students'
+    edits overwritten on their next import). Now: exit 1 at the file, and the file is kept."""
+    state = project / "question_banks" / "sample.anki-state.json"
+    state.write_bytes(damage(state.read_text(encoding="utf-8")))
+    damaged = state.read_bytes()
+    stderr = fails_cleanly(project, ["build", "--timestamp", "1700086400"], f"Error: {message}")
+    assert "Restore" in stderr or "Keep one side whole" in stderr  # the way out
+    assert state.read_bytes() == damaged
+
+
+@pytest.mark.parametrize("other", ["sample.yml", "Sample.yaml"])
+def test_two_banks_never_share_one_state_file(project: Path, other: str) -> None:
+    """Family 4: sample.yaml and sample.yml (or Sample.yaml, one file on a case-insensitive
+    disk) would share sample.anki-state.json and restamp each other's notes on every build."""
+    text = SAMPLE_BANK.read_text().replace("bank: sample-bank", "bank: other-bank")
+    write_bank(project, other, text.encode())
+    stderr = fails_cleanly(project, ["build"], "Error: question_banks/")
+    assert "state" in stderr and "rename one" in stderr

@@ -42,6 +42,8 @@ from .anki_notetypes import BASIC, CSS, NOTE_TYPE_FOR, NOTE_TYPES, REVISION, Not
 
 STATE_FORMAT = 1
 STATE_COLUMNS = "hash mod added type"
+NOTE_STATE_LINE = re.compile(r"([0-9a-f]{1,64}) ([0-9]{1,11}) ([0-9]{1,11}) ([a-z_]{1,40})\Z")
+FUTURE_SLACK = 366 * 86_400  # state times may run ahead of a build's time (a pinned timestamp), not far
 GUID_NAMESPACE = "quizgen"
 BLANK_PATTERN = re.compile(r"\[\[(.*?)\]\]", re.S)
 SPECIAL = re.compile(r"[&<>\[\n\\{}\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -379,18 +381,37 @@ def read_state(raw: Mapping | None, bank: Bank) -> tuple[dict[str, str], dict[st
     if not isinstance(notes_raw, dict) or not isinstance(types_raw, dict):
         raise _damaged(bank, "notes or note_types is not a mapping")
     notes = dict(notes_raw) if raw.get("bank") in (None, bank.id) else {}
+    for qid, line in notes.items():  # damage anywhere stops the build, not only in this build's notes
+        if not (isinstance(line, str) and NOTE_STATE_LINE.match(line)):
+            parse_note_state(bank, qid, line)
     for ntid, value in types_raw.items():
         if not isinstance(value, dict) or not isinstance(value.get("fields"), list) \
                 or not isinstance(value.get("templates"), list):
-            raise _damaged(bank, f"note type {ntid!r} has no field or template list")
+            raise _damaged(bank, f"note type {_shown(ntid)} has no field or template list")
+        mod = value.get("mod", 0)
+        if isinstance(mod, bool) or not isinstance(mod, int) or not 0 <= mod < 10**11:
+            raise _damaged(bank, f"note type {_shown(ntid)} has mod {_shown(mod)}; expected seconds")
     return notes, dict(types_raw)
 
 
-def parse_note_state(bank: Bank, qid: str, value: object) -> NoteState:
-    parts = value.split() if isinstance(value, str) else []
-    if len(parts) != 4 or not parts[1].isdigit() or not parts[2].isdigit():
-        raise _damaged(bank, f"entry {qid!r} is {value!r}, expected {STATE_COLUMNS!r}")
-    return NoteState(parts[0], int(parts[1]), int(parts[2]), parts[3])
+def parse_note_state(bank: Bank, qid: str, value: object, now: int | None = None) -> NoteState:
+    """One note's state line; a damaged one (not four words, times that are not plain
+    ASCII seconds, or later than ``now`` + ``FUTURE_SLACK``) is an ExportError."""
+    match = NOTE_STATE_LINE.match(value) if isinstance(value, str) and len(value) < 200 else None
+    if match is None:
+        raise _damaged(bank, f"entry {qid!r} is {_shown(value)}, expected {STATE_COLUMNS!r} "
+                             "(times in seconds, ASCII digits)")
+    state = NoteState(match[1], int(match[2]), int(match[3]), match[4])
+    if now is not None and max(state.mod, state.added) > now + FUTURE_SLACK:
+        raise _damaged(bank, f"entry {qid!r} has a time {max(state.mod, state.added)} more than a year after "
+                             f"this build's time {now}; expected past times (a future one would stop "
+                             "students' Anki from taking later fixes)")
+    return state
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def check_note_types(bank: Bank, recorded: Mapping[str, Mapping]) -> None:
@@ -486,7 +507,7 @@ class AnkiExporter:
             q = content.question
             digest = content.content_hash()
             line = old_notes.get(q.id)
-            old = None if line is None else parse_note_state(bank, q.id, line)
+            old = None if line is None else parse_note_state(bank, q.id, line, now)
             if old is None:
                 state = NoteState(digest, now, now, q.type)
             elif old.hash == digest:
