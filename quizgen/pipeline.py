@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import tempfile
 import unicodedata
 from dataclasses import dataclass, field
@@ -155,11 +156,14 @@ def build(config: BuildConfig, progress: Progress | None = None) -> BuildReport:
     files[config.out / MANIFEST_NAME] = manifest.encode()
     for path, state in states.items():
         files[path] = (json.dumps(state, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    files[config.out / MANIFEST_NAME] = files.pop(config.out / MANIFEST_NAME)  # renamed last
     advance("writing")
     try:
         for folder in {path.parent for path in files}:
             folder.mkdir(parents=True, exist_ok=True)
         write_all_atomically(files)
+    except MixedOutputsError as exc:
+        raise mixed_outputs_error(exc, config.out / MANIFEST_NAME) from None
     except OSError as exc:
         where = exc.filename or config.out
         raise ExportError(f"{where}: cannot write ({exc.strerror or exc}); expected a writable output "
@@ -168,6 +172,25 @@ def build(config: BuildConfig, progress: Progress | None = None) -> BuildReport:
     if progress is not None:
         progress(total, total, "done")
     return report
+
+
+def mixed_outputs_error(exc: MixedOutputsError, manifest: Path) -> ExportError:
+    """The true message for a write that could neither finish nor be undone. The previous
+    manifest no longer describes the files, so it is removed (a marking script must not
+    mark with a key for a worksheet that changed)."""
+    try:
+        manifest.unlink()
+        gone = f"{manifest} was removed"
+    except FileNotFoundError:
+        gone = f"there is no {manifest.name}"
+    except OSError:
+        gone = f"{manifest} could not be removed and no longer matches them: do not use it"
+    new = ", ".join(str(p) for p in exc.replaced)
+    where = exc.filename or manifest.parent
+    return ExportError(f"{where}: cannot write ({exc.strerror or exc.cause}), and putting the previous "
+                       f"outputs back failed too: these files are from this build, the others from the "
+                       f"previous one: {new}; {gone}. Expected a writable output folder with free space; "
+                       "fix that and build again")
 
 
 def manifest_entry(artifact: Artifact) -> dict:
@@ -288,17 +311,38 @@ def check_state_paths(banks: Sequence[Bank], config: BuildConfig) -> None:
                               "extension (rename one of them)")
 
 
-def write_all_atomically(files: Mapping[Path, bytes]) -> None:
-    """Write several files so that each is either its old or its new complete self.
+class MixedOutputsError(OSError):
+    """Some outputs were replaced, and putting the old ones back failed too."""
 
-    Every file is first written and synced under a temporary name in its own folder;
-    only when all of them are on disk are they renamed over the old ones. A failure
-    while writing (a full disk, say) removes the temporary files and changes nothing.
+    def __init__(self, cause: OSError, replaced: Sequence[Path]):
+        super().__init__(cause.errno, cause.strerror, cause.filename)
+        self.cause = cause
+        self.replaced = list(replaced)
+
+
+def write_all_atomically(files: Mapping[Path, bytes]) -> None:
+    """Change a set of files all together, or not at all (as far as the filesystem allows).
+
+    1. Stage: every file is written and synced under a temporary name in its own folder
+       (``.NAME.PID.XXXX.tmp``). A failure here (a full disk, say) removes the temporary
+       files and changes nothing.
+    2. Commit, in the order given (put the file that describes the others, a manifest, last):
+       each file that exists is first hard-linked to a backup (``.NAME.PID.XXXX.bak``), then
+       the new one is renamed over it. If a rename fails, the files already replaced get
+       their backups back (new ones are removed) and the OSError is raised: nothing changed.
+       If putting them back fails too, ``MixedOutputsError`` lists the files that are new.
+    3. The backups are removed.
+
+    Temporary files and backups left by an interrupted write (a process that no longer
+    runs) beside these files are removed first; nothing else is touched.
     """
+    pid = os.getpid()
+    for folder in {path.parent for path in files}:
+        remove_stale_temporaries(folder, {path.name for path in files if path.parent == folder})
     staged: list[tuple[str, Path]] = []
     try:
         for path, data in files.items():
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{pid}.", suffix=".tmp")
             staged.append((tmp, path))
             os.fchmod(fd, 0o644)  # mkstemp makes files private; outputs are for sharing
             with os.fdopen(fd, "wb") as handle:
@@ -306,14 +350,111 @@ def write_all_atomically(files: Mapping[Path, bytes]) -> None:
                 handle.flush()
                 os.fsync(handle.fileno())
     except BaseException:
-        for tmp, _ in staged:
+        _remove_quietly(tmp for tmp, _ in staged)
+        raise
+    done: list[tuple[Path, str | None]] = []  # (path, its backup; None: the file is new)
+    try:
+        for tmp, path in staged:
+            backup = _backup(path, pid)
+            done.append((path, backup))
+            os.replace(tmp, path)
+    except BaseException as exc:
+        if done and not _replaced(done[-1], staged):
+            _remove_quietly([done.pop()[1]])  # its backup: the file itself was not replaced
+        failed = _roll_back(done)
+        _remove_quietly(tmp for tmp, _ in staged)
+        if failed and isinstance(exc, OSError):
+            raise MixedOutputsError(exc, failed) from exc
+        raise
+    _remove_quietly(backup for _, backup in done if backup)
+
+
+def _backup(path: Path, pid: int) -> str | None:
+    """A hard link to ``path`` under a backup name (a copy where links are not allowed);
+    None if there is no file to back up."""
+    if not os.path.lexists(path):
+        return None
+    fd, backup = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{pid}.", suffix=".bak")
+    os.close(fd)
+    os.unlink(backup)
+    try:
+        os.link(path, backup, follow_symlinks=False)
+    except OSError:
+        shutil.copy2(path, backup, follow_symlinks=False)
+    return backup
+
+
+def _replaced(entry: tuple[Path, str | None], staged: Sequence[tuple[str, Path]]) -> bool:
+    """Whether the last file begun was renamed into place (its temporary file is gone)."""
+    path = entry[0]
+    tmp = next(t for t, p in staged if p == path)
+    return not os.path.lexists(tmp)
+
+
+def _roll_back(done: Sequence[tuple[Path, str | None]]) -> list[Path]:
+    """Put the old files back (remove the new ones that had none); the paths that failed."""
+    failed = []
+    for path, backup in reversed(done):
+        try:
+            if backup is None:
+                os.unlink(path)
+            else:
+                os.replace(backup, path)
+        except OSError:
+            failed.append(path)
+    return failed[::-1]  # in the order they were written
+
+
+def _remove_quietly(paths: Iterable[str | None]) -> None:
+    for path in paths:
+        if path:
             try:
-                os.unlink(tmp)
+                os.unlink(path)
             except OSError:
                 pass
-        raise
-    for tmp, path in staged:
-        os.replace(tmp, path)
+
+
+STALE_REST = re.compile(r"^(?:([0-9]+)\.)?[A-Za-z0-9_]{8}\.(?:tmp|bak)$")  # after ".NAME."
+
+
+def remove_stale_temporaries(folder: Path, names: Iterable[str]) -> list[Path]:
+    """Remove the temporary files and backups that an interrupted write of one of ``names``
+    left in ``folder`` (the process that made them no longer runs); the paths removed."""
+    prefixes = [f".{name}." for name in names]
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not entry.name.startswith(".") or not entry.name.endswith((".tmp", ".bak")):
+            continue
+        for prefix in prefixes:
+            match = STALE_REST.match(entry.name[len(prefix):]) if entry.name.startswith(prefix) else None
+            if match:
+                break
+        if not match or not entry.is_file(follow_symlinks=False):
+            continue
+        if match[1] and _process_runs(int(match[1])):
+            continue  # another build is writing now
+        try:
+            os.unlink(entry.path)
+            removed.append(Path(entry.path))
+        except OSError:
+            pass
+    return removed
+
+
+def _process_runs(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # our own leftovers from an earlier write in this process
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # someone else's process, or cannot tell: leave its files alone
+    return True
 
 
 def init_bank(folder: Path, bank_id: str = "my-bank", title: str = "My first question bank") -> Path:

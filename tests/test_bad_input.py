@@ -237,3 +237,79 @@ def test_two_banks_never_share_one_state_file(project: Path, other: str) -> None
     write_bank(project, other, text.encode())
     stderr = fails_cleanly(project, ["build"], "Error: question_banks/")
     assert "state" in stderr and "rename one" in stderr
+
+
+# -- issue 14: the set of outputs changes all together or not at all ----------------------
+def failing_replace(monkeypatch: pytest.MonkeyPatch, succeed: int, then_succeed: bool = False) -> list:
+    """os.replace that works ``succeed`` times, then fails (and keeps failing unless
+    ``then_succeed``: the rollback's own renames then work)."""
+    import os
+
+    real, calls = os.replace, []
+
+    def replace(src, dst, *args, **kwargs):
+        calls.append((str(src), str(dst)))
+        if len(calls) == succeed + 1 or (len(calls) > succeed and not then_succeed):
+            raise OSError(5, "Input/output error", str(dst))
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+    return calls
+
+
+def hidden_files(project: Path) -> list[str]:
+    return sorted(p.name for p in (project / "output").iterdir() if p.name.startswith("."))
+
+
+def test_a_failed_rename_puts_every_output_back(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Family 6: the third rename fails; the two files already replaced get their old selves
+    back, so the message "the previous outputs are unchanged" is true."""
+    state = (project / "question_banks" / "sample.anki-state.json").read_bytes()
+    hidden = hidden_files(project)
+    calls = failing_replace(monkeypatch, succeed=2, then_succeed=True)
+    fails_cleanly(project, ["build", "--seed", "5", "--timestamp", "1700086400"],
+                  "Error: output/sample-bank-answer-key.pdf: cannot write (Input/output error); expected a "
+                  "writable output folder with free space (the previous outputs are unchanged)")
+    assert len(calls) == 5  # two renames, the failing third, two put back
+    assert (project / "question_banks" / "sample.anki-state.json").read_bytes() == state
+    assert hidden_files(project) == hidden  # no temporary file or backup left behind
+
+
+def test_outputs_that_cannot_be_put_back_are_named_and_the_manifest_goes(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Family 6: when putting the old files back fails too, the message says which files are
+    new, and the old manifest (whose keys no longer match) is removed."""
+    before = outputs(project)
+    failing_replace(monkeypatch, succeed=2)
+    result = runner.invoke(app, ["build", "--seed", "5", "--timestamp", "1700086400"])
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert "putting the previous outputs back failed too: these files are from this build, the others " \
+           "from the previous one: output/sample-bank.apkg, output/sample-bank-worksheet.pdf; " \
+           "output/manifest.json was removed." in result.stderr.replace("\n", " ")
+    after = outputs(project)
+    assert "manifest.json" not in after
+    assert after["sample-bank-answer-key.pdf"] == before["sample-bank-answer-key.pdf"]
+    assert after["sample-bank-worksheet.pdf"] != before["sample-bank-worksheet.pdf"]
+
+
+def test_stale_temporary_files_of_interrupted_builds_are_removed(project: Path) -> None:
+    """Family 6: a build killed between writing and renaming left .NAME.PID.XXXXXXXX.tmp files
+    (and .bak backups); the next build removes those of processes that no longer run, and
+    nothing else."""
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)
+    pid = int(dead.stdout)
+    out = project / "output"
+    stale = [out / f".sample-bank.apkg.{pid}.abcd_123.tmp", out / f".manifest.json.{pid}.zz99yy88.bak",
+             out / ".sample-bank-worksheet.pdf.k2j3h4g5.tmp"]
+    alive = out / f".sample-bank.apkg.1.abcdefgh.tmp"  # pid 1 runs: its writer may still be at work
+    others = [out / ".notes.txt.abcdefgh.tmp", out / "mine.tmp", out / ".sample-bank.apkg.x.tmp"]
+    for path in stale + [alive] + others:
+        path.write_bytes(b"partial")
+    result = runner.invoke(app, ["build", "--timestamp", "1700000000"])
+    assert result.exit_code == 0, result.output
+    assert not any(p.exists() for p in stale)
+    assert alive.exists() and all(p.exists() for p in others)
