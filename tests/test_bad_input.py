@@ -313,3 +313,49 @@ def test_stale_temporary_files_of_interrupted_builds_are_removed(project: Path) 
     assert result.exit_code == 0, result.output
     assert not any(p.exists() for p in stale)
     assert alive.exists() and all(p.exists() for p in others)
+
+
+# -- issue 14: templates have time and size limits and read only their own folder ---------
+LOOPS = "{% for a in fact.said %}{% for b in fact.said %}{% for c in fact.said %}{% for d in fact.said %}" \
+        "{{ a }}{% endfor %}{% endfor %}{% endfor %}{% endfor %}"
+TOO_MUCH_WORK = "Error: templates/quote.j2:2: the template took more than 100,000 steps"
+TOO_BIG = "Error: templates/quote.j2:2: the template would make a value of"
+
+
+@pytest.mark.parametrize("body, message", [
+    (LOOPS, TOO_MUCH_WORK),
+    ("{% macro f(n) %}{% for i in 'ab' %}{{ f(n) }}{% endfor %}{% endmacro %}{{ f(1) }}", "Error: templates/quote.j2:"),
+    ("{{ 'x' * 10**9 }}", TOO_BIG + " 1,000,000,000 characters"),
+    ("{% set n = 1000 %}{{ [fact.said] * (n * n) }}", TOO_BIG + " 1,000,000 characters or items"),
+    ("{{ 10 ** 100000 }}", "Error: templates/quote.j2:2: the template raises 10 to the power 100000"),
+    ("{{ fact.said|center(1000000000) }}", TOO_BIG + " 1,000,000,000"),
+    ("{{ fact.said.ljust(1000000000) }}", TOO_BIG + " 1,000,000,000"),
+    ("{{ fact.said.replace('', fact.said).replace('', fact.said).replace('', fact.said) }}", TOO_BIG),
+    ("{{ fact.said|replace('', fact.said)|replace('', fact.said)|replace('', fact.said) }}", TOO_BIG),
+    ("{{ fact.said|join(fact.said)|join(fact.said)|join(fact.said) }}", TOO_BIG),
+    ("{{ '%0999999999d' % 1 }}", TOO_BIG + " 999,999,999"),
+    ("{{ '{:>999999999}'.format(1) }}", TOO_BIG + " 999,999,999"),
+    ("{{ [1, 2]|random }}", "Error: templates/quote.j2:2: No filter named 'random'"),
+])
+def test_templates_have_time_and_size_limits(project: Path, body: str, message: str) -> None:
+    """Family 7: a nested loop hung validate and "x" * 10**9 took a GB; now each stops at
+    the template's line (the "random" filter is gone too: it drew from global random state)."""
+    with_quote_template(project, body)
+    fails_cleanly(project, ["validate"], message)
+    fails_cleanly(project, ["build"], message)
+
+
+def test_templates_read_only_files_inside_their_folder(project: Path, tmp_path_factory) -> None:
+    """Family 7: a symbolic link in templates/ let {% include %} copy any readable file into
+    the published deck; a template that is itself a link out of the folder is refused too."""
+    secret = tmp_path_factory.mktemp("elsewhere") / "secret.txt"
+    secret.write_text("TOP SECRET")
+    with_quote_template(project, "{% include 'leak.txt' %}")
+    (project / "templates" / "leak.txt").symlink_to(secret)
+    stderr = fails_cleanly(project, ["build"], "Error: templates/quote.j2:2: 'leak.txt' leads outside the "
+                                               "templates folder; expected a file inside it")
+    assert "TOP SECRET" not in stderr
+    (project / "templates" / "quote.j2").unlink()
+    (project / "templates" / "quote.j2").symlink_to(secret)
+    stderr = fails_cleanly(project, ["build"], "Error: ")
+    assert "a link to a file outside templates" in stderr and "TOP SECRET" not in stderr
