@@ -177,3 +177,96 @@ def test_source_links_are_http_only_and_escaped_as_attributes(url: str, href: st
     """Family 3: a source URL becomes a link only when it is http(s), and then as an
     attribute value no marker replacement or quote can break out of."""
     assert anki_exporter.safe_url(url) == href
+
+
+# -- 8: anki-diff on hostile packages ------------------------------------------------------
+def deck_with(tmp_path: Path, sample_dir: Path, name: str, *statements: str) -> Path:
+    """The sample deck with its collection changed by SQL ``statements``, zipped again."""
+    import sqlite3
+    import zipfile
+
+    out = tmp_path / f"build-{name}"
+    build(BuildConfig(paths=(str(sample_dir),), out=out, formats=("anki",), options=ExportOptions(now=NOW)))
+    with zipfile.ZipFile(out / "sample-bank.apkg") as archive:
+        (tmp_path / f"{name}.anki2").write_bytes(archive.read("collection.anki2"))
+    conn = sqlite3.connect(tmp_path / f"{name}.anki2")
+    for statement in statements:
+        conn.execute(statement)
+    conn.commit()
+    conn.close()
+    target = tmp_path / f"{name}.apkg"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.write(tmp_path / f"{name}.anki2", "collection.anki2")
+        archive.writestr("media", "{}")
+    return target
+
+
+def anki_diff(old: Path, new: Path):
+    from typer.testing import CliRunner
+
+    from quizgen.cli import app
+
+    return CliRunner().invoke(app, ["anki-diff", str(old), str(new)])
+
+
+UNCONSTRAINED_NOTES = ["CREATE TABLE n2 AS SELECT * FROM notes", "DROP TABLE notes", "ALTER TABLE n2 RENAME TO notes"]
+
+
+@pytest.mark.parametrize("name, statements, reason", [
+    ("models-list", ["UPDATE col SET models = '[1, 2]'"], "'list' object has no attribute 'values'"),
+    ("models-deep", ["UPDATE col SET models = '" + "[" * 100_000 + "'"], "cannot be read"),
+    ("null-fields", [*UNCONSTRAINED_NOTES, "UPDATE notes SET flds = NULL"], "expected text, found NoneType"),
+    ("null-mid", [*UNCONSTRAINED_NOTES, "UPDATE notes SET mid = NULL"], "cannot be read"),
+    ("blob-fields", ["UPDATE notes SET flds = x'00ff'"], "expected text, found bytes"),
+    ("name-number", ["UPDATE col SET models = json_set(models, '$.' || (SELECT key FROM json_each("
+                     "(SELECT models FROM col)) LIMIT 1) || '.name', 7)"], "expected text, found int"),
+    ("endless-view", ["DROP TABLE notes", "CREATE VIEW notes AS WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL "
+                      "SELECT x + 1 FROM r) SELECT x AS id, 'g' AS guid, 1 AS mid, 1 AS mod, '' AS tags, "
+                      "'' AS flds FROM r"], "no table 'notes'"),
+])
+def test_anki_diff_refuses_malformed_collections(sample_bank_dir: Path, tmp_path: Path, name: str,
+                                                 statements: list[str], reason: str) -> None:
+    """Family 8: malformed collections (models as a list, NULL fields, ...) crashed anki-diff;
+    now each is exit 1 with the package named."""
+    good = deck_with(tmp_path, sample_bank_dir, "good")
+    bad = deck_with(tmp_path, sample_bank_dir, name, *statements)
+    result = anki_diff(good, bad)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert result.stderr.startswith(f"Error: {bad}: the collection inside cannot be read ("), result.stderr
+    assert reason in result.stderr
+
+
+def test_anki_diff_bounds_decompression(sample_bank_dir: Path, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Family 8: a 3 MB zip bomb grew to 6 GB before a MemoryError; the collection is now read
+    at most MAX_COLLECTION_BYTES far (lowered here, so the test stays small and fast)."""
+    import zipfile
+
+    from quizgen import anki_diff as module
+
+    monkeypatch.setattr(module, "MAX_COLLECTION_BYTES", 1024 * 1024)
+    bomb = tmp_path / "bomb.apkg"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("collection.anki2", "w") as inner:
+            for _ in range(32):
+                inner.write(bytes(1024 * 1024))
+    assert bomb.stat().st_size < 100_000
+    good = deck_with(tmp_path, sample_bank_dir, "good")
+    result = anki_diff(good, bomb)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {bomb}: collection.anki2 inside unpacks to more than 1 MB; "
+                                    "expected an Anki package of sane size")
+
+
+def test_anki_diff_bounds_the_work_of_a_query(sample_bank_dir: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Family 8: SQLite work while reading a package is bounded (lowered here to show it)."""
+    from quizgen import anki_diff as module
+
+    monkeypatch.setattr(module, "MAX_QUERY_STEPS", 10)
+    monkeypatch.setattr(module, "PROGRESS_EVERY", 1)
+    good = deck_with(tmp_path, sample_bank_dir, "good")
+    result = anki_diff(good, good)
+    assert result.exit_code == 1
+    assert "the collection inside cannot be read (it asks for too much work)" in result.stderr
