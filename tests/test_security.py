@@ -270,3 +270,49 @@ def test_anki_diff_bounds_the_work_of_a_query(sample_bank_dir: Path, tmp_path: P
     result = anki_diff(good, good)
     assert result.exit_code == 1
     assert "the collection inside cannot be read (it asks for too much work)" in result.stderr
+
+
+# -- 10: the bank cache never runs code ----------------------------------------------------
+class _RunsCode:
+    """Pickled, this runs Python when unpickled (it writes a marker file)."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.write_text, (self.marker, "the cache ran code"))
+
+
+def test_the_bank_cache_never_runs_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Family 10: whoever could write to the cache folder could make quizgen unpickle
+    anything. Entries are plain data now: a planted pickle, or plain data that holds a code
+    object or an unknown class, is a miss, and the bank is read from its file."""
+    import marshal
+    import pickle
+
+    from quizgen import bankcache
+    from quizgen.banks import load_bank
+
+    from conftest import SAMPLE_BANK
+
+    monkeypatch.setenv("QUIZGEN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(bankcache, "MIN_BYTES", 0)
+    bank_path = tmp_path / "sample.yaml"
+    shutil.copy(SAMPLE_BANK, bank_path)
+    expected = load_bank(bank_path)
+    entry = bankcache._entry(str(bank_path), bank_path.read_bytes())
+    assert entry is not None and entry.exists()
+    marker = tmp_path / "ran.txt"
+    entry.write_bytes(pickle.dumps(_RunsCode(marker)))
+    assert load_bank(bank_path) == expected
+    assert not marker.exists(), "the cache unpickled a planted entry"
+    planted = [
+        marshal.dumps({0: "Bank", 1: (compile("print(1)", "x", "exec"),)}),
+        marshal.dumps({0: "Popen", 1: ("touch", str(marker))}),
+        marshal.dumps(bankcache.to_plain(expected)).replace(b"Question", b"Questiox"),
+    ]
+    for data in planted:
+        entry.write_bytes(data)
+        assert load_bank(bank_path) == expected
+        assert not marker.exists()
+    assert bankcache.from_plain(bankcache.to_plain(expected)) == expected
