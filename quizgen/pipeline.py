@@ -115,6 +115,9 @@ def build(config: BuildConfig, progress: Progress | None = None) -> BuildReport:
     the number of steps in all, and a label (for a progress bar; the library never prints).
     """
     check_spec(config.selection)
+    twice = sorted({name for name in config.formats if config.formats.count(name) > 1})
+    if twice:
+        raise ExportError(f"format {twice[0]!r} is listed twice; expected each format once")
     exporters = [load_exporter(name) for name in config.formats]  # unknown names fail early
     versions_needed = any(getattr(e, "needs_versions", True) for e in exporters)
     report = BuildReport(banks=load_banks(config.paths))

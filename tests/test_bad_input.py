@@ -2,6 +2,7 @@
 and the output folder of the previous build left byte for byte as it was."""
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -359,3 +360,45 @@ def test_templates_read_only_files_inside_their_folder(project: Path, tmp_path_f
     (project / "templates" / "quote.j2").symlink_to(secret)
     stderr = fails_cleanly(project, ["build"], "Error: ")
     assert "a link to a file outside templates" in stderr and "TOP SECRET" not in stderr
+
+
+# -- issue 14, medium and low ---------------------------------------------------------------
+def test_control_characters_never_reach_the_terminal(project: Path) -> None:
+    """Terminal escape sequences in a file name, in text a template makes (list, generate) and
+    in error messages are shown written out, never sent to the terminal raw."""
+    write_bank(project, "\x1b]0;pwned\x07evil.yaml", b"bank: [unclosed\n")
+    result = runner.invoke(app, ["validate"])
+    assert result.exit_code == 1
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "question_banks/\\u001b]0;pwned\\u0007evil.yaml:" in result.stderr
+    (project / "question_banks" / "\x1b]0;pwned\x07evil.yaml").unlink()
+    with_quote_template(project, 'Who said \\x1b[2J{{ "\\x1b[8m\\x9b2J\\u202e" }} that {{ fact.said }}?')
+    bank = project / "question_banks" / "sample.yaml"  # a fourth person: the template applies
+    bank.write_text(bank.read_text().replace("entities:\n", "entities:\n  lavrov: {name: Sergei Lavrov, "
+                                                            "kind: person}\n", 1))
+    for command in (["list"], ["generate"], ["list", "--json"]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 0, result.output
+        shown = result.output
+        assert not any(c in shown for c in "\x1b\x9b\u202e"), (command, shown)
+        assert "\\u001b[8m" in shown, command
+    assert json.loads(runner.invoke(app, ["list", "--json"]).output)  # still valid JSON
+
+
+@pytest.mark.parametrize("value", ["abc", "-5", "1.5", "\u0661\u0667\u0660\u0660", "9" * 30, " "])
+def test_source_date_epoch_must_be_plain_seconds(project: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 value: str) -> None:
+    """SOURCE_DATE_EPOCH values that are not plain non-negative integers crashed or were
+    silently ignored (the clock was used instead)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
+    fails_cleanly(project, ["build"], f"Error: SOURCE_DATE_EPOCH={value!r} is not a whole number of seconds")
+
+
+def test_a_format_listed_twice(project: Path) -> None:
+    fails_cleanly(project, ["build", "--format", "anki,anki"],
+                  "Error: format 'anki' is listed twice; expected each format once")
+
+
+def test_settings_nested_too_deeply(project: Path) -> None:
+    (project / "quizgen.toml").write_text("[build]\ntags = " + "[" * 5000 + "]" * 5000 + "\n")
+    fails_cleanly(project, ["build"], "Error: quizgen.toml:1: TOML nested too deeply")

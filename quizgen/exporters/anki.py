@@ -405,7 +405,9 @@ def parse_note_state(bank: Bank, qid: str, value: object, now: int | None = None
     if now is not None and max(state.mod, state.added) > now + FUTURE_SLACK:
         raise _damaged(bank, f"entry {qid!r} has a time {max(state.mod, state.added)} more than a year after "
                              f"this build's time {now}; expected past times (a future one would stop "
-                             "students' Anki from taking later fixes)")
+                             "students' Anki from taking later fixes). If this build's time is pinned "
+                             "by --timestamp or SOURCE_DATE_EPOCH, it is older than the last build's: "
+                             "unpin it")
     return state
 
 
