@@ -9,6 +9,7 @@ import datetime as dt
 import difflib
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -39,6 +40,11 @@ BANK_SUFFIXES = (".yaml", ".yml")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_QUESTIONS = 200_000
 MAX_TEXT = 10_000  # characters in one field
+# Bank ids name output files: Windows refuses these names (with any extension), and a
+# file name has at most 255 bytes ("<id>-answer-key-AA.pdf", "<id>.anki-state.json")
+RESERVED_NAMES = frozenset(["con", "nul", "prn", "aux", *(f"com{i}" for i in range(10)),
+                            *(f"lpt{i}" for i in range(10))])
+MAX_BANK_ID = 64
 # Numbers a bank may hold: floats are exact integers up to 2**53, and amounts beyond these
 # bounds print badly and break arithmetic on distractors (write them in another unit)
 NUMBER_LARGEST = 1e15
@@ -489,6 +495,22 @@ class _BankReader:
                                       "expected YYYY, YYYY-MM or YYYY-MM-DD")
         return None
 
+    def deck(self, node: LDict, label: str) -> str | None:
+        """A sub-deck name; Anki matches deck names ignoring case (and Unicode forms), so
+        two spellings of one name are an error at the second."""
+        deck = self.text(node, "deck", label)
+        if deck is None:
+            return None
+        shown = "::".join(" ".join(part.split()) for part in deck.split("::") if part.strip())
+        key = unicodedata.normalize("NFC", shown).casefold()
+        spellings = self.__dict__.setdefault("_deck_spellings", {})
+        first = spellings.setdefault(key, (shown, node.line_of("deck")))
+        if first[0] != shown:
+            self.error(node.line_of("deck"), f"{label}: deck {deck!r} differs from {first[0]!r} (line {first[1]}) "
+                                             "only by case or Unicode form; expected one spelling (Anki would "
+                                             "make them one deck, renamed)")
+        return deck
+
     def tags(self, node: LDict, label: str) -> tuple[str, ...]:
         tags = self.text_list(node, "tags", label) or ()
         for tag in tags:
@@ -502,6 +524,12 @@ class _BankReader:
         self.control_characters_in_values(doc)
         self.keys(doc, TOP_FIELDS, "bank")
         bank_id = self.ident(doc, "bank", "bank")
+        if bank_id is not None and (bank_id in RESERVED_NAMES or len(bank_id) > MAX_BANK_ID):
+            self.error(doc.line_of("bank"), f"bank: id {bank_id[:70]!r} cannot name files on every computer "
+                                            f"(the outputs are named after it); expected at most {MAX_BANK_ID} "
+                                            "characters and not a name Windows reserves (con, nul, prn, aux, "
+                                            "com1-9, lpt1-9)")
+            bank_id = None
         title = self.text(doc, "title", "bank")
         language = self.text(doc, "language", "bank") or "en"
         description = self.text(doc, "description", "bank")
@@ -614,7 +642,7 @@ class _BankReader:
             source = self.source_ref(node, label, sources)
             evidence = self.text(node, "evidence", label)
             tags = self.tags(node, label)
-            deck = self.text(node, "deck", label)
+            deck = self.deck(node, label)
             data: dict[str, object] = {}
             for field, (required, value_kind) in own.items():
                 value = self.fact_value(node, field, value_kind, label, entities)
@@ -637,7 +665,7 @@ class _BankReader:
         value = node.get(field)  # entity
         if value is None:
             return None
-        if value not in entities:
+        if not isinstance(value, str) or value not in entities:  # a list or mapping is no id either
             self.error(node.line_of(field), f"{label}: {field} {value!r} is not a known entity; "
                                             f"expected one of the ids under 'entities'")
             return None
@@ -647,7 +675,7 @@ class _BankReader:
         value = node.get("source")
         if value is None:
             return None
-        if value not in sources:
+        if not isinstance(value, str) or value not in sources:
             known = ", ".join(sources) or "none defined"
             self.error(node.line_of("source"), f"{label}: source {value!r} is not defined; "
                                                f"expected one of: {known}")
@@ -692,7 +720,7 @@ class _BankReader:
                 evidence=self.text(node, "evidence", label),
                 tags=self.tags(node, label),
                 difficulty=self.choice(node, "difficulty", label, DIFFICULTIES),
-                deck=self.text(node, "deck", label),
+                deck=self.deck(node, label),
             )
             common["facts"] = self.tested_facts(node, label, fact_ids, override)
             points = self.number(node, "points", label)

@@ -462,7 +462,8 @@ def _process_runs(pid: int) -> bool:
 
 def init_bank(folder: Path, bank_id: str = "my-bank", title: str = "My first question bank") -> Path:
     """Write a commented starter bank to ``folder/question_banks/<bank_id>.yaml``."""
-    from .banks import ID_PATTERN
+    from .banks import ID_PATTERN, load_bank_text
+    from .errors import BankErrors
     from .starter import starter_bank
 
     if not ID_PATTERN.match(bank_id):
@@ -472,9 +473,16 @@ def init_bank(folder: Path, bank_id: str = "my-bank", title: str = "My first que
     if target.exists():
         raise ExportError(f"{target}: already exists; expected a new bank name (use --name) "
                           "so that no bank is overwritten")
+    text = starter_bank(bank_id, title)
+    try:
+        load_bank_text(text, str(target))  # write only a bank that validates
+    except BankErrors as exc:
+        problem = exc.errors[0].message if exc.errors else str(exc)
+        raise ExportError(f"--title {title[:60]!r}: the starter bank would not validate ({problem}); "
+                          "expected a title of printable text") from None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        write_all_atomically({target: starter_bank(bank_id, title).encode()})
+        write_all_atomically({target: text.encode()})
     except OSError as exc:
         raise ExportError(f"{exc.filename or target}: cannot write ({exc.strerror}); "
                           "expected a writable folder") from None

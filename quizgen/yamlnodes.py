@@ -160,8 +160,8 @@ class _Builder:
             raise YamlProblem(line, f"{exc.problem}; expected a plain YAML value") from None
         except ValueError:  # a timestamp with an impossible date: keep the text,
             return node.value  # and let the field's own check name the problem
-        if isinstance(value, (dt.date, dt.datetime)):  # dates are text with a checked format
-            value = value.isoformat()
+        if isinstance(value, (dt.date, dt.datetime)):  # dates are text with a checked format,
+            value = node.value  # kept as written ("2001-09-11 08:46:00" is not rewritten with a "T")
         return value
 
     def _sequence(self, node: yaml.SequenceNode) -> LList:
@@ -219,6 +219,8 @@ _RISKY_TEXT = re.compile(
       | <<                          # merge keys
       | ^---|^\.\.\.|^%              # several documents, directives
       | \t                          # tabs (PyYAML's message is the one we want)
+      | [\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]   # control characters, NEL and
+                                    # the Unicode line breaks: PyYAML reads them its own way
     """, re.M | re.X)
 # a JSON string that PyYAML might have typed (first characters of its resolvers)
 _MAYBE_TYPED = re.compile(
@@ -319,9 +321,9 @@ def parse_fast(text: str) -> object | None:
     if _ryml is None or len(text) < FAST_PATH_MIN_CHARS or _risky(text):
         return None
     try:
-        with _silent_stderr():
+        with _silent_stderr():  # both parse and emit print their own errors (a deep tree, say)
             tree = _ryml.parse_in_arena(text.encode("utf-8"))
-        emitted = _ryml.emit_json(tree)
+            emitted = _ryml.emit_json(tree)
     except Exception:  # any parse problem: the slow path reports it with its line
         return None
     if isinstance(emitted, (bytes, memoryview)):

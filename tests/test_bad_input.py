@@ -402,3 +402,77 @@ def test_a_format_listed_twice(project: Path) -> None:
 def test_settings_nested_too_deeply(project: Path) -> None:
     (project / "quizgen.toml").write_text("[build]\ntags = " + "[" * 5000 + "]" * 5000 + "\n")
     fails_cleanly(project, ["build"], "Error: quizgen.toml:1: TOML nested too deeply")
+
+
+@pytest.mark.parametrize("title", ["Unit 1: The ICC and Russia", "# 3 sources", "yes", "1998",
+                                   "Unit 1 \u2014 \u00dcberblick", 'a "quoted" #tag', "C'est {fini} [ok]", "null"])
+def test_init_keeps_any_title(tmp_path: Path, title: str) -> None:
+    """init --title "Unit 1: …" (or with #) wrote a starter bank that did not validate or lost text."""
+    from quizgen.banks import load_bank
+
+    result = runner.invoke(app, ["init", str(tmp_path), "--name", "unit-1", "--title", title])
+    assert result.exit_code == 0, result.output
+    assert load_bank(tmp_path / "question_banks" / "unit-1.yaml").title == title
+
+
+def test_init_refuses_a_title_that_cannot_validate(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["init", str(tmp_path), "--title", "bell\x07"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: --title 'bell\\x07': the starter bank would not validate "
+                                    "(control character U+0007")
+    assert not (tmp_path / "question_banks").exists()
+
+
+@pytest.mark.parametrize("bank_id", ["con", "nul", "com1", "lpt9", "a" * 65])
+def test_bank_ids_that_cannot_name_files(project: Path, bank_id: str) -> None:
+    write_bank(project, "sample.yaml", sample_with("bank: sample-bank", f"bank: {bank_id}"))
+    fails_cleanly(project, ["build"], f"question_banks/sample.yaml:2: bank: id {bank_id!r} cannot name files "
+                                      "on every computer")
+
+
+def test_deck_names_that_differ_only_by_case(project: Path) -> None:
+    """Anki matches decks ignoring case: "Unit::Crimea" and "unit::crimea" would become one
+    deck under a renamed name."""
+    text = SAMPLE_BANK.read_text().replace("    difficulty: easy\n", "    difficulty: easy\n    deck: Unit::Crimea\n", 1)
+    text = text.replace("    points: 2\n", "    points: 2\n    deck: \"unit :: CRIMEA\"\n", 1)
+    write_bank(project, "sample.yaml", text.encode())
+    fails_cleanly(project, ["build"], "question_banks/sample.yaml:44: question 'select-critics': deck "
+                                      "'unit :: CRIMEA' differs from 'Unit::Crimea' (line 34) only by case")
+
+
+def test_full_temporary_folder_during_the_anki_export(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The collection is built in a scratch file: a full temporary folder was an internal error."""
+    import sqlite3
+    import tempfile
+
+    from quizgen.exporters import anki_apkg
+
+    def disk_full(rows, path):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(anki_apkg, "write_collection", disk_full)
+    fails_cleanly(project, ["build", "--format", "anki", "--timestamp", "1700086400"],
+                  f"Error: {tempfile.gettempdir()}: cannot write the Anki collection (database or disk is full); "
+                  "expected free space in the temporary folder")
+
+
+def test_rapidyaml_prints_nothing_of_its_own(capfd: pytest.CaptureFixture) -> None:
+    """A very deep bank: rapidyaml's C++ error text ("emit.def.hpp: ERROR: [visit] max depth
+    exceeded") leaked onto stderr beside quizgen's own message."""
+    from quizgen.banks import load_bank_text
+    from quizgen.errors import BankErrors
+
+    text = "bank: x\ntitle: y\nsources:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 1500)) \
+        + "# padding, so that the fast parser is tried\n" * 6000
+    with pytest.raises(BankErrors, match="deep.yaml:1002: YAML syntax error"):
+        load_bank_text(text, "deep.yaml")
+    assert capfd.readouterr().err == ""
+
+
+def test_unquoted_timestamps_in_text_are_kept_as_written() -> None:
+    """YAML reads 2001-09-11 08:46:00 as a timestamp; it was rewritten 2001-09-11T08:46:00."""
+    from quizgen.banks import load_bank_text
+
+    text = SAMPLE_BANK.read_text().replace("answer: Dmitry Peskov\n", "answer: 2001-09-11 08:46:00\n", 1)
+    bank = load_bank_text(text, "sample.yaml")
+    assert [q.answers for q in bank.questions if q.id == "spokesman-name"] == [("2001-09-11 08:46:00",)]
