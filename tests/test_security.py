@@ -316,3 +316,75 @@ def test_the_bank_cache_never_runs_code(tmp_path: Path, monkeypatch: pytest.Monk
         assert load_bank(bank_path) == expected
         assert not marker.exists()
     assert bankcache.from_plain(bankcache.to_plain(expected)) == expected
+
+
+# -- 1, for real: Anki's MathJax configuration, typesetting the cards in chromium ------------
+MATHJAX = Path(__file__).resolve().parent / "js" / "node_modules" / "mathjax" / "es5" / "tex-chtml-full.js"
+CHROMIUM = Path("/usr/bin/chromium")
+# Anki's own settings (ts/mathjax/index.ts in Anki's source): \( \) inline, \[ \] display,
+# no $ delimiters, no environments, escapes or refs; the reviewer typesets the card itself.
+ANKI_MATHJAX_CONFIG = """
+window.MathJax = {
+  tex: {displayMath: [["\\\\[", "\\\\]"]], processEscapes: false, processEnvironments: false,
+        processRefs: false, packages: {"[+]": ["noerrors", "mathtools", "mhchem"], "[-]": ["textmacros"]}},
+  startup: {typeset: false},
+};
+"""
+
+
+def typeset_in_chromium(tmp_path: Path, cards: list[str]) -> list[dict]:
+    """Each card's HTML typeset by MathJax 3 with Anki's configuration in headless chromium:
+    how many formulas MathJax made, and the links and styles in the result."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists() or not MATHJAX.exists():
+        pytest.skip("needs Debian's chromium and tests/js/node_modules/mathjax (make test installs both)")
+    body = "".join(f'<div class="card" id="card{i}">{html_text}</div>' for i, html_text in enumerate(cards))
+    page_file = tmp_path / "cards.html"
+    page_file.write_text(f"<!doctype html><html><head><meta charset='utf-8'><script>{ANKI_MATHJAX_CONFIG}"
+                         f"</script><script src='{MATHJAX.as_uri()}'></script></head><body>{body}</body></html>",
+                         encoding="utf-8")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.goto(page_file.as_uri())
+            page.wait_for_function("window.MathJax && window.MathJax.typesetPromise")
+            page.evaluate("MathJax.typesetPromise(Array.from(document.querySelectorAll('.card')))")
+            return page.evaluate("""Array.from(document.querySelectorAll('.card')).map(card => ({
+                formulas: card.querySelectorAll('mjx-container').length,
+                hrefs: Array.from(card.querySelectorAll('[href]')).map(e => e.getAttribute('href')),
+                styled: card.querySelectorAll('mjx-container [style]').length,
+                text: card.innerText}))""")
+        finally:
+            browser.close()
+
+
+def test_cards_typeset_by_anki_mathjax_stay_text(hostile_dir: Path, tmp_path: Path) -> None:
+    """Family 1, in a browser: every side of every card of the hostile deck, as Anki renders
+    it, typeset by MathJax with Anki's configuration, makes no formula, so \\href, \\style,
+    \\class, \\cssId and \\unicode never act. The first two pages are the control: the same
+    payloads unescaped do make formulas and a javascript: link."""
+    pytest.importorskip("anki")
+    from anki.collection import Collection
+    from anki.import_export_pb2 import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+    build(BuildConfig(paths=(str(hostile_dir),), out=tmp_path / "out", formats=("anki",),
+                      options=ExportOptions(now=NOW)))
+    col = Collection(str(tmp_path / "student.anki2"))
+    try:
+        col.import_anki_package(ImportAnkiPackageRequest(package_path=str(tmp_path / "out" / "hostile.apkg"),
+                                                         options=ImportAnkiPackageOptions()))
+        sides = [side for cid in col.find_cards("") for side in (col.get_card(cid).question(),
+                                                                 col.get_card(cid).answer())]
+    finally:
+        col.close()
+    raw = [r"\(\href{javascript:alert(1)}{click}\) \[\style{background:url(https://e.vil/x.png)}{y}\]",
+           r"\(\class{x}{a}\cssId{b}{c}\unicode{x41}\)"]
+    results = typeset_in_chromium(tmp_path, raw + sides)
+    assert results[0]["formulas"] == 2 and "javascript:alert(1)" in results[0]["hrefs"]  # the harness sees it
+    assert results[1]["formulas"] == 1
+    assert len(results) == 2 + 16
+    for html_text, result in zip(sides, results[2:]):
+        assert result["formulas"] == 0 and result["styled"] == 0, html_text
+        assert all(href.startswith("https://example.org/") for href in result["hrefs"]), result["hrefs"]
+    assert any("\\\u2060href{javascript:alert(1)}{click}" in r["text"] for r in results[2:])  # shown as text
