@@ -28,6 +28,7 @@ from .select import SelectionSpec, arrange_versions, check_spec, choose_question
 DEFAULT_FORMATS = ("anki", "worksheet", "key")
 MANIFEST_NAME = "manifest.json"
 STATE_SUFFIX = ".anki-state.json"
+MAX_BUILD_TIME = 253_402_300_799  # 9999-12-31 23:59:59 UTC
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,10 @@ def build(config: BuildConfig, progress: Progress | None = None) -> BuildReport:
     the number of steps in all, and a label (for a progress bar; the library never prints).
     """
     check_spec(config.selection)
+    now = config.options.now
+    if isinstance(now, bool) or not isinstance(now, (int, float)) or not 0 <= now <= MAX_BUILD_TIME:
+        raise ExportError(f"the build's time {now!r} is out of range; expected whole seconds since 1970 up to "
+                          f"{MAX_BUILD_TIME} (the end of year 9999): check --timestamp or SOURCE_DATE_EPOCH")
     twice = sorted({name for name in config.formats if config.formats.count(name) > 1})
     if twice:
         raise ExportError(f"format {twice[0]!r} is listed twice; expected each format once")
@@ -382,7 +387,7 @@ def _backup(path: Path, pid: int) -> str | None:
     os.unlink(backup)
     try:
         os.link(path, backup, follow_symlinks=False)
-    except OSError:
+    except (OSError, NotImplementedError):  # no hard links here (FAT, some network shares)
         shutil.copy2(path, backup, follow_symlinks=False)
     return backup
 

@@ -476,3 +476,11 @@ def test_unquoted_timestamps_in_text_are_kept_as_written() -> None:
     text = SAMPLE_BANK.read_text().replace("answer: Dmitry Peskov\n", "answer: 2001-09-11 08:46:00\n", 1)
     bank = load_bank_text(text, "sample.yaml")
     assert [q.answers for q in bank.questions if q.id == "spokesman-name"] == [("2001-09-11 08:46:00",)]
+
+
+@pytest.mark.parametrize("timestamp", ["-1", "99999999999999999999"])
+def test_build_time_out_of_range(project: Path, timestamp: str) -> None:
+    """A negative or absurd build time was stamped into the deck and the state (the next build
+    then found the state damaged)."""
+    fails_cleanly(project, ["build", "--timestamp", timestamp],
+                  f"Error: the build's time {timestamp} is out of range; expected whole seconds since 1970")
