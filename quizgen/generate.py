@@ -495,7 +495,9 @@ MAX_TEMPLATE_VALUE = 100_000  # characters (or items) of any value a template ma
 # depend on --seed alone. Every other filter is wrapped with the limits below.
 UNSEEDED_FILTERS = ("random",)
 _BUDGET: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("template_budget", default=None)
-_BIG_WIDTH = re.compile(r"\d{6,}")  # a width or precision of 100,000 or more in a format string
+# widths and precisions in format strings: "%-09999999.2f", "%*d", "{:>999999}", "{0:,.999999f}"
+_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[-+ #0]*(\d+|\*)?(?:\.(\d+|\*))?")
+_BRACE_SPEC = re.compile(r"\{[^{}]*?:([^{}]*)\}")
 
 
 class TemplateLimitError(jinja2.TemplateRuntimeError):
@@ -547,12 +549,13 @@ def _check_arguments(name: str, subject: object, args: Sequence[object], kwargs:
     multiply sizes: replace and join."""
     if not isinstance(subject, (str, list, tuple)):
         return  # a macro call, or arithmetic on a number: nothing to multiply
-    for value in (subject, *args, *kwargs.values()):
+    if name in ("format", "format_map", "do_format"):  # the arguments are values, the string says sizes
+        if isinstance(subject, str):
+            _check_format(subject, [*args, *kwargs.values()])
+        return
+    for value in (*args, *kwargs.values()):  # widths and counts
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_TEMPLATE_VALUE:
             raise _too_big(abs(value))
-        found = _BIG_WIDTH.search(value) if isinstance(value, str) and ("%" in value or "{" in value) else None
-        if found:
-            raise _too_big(int(found.group()))
     if name == "replace" and isinstance(subject, str):
         old = args[0] if args else kwargs.get("old", "")
         new = args[1] if len(args) > 1 else kwargs.get("new", "")
@@ -567,6 +570,23 @@ def _check_arguments(name: str, subject: object, args: Sequence[object], kwargs:
             estimate = sum(_size(i) for i in items) + len(items) * len(separator)
             if estimate > MAX_TEMPLATE_VALUE:
                 raise _too_big(estimate)
+
+
+def _check_format(text: str, values: Sequence[object]) -> None:
+    """Refuse a format string (``%`` or ``str.format``) that asks for a width or precision
+    above the limit, or takes one (``*``) from a value above it."""
+    widths = []
+    if "%" in text:
+        for match in _PERCENT_SPEC.finditer(text):
+            widths.extend(int(g) for g in match.groups() if g and g != "*")
+            if "*" in (match.group(1), match.group(2)):
+                flat = [v for value in values for v in (value if isinstance(value, tuple) else (value,))]
+                widths.extend(abs(v) for v in flat if isinstance(v, int) and not isinstance(v, bool))
+    if "{" in text:
+        for match in _BRACE_SPEC.finditer(text):
+            widths.extend(int(n) for n in re.findall(r"\d+", match.group(1)))
+    if widths and max(widths) > MAX_TEMPLATE_VALUE:
+        raise _too_big(max(widths))
 
 
 def _check_result(value: object) -> object:
@@ -600,8 +620,8 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
                                      and right > 0 and left.bit_length() * right > 10_000):
                 raise TemplateLimitError(f"the template raises {left} to the power {right}; expected a "
                                          "power of a sensible size")
-        if operator == "%" and isinstance(left, str) and _BIG_WIDTH.search(left):
-            raise _too_big(int(_BIG_WIDTH.search(left).group()))  # type: ignore[union-attr]
+        if operator == "%" and isinstance(left, str):
+            _check_format(left, [right])
         return _check_result(super().call_binop(context, operator, left, right))
 
     def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - jinja2 API

@@ -388,3 +388,20 @@ def test_cards_typeset_by_anki_mathjax_stay_text(hostile_dir: Path, tmp_path: Pa
         assert result["formulas"] == 0 and result["styled"] == 0, html_text
         assert all(href.startswith("https://example.org/") for href in result["hrefs"]), result["hrefs"]
     assert any("\\\u2060href{javascript:alert(1)}{click}" in r["text"] for r in results[2:])  # shown as text
+
+
+# -- 7: the template limits refuse only what is too big -----------------------------------------
+def test_template_limits_leave_ordinary_text_alone(tmp_path: Path) -> None:
+    """Family 7: a fact's prose with a percent sign, braces and a large number, formatted and
+    filtered as templates do, renders; the limits are about sizes a template asks for."""
+    from quizgen.generate import make_environment, template_budget
+
+    env = make_environment([tmp_path])
+    said = "turnout was 45% of 1000000 voters {says the ministry} in 2016"
+    template = env.from_string("{{ said|replace('voters', 'people')|capfirst }} / {{ '{:,}'.format(big) }} / "
+                               "{{ '%.1f%%' % share }} / {{ said.center(80)|trim }} / {% for w in said.split() %}"
+                               "{{ w|length }}{% endfor %}")
+    with template_budget():
+        text = template.render(said=said, big=10**12, share=45.04)
+    assert text.startswith("Turnout was 45% of 1000000 people {says the ministry} in 2016 / 1,000,000,000,000 / "
+                           "45.0% / turnout was")
