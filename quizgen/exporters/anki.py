@@ -43,7 +43,7 @@ from .anki_notetypes import BASIC, CSS, NOTE_TYPE_FOR, NOTE_TYPES, REVISION, Not
 STATE_FORMAT = 1
 STATE_COLUMNS = "hash mod added type"
 NOTE_STATE_LINE = re.compile(r"([0-9a-f]{1,64}) ([0-9]{1,11}) ([0-9]{1,11}) ([a-z_]{1,40})\Z")
-FUTURE_SLACK = 366 * 86_400  # state times may run ahead of a build's time (a pinned timestamp), not far
+FUTURE_SLACK = 5 * 366 * 86_400  # state times may run ahead of a pinned build time (--timestamp), not years
 GUID_NAMESPACE = "quizgen"
 BLANK_PATTERN = re.compile(r"\[\[(.*?)\]\]", re.S)
 SPECIAL = re.compile(r"[&<>\[\n\\{}\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -403,7 +403,7 @@ def parse_note_state(bank: Bank, qid: str, value: object, now: int | None = None
                              "(times in seconds, ASCII digits)")
     state = NoteState(match[1], int(match[2]), int(match[3]), match[4])
     if now is not None and max(state.mod, state.added) > now + FUTURE_SLACK:
-        raise _damaged(bank, f"entry {qid!r} has a time {max(state.mod, state.added)} more than a year after "
+        raise _damaged(bank, f"entry {qid!r} has a time {max(state.mod, state.added)} more than five years after "
                              f"this build's time {now}; expected past times (a future one would stop "
                              "students' Anki from taking later fixes). If this build's time is pinned "
                              "by --timestamp or SOURCE_DATE_EPOCH, it is older than the last build's: "
