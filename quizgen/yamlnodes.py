@@ -219,9 +219,13 @@ _RISKY_TEXT = re.compile(
       | <<                          # merge keys
       | ^---|^\.\.\.|^%              # several documents, directives
       | \t                          # tabs (PyYAML's message is the one we want)
-      | [\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]   # control characters, NEL and
-                                    # the Unicode line breaks: PyYAML reads them its own way
     """, re.M | re.X)
+# read differently by the two parsers, and checked on every text (no cheap pre-test applies):
+# a value with no key (": x", which rapidyaml keys '' and PyYAML refuses) or an explicit
+# key ("? x"), control
+# characters, NEL and the Unicode line breaks (PyYAML reads them as line breaks)
+_READ_DIFFERENTLY = re.compile(r"(?:^|[\s\[{,-])[:?](?=[ \t]|$)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]",
+                               re.M)
 # a JSON string that PyYAML might have typed (first characters of its resolvers)
 _MAYBE_TYPED = re.compile(
     r'"(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|=|<<'
@@ -232,11 +236,11 @@ _RESOLVER = _Loader("")  # only its resolve() is used
 
 
 _DOCUMENT_MARKS = re.compile(r"^(?:---|\.\.\.|%)", re.M)
-_INDICATORS = re.compile(r"[]}@`]")
+_INDICATORS = re.compile(r"[]}@`%]")
 
 
 def _starts_with_indicator(text: str) -> bool:
-    """Does a plain scalar start with ] } @ or a backtick? rapidyaml reads it as text,
+    """Does a plain scalar start with ] } @ % or a backtick? rapidyaml reads it as text,
     PyYAML refuses it; such files take the slow path, which reports the error."""
     for match in _INDICATORS.finditer(text):
         start = text.rfind("\n", 0, match.start()) + 1
@@ -256,7 +260,7 @@ _NON_PRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD
 
 def _risky(text: str) -> bool:
     """Does the text use YAML features the fast path leaves to PyYAML?"""
-    if _NON_PRINTABLE.search(text):
+    if _NON_PRINTABLE.search(text) or _READ_DIFFERENTLY.search(text):
         return True
     if any(mark in text for mark in ("&", "*", "!", "<<", "\t")):  # cheap test first
         if _RISKY_TEXT.search(text) is not None:
