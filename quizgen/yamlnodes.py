@@ -220,12 +220,9 @@ _RISKY_TEXT = re.compile(
       | ^---|^\.\.\.|^%              # several documents, directives
       | \t                          # tabs (PyYAML's message is the one we want)
     """, re.M | re.X)
-# read differently by the two parsers, and checked on every text (no cheap pre-test applies):
-# a value with no key (": x", which rapidyaml keys '' and PyYAML refuses) or an explicit
-# key ("? x"), control
-# characters, NEL and the Unicode line breaks (PyYAML reads them as line breaks)
-_READ_DIFFERENTLY = re.compile(r"(?:^|[\s\[{,-])[:?](?=[ \t]|$)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]",
-                               re.M)
+# control characters, NEL and the Unicode line breaks: the two parsers read them differently
+# (PyYAML takes NEL and U+2028/9 for line breaks)
+_READ_DIFFERENTLY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 # a JSON string that PyYAML might have typed (first characters of its resolvers)
 _MAYBE_TYPED = re.compile(
     r'"(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|=|<<'
@@ -288,8 +285,10 @@ def _number(text: str) -> object:
 def _mapping(pairs: list) -> LDict:
     out = LDict()
     for key, value in pairs:
-        if key in out:
-            raise _Ambiguous  # duplicate key: let the slow path report it
+        if key in out or key == "":
+            # a duplicate key, or an empty one: rapidyaml makes '' of a value with no key
+            # (": x") or a bare "?", which PyYAML refuses or reads as null; the slow path decides
+            raise _Ambiguous
         if type(value) is list:
             value = _to_llist(value)
         out[key] = value
