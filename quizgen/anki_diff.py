@@ -25,6 +25,7 @@ import json
 import re
 import sqlite3
 import zipfile
+import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +35,9 @@ from .errors import QuizgenError
 if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import BuildConfig
 
+MAX_COLLECTION_BYTES = 256 * 1024 * 1024  # unpacked; quizgen's largest decks are far smaller
+MAX_QUERY_STEPS = 2_000_000_000  # SQLite virtual-machine steps for reading one package
+PROGRESS_EVERY = 100_000
 STATUSES = ("added", "updated", "unchanged", "skipped", "conflicting", "removed")
 TAG_RE = re.compile(r"<[^>]*>")
 RETIRED_TAG = "quizgen::retired"  # the tag of a question that left the deck (exporters/anki.py)
@@ -269,40 +273,76 @@ def read_package(path: str | Path) -> Package:
                                    "with \"Support older Anki versions\" ticked)")
             for inner in ("collection.anki21", "collection.anki2"):
                 if inner in names:
-                    data = archive.read(inner)
+                    data = _read_bounded(archive, inner, label)
                     break
             else:
                 raise PackageError(f"{label}: no collection.anki2 inside; expected an Anki package (.apkg)")
-    except (OSError, zipfile.BadZipFile) as exc:
+    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError,
+            EOFError, zlib.error) as exc:
         raise PackageError(f"{label}: cannot read ({getattr(exc, 'strerror', None) or exc}); "
                            "expected an Anki package (.apkg)") from None
     conn = sqlite3.connect(":memory:")
+    steps = [0]
+
+    def progress() -> int:  # a bound on the work any query of a hostile database can ask for
+        steps[0] += 1
+        return 1 if steps[0] > MAX_QUERY_STEPS // PROGRESS_EVERY else 0
+
     try:
         try:
             conn.deserialize(data)
+            conn.set_progress_handler(progress, PROGRESS_EVERY)
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            missing = {"col", "notes", "cards"} - tables
+            if missing:  # a view of that name could compute without end
+                raise ValueError(f"no table {sorted(missing)[0]!r}")
             note_types = _note_types_v18(conn) if "notetypes" in tables else _note_types_v11(conn)
             notes = {}
             for guid, mid, mod, tags, flds in conn.execute(  # in deck order (new cards' due)
                     "SELECT n.guid, n.mid, n.mod, n.tags, n.flds FROM notes n LEFT JOIN cards c "
                     "ON c.nid = n.id GROUP BY n.id ORDER BY min(c.due), n.id"):
-                notes[guid] = PackageNote(guid, int(mid), int(mod), tuple(flds.split("\x1f")),
-                                          tuple(tags.split()))
-        except (sqlite3.DatabaseError, ValueError, KeyError, TypeError) as exc:
-            raise PackageError(f"{label}: the collection inside cannot be read ({exc}); "
+                notes[_text(guid)] = PackageNote(guid, int(mid), int(mod), tuple(_text(flds).split("\x1f")),
+                                                 tuple(_text(tags).split()))
+        except (sqlite3.Error, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError,
+                OverflowError, MemoryError) as exc:
+            # the collection is untrusted data: any shape it should not have is a refusal
+            reason = "it asks for too much work" if steps[0] > MAX_QUERY_STEPS // PROGRESS_EVERY \
+                else _short(f"{type(exc).__name__}: {exc}" if not str(exc) else str(exc))
+            raise PackageError(f"{label}: the collection inside cannot be read ({reason}); "
                                "expected an Anki package (.apkg)") from None
     finally:
         conn.close()
     return Package(path=label, notes=notes, note_types=note_types)
 
 
+def _read_bounded(archive: zipfile.ZipFile, inner: str, label: str) -> bytes:
+    """The inner file, read at most ``MAX_COLLECTION_BYTES`` far (the sizes a zip records
+    can lie: a small "zip bomb" inflates to gigabytes)."""
+    with archive.open(inner) as handle:
+        data = handle.read(MAX_COLLECTION_BYTES + 1)
+    if len(data) > MAX_COLLECTION_BYTES:
+        raise PackageError(f"{label}: {inner} inside unpacks to more than {MAX_COLLECTION_BYTES // 1048576} MB; "
+                           "expected an Anki package of sane size")
+    return data
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, found {type(value).__name__}")
+    return value
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
 def _note_types_v11(conn: sqlite3.Connection) -> dict[int, PackageNoteType]:
     (models,) = conn.execute("SELECT models FROM col").fetchone()
     out = {}
     for value in json.loads(models).values():
-        fields = tuple(f["name"] for f in sorted(value["flds"], key=lambda f: f.get("ord") or 0))
-        templates = tuple(t["name"] for t in sorted(value["tmpls"], key=lambda t: t.get("ord") or 0))
-        out[int(value["id"])] = PackageNoteType(int(value["id"]), value["name"], fields, templates,
+        fields = tuple(_text(f["name"]) for f in sorted(value["flds"], key=lambda f: f.get("ord") or 0))
+        templates = tuple(_text(t["name"]) for t in sorted(value["tmpls"], key=lambda t: t.get("ord") or 0))
+        out[int(value["id"])] = PackageNoteType(int(value["id"]), _text(value["name"]), fields, templates,
                                                 int(value.get("mod", 0)))
     return out
 
@@ -313,5 +353,6 @@ def _note_types_v18(conn: sqlite3.Connection) -> dict[int, PackageNoteType]:
         fields = tuple(r[0] for r in conn.execute("SELECT name FROM fields WHERE ntid = ? ORDER BY ord", (ntid,)))
         templates = tuple(r[0] for r in conn.execute(
             "SELECT name FROM templates WHERE ntid = ? ORDER BY ord", (ntid,)))
-        out[int(ntid)] = PackageNoteType(int(ntid), name, fields, templates, int(mod))
+        out[int(ntid)] = PackageNoteType(int(ntid), _text(name), tuple(map(_text, fields)),
+                                         tuple(map(_text, templates)), int(mod))
     return out

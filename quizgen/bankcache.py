@@ -2,27 +2,33 @@
 
 Reading and validating a 10,000-question bank costs most of a deck build. A teacher
 re-running a build on an unchanged bank should not pay for it again, so a bank file of
-at least ``MIN_BYTES`` that validated cleanly is pickled into the user's cache folder,
-under the SHA-256 of its bytes, its path and the code that reads banks. Any change to
-the file or to that code is a miss, and a damaged or unreadable entry is a miss too:
-the cache can only save time, never change a result. Errors are never cached.
+at least ``MIN_BYTES`` that validated cleanly is stored in the user's cache folder, under
+the SHA-256 of its bytes, its path and the code that reads banks. Any change to the file
+or to that code is a miss, and a damaged or unreadable entry is a miss too: the cache can
+only save time, never change a result. Errors are never cached.
+
+An entry is plain data (``marshal`` of tuples, dicts, text and numbers), never a pickle:
+whoever can write to the cache folder can at worst make a miss, never run code. Reading
+it back accepts only those plain types and the model's own dataclasses, by name.
 
 The folder is ``$QUIZGEN_CACHE_DIR``, else ``$XDG_CACHE_HOME/quizgen``, else
 ``~/.cache/quizgen``; set ``QUIZGEN_CACHE_DIR=off`` to turn the cache off.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
+import marshal
 import os
-import pickle
 import tempfile
 from pathlib import Path
 
-from .model import Bank
+from .model import Bank, Blank, Entity, Fact, Question, Source, SourceRef  # SourceRef: model's import
 
 MIN_BYTES = 256 * 1024  # smaller banks load in well under a tenth of a second anyway
 KEEP = 16  # entries kept; the least recently used go first
+SUFFIX = ".marshal"
 _CODE = ("banks.py", "model.py", "yamlnodes.py", "errors.py", "bankcache.py")
 
 
@@ -39,7 +45,7 @@ def cache_dir() -> Path | None:
 @functools.lru_cache(maxsize=1)
 def _code_fingerprint() -> bytes:
     here = Path(__file__).resolve().parent
-    digest = hashlib.sha256(pickle.format_version.encode())
+    digest = hashlib.sha256(f"marshal {marshal.version}".encode())
     for name in _CODE:
         digest.update((here / name).read_bytes())
     return digest.digest()
@@ -50,7 +56,62 @@ def _entry(path: str, data: bytes) -> Path | None:
     if folder is None or len(data) < MIN_BYTES:
         return None
     key = hashlib.sha256(_code_fingerprint() + path.encode() + b"\0" + data).hexdigest()
-    return folder / f"bank-{key}.pickle"
+    return folder / f"bank-{key}{SUFFIX}"
+
+
+# -- plain data -----------------------------------------------------------------------
+MODEL_CLASSES = {cls.__name__: cls for cls in (Bank, Source, Entity, Fact, Blank, Question, SourceRef)}
+_FIELDS = {name: tuple(f.name for f in dataclasses.fields(cls)) for name, cls in MODEL_CLASSES.items()}
+_SCALARS = (str, int, float, bool, type(None))
+_SCALAR_TYPES = frozenset(_SCALARS)
+_CLASS, _VALUES = 0, 1  # a dataclass is {0: class name, 1: values}; model dicts have text keys
+
+
+def to_plain(value: object) -> object:
+    """A Bank (or any model value) as tuples, lists, dicts, text and numbers."""
+    if isinstance(value, _SCALARS):
+        return value
+    if isinstance(value, tuple):
+        return tuple(to_plain(v) for v in value)
+    if isinstance(value, list):
+        return [to_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_plain(v) for k, v in value.items()}
+    name = type(value).__name__
+    if MODEL_CLASSES.get(name) is type(value):
+        return {_CLASS: name, _VALUES: tuple(to_plain(getattr(value, f)) for f in _FIELDS[name])}
+    raise TypeError(f"cannot cache a {name}")
+
+
+class _NotPlain(Exception):
+    pass
+
+
+def from_plain(value: object) -> object:
+    """The inverse of ``to_plain``; anything else (a code object, bytes, an unknown class
+    name, a wrong number of fields) raises ``_NotPlain``."""
+    kind = type(value)
+    if kind in _SCALAR_TYPES:
+        return value
+    if kind is tuple:
+        if all(type(v) is str for v in value):  # type: ignore[union-attr]
+            return value  # the common case: tags, distractors, ...
+        return tuple([from_plain(v) for v in value])  # type: ignore[union-attr]
+    if kind is list:
+        return [from_plain(v) for v in value]  # type: ignore[union-attr]
+    if kind is dict:
+        if _CLASS in value:  # type: ignore[operator]
+            name, values = value.get(_CLASS), value.get(_VALUES)  # type: ignore[union-attr]
+            names = _FIELDS.get(name) if type(name) is str else None
+            if names is None or type(values) is not tuple or len(values) != len(names) or len(value) != 2:
+                raise _NotPlain(name)
+            obj = object.__new__(MODEL_CLASSES[name])
+            obj.__dict__.update(zip(names, [v if type(v) in _SCALAR_TYPES else from_plain(v) for v in values]))
+            return obj  # fields set as pickle sets them (the classes are frozen)
+        if not all(type(k) is str for k in value):  # type: ignore[union-attr]
+            raise _NotPlain("key")
+        return {k: from_plain(v) for k, v in value.items()}  # type: ignore[union-attr]
+    raise _NotPlain(kind.__name__)
 
 
 def load(path: str, data: bytes) -> Bank | None:
@@ -59,10 +120,9 @@ def load(path: str, data: bytes) -> Bank | None:
     if entry is None:
         return None
     try:
-        with entry.open("rb") as handle:
-            bank = pickle.load(handle)
+        bank = from_plain(marshal.loads(entry.read_bytes()))
         os.utime(entry)  # recently used
-    except Exception:  # missing, damaged, written by another Python: a miss
+    except Exception:  # missing, damaged, not plain data, written by another Python: a miss
         return None
     return bank if isinstance(bank, Bank) and bank.path == path else None
 
@@ -73,12 +133,16 @@ def store(path: str, data: bytes, bank: Bank) -> None:
     if entry is None:
         return
     try:
+        plain = marshal.dumps(to_plain(bank))
+    except (TypeError, ValueError):  # a value the model does not normally hold: do not cache
+        return
+    try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".bank-", suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
-            pickle.dump(bank, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            handle.write(plain)
         os.replace(tmp, entry)
-        entries = sorted(entry.parent.glob("bank-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+        entries = sorted(entry.parent.glob(f"bank-*{SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in entries[KEEP:]:
             old.unlink(missing_ok=True)
     except OSError:

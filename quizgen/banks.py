@@ -9,6 +9,7 @@ import datetime as dt
 import difflib
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -39,6 +40,20 @@ BANK_SUFFIXES = (".yaml", ".yml")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_QUESTIONS = 200_000
 MAX_TEXT = 10_000  # characters in one field
+# Bank ids name output files: Windows refuses these names (with any extension), and a
+# file name has at most 255 bytes ("<id>-answer-key-AA.pdf", "<id>.anki-state.json")
+RESERVED_NAMES = frozenset(["con", "nul", "prn", "aux", *(f"com{i}" for i in range(10)),
+                            *(f"lpt{i}" for i in range(10))])
+MAX_BANK_ID = 64
+# Numbers a bank may hold: floats are exact integers up to 2**53, and amounts beyond these
+# bounds print badly and break arithmetic on distractors (write them in another unit)
+NUMBER_LARGEST = 1e15
+NUMBER_SMALLEST = 1e-9
+MAX_POINTS = 1000
+YEAR_RANGE = (1, 9000)  # date distractors move a date by some years either way
+# C0 and C1 control characters but tab, line feed and carriage return: invisible, and "\x1f"
+# would split an Anki note's fields (docs/bank-format.md, docs/troubleshooting.md)
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 SHEET_FIELDS = {"title": False, "subtitle": False, "instructions": False, "time_allowed": False, "school": False}
 TOP_FIELDS = {
@@ -342,6 +357,8 @@ class _BankReader:
             f"{self.path}:{line}: warning: this list item is indented further than the item above, so YAML "
             f"reads the two as one item ({folded!r}); indent it exactly like the item above"
             for line, _, folded in yamlnodes.folded_items(text)]
+        if self.control_characters_in_text(text):
+            return None
         fast = yamlnodes.parse_fast(text)
         if isinstance(fast, LDict):
             bank = self.bank(fast)
@@ -363,6 +380,43 @@ class _BankReader:
         if bank is None and not self.errors:  # every reason to drop a bank must be reported
             raise AssertionError(f"{self.path}: bank rejected without an error")
         return None if self.errors else bank
+
+    # -- control characters ---------------------------------------------------
+    def control_characters_in_text(self, text: str) -> bool:
+        """Report each line that holds a control character typed into the file."""
+        if not CONTROL_CHARACTER.search(text):
+            return False
+        for number, line in enumerate(text.split("\n"), start=1):
+            found = CONTROL_CHARACTER.search(line)
+            if found:
+                self.error(number, f"control character {_codepoint(found.group())} at column "
+                                   f"{found.start() + 1}; expected printable text (delete it: it is "
+                                   "invisible in most editors)")
+        return True
+
+    def control_characters_in_values(self, doc: LDict) -> None:
+        """Report each value (or key) that a YAML escape ("\\x1f", "\\0", ...) made hold a
+        control character: every string of the document is text some output shows."""
+        if "\\" not in self.source_text:
+            return  # no escape, no control character (those typed in were refused already)
+        stack: list[object] = [doc]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, LDict):
+                entries = [(node.line_of(key), key, value) for key, value in node.items()]
+            elif isinstance(node, LList):
+                entries = [(node.line_of(i), None, value) for i, value in enumerate(node)]
+            else:
+                continue
+            for line, key, value in entries:
+                for text in (key, value):
+                    found = CONTROL_CHARACTER.search(text) if isinstance(text, str) else None
+                    if found:
+                        self.error(line or 1, f"control character {_codepoint(found.group())} in the text "
+                                              f"{_short(text)!r}; expected printable text (remove the "
+                                              "escape, or write a line break as a new line)")
+                if isinstance(value, (LDict, LList)):
+                    stack.append(value)
 
     # -- generic field checks -----------------------------------------------
     def keys(self, node: LDict, fields: dict[str, object], label: str) -> None:
@@ -468,8 +522,14 @@ class _BankReader:
         if key not in node:
             return None
         value = node[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or (isinstance(value, float) and not math.isfinite(value)):
             self.error(node.line_of(key), f"{label}: {key!r} is {describe(value)}; expected a number")
+            return None
+        if not (value == 0 or NUMBER_SMALLEST <= abs(value) <= NUMBER_LARGEST):
+            self.error(node.line_of(key), f"{label}: {key!r} is {describe(value)}; expected 0 or a number "
+                                          f"between {NUMBER_SMALLEST:g} and {NUMBER_LARGEST:g} in size "
+                                          "(write very large or small amounts in a larger or smaller unit)")
             return None
         return value
 
@@ -486,20 +546,43 @@ class _BankReader:
         if key not in node:
             return None
         value = node[key]
-        if isinstance(value, dt.date):
-            return value.isoformat()
+        if isinstance(value, dt.datetime):
+            value = value.date().isoformat() if value.time() == dt.time() else value
+        elif isinstance(value, dt.date):
+            value = value.isoformat()
         text = str(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else None
         match = DATE_PATTERN.match(text or "")
         if match:
             year, month, day = (int(g) if g else 1 for g in match.groups())
             try:
                 dt.date(year, month, day)
-                return text
             except ValueError:
                 pass
+            else:
+                if YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
+                    return text
+                self.error(node.line_of(key), f"{label}: {key} {value!r} is out of range; expected a year "
+                                              f"from {YEAR_RANGE[0]:04d} to {YEAR_RANGE[1]}")
+                return None
         self.error(node.line_of(key), f"{label}: {key} {value!r} is not a date; "
                                       "expected YYYY, YYYY-MM or YYYY-MM-DD")
         return None
+
+    def deck(self, node: LDict, label: str) -> str | None:
+        """A sub-deck name; Anki matches deck names ignoring case (and Unicode forms), so
+        two spellings of one name are an error at the second."""
+        deck = self.text(node, "deck", label)
+        if deck is None:
+            return None
+        shown = "::".join(" ".join(part.split()) for part in deck.split("::") if part.strip())
+        key = unicodedata.normalize("NFC", shown).casefold()
+        spellings = self.__dict__.setdefault("_deck_spellings", {})
+        first = spellings.setdefault(key, (shown, node.line_of("deck")))
+        if first[0] != shown:
+            self.error(node.line_of("deck"), f"{label}: deck {deck!r} differs from {first[0]!r} (line {first[1]}) "
+                                             "only by case or Unicode form; expected one spelling (Anki would "
+                                             "make them one deck, renamed)")
+        return deck
 
     def tags(self, node: LDict, label: str) -> tuple[str, ...]:
         tags = self.text_list(node, "tags", label) or ()
@@ -511,8 +594,15 @@ class _BankReader:
 
     # -- sections -------------------------------------------------------
     def bank(self, doc: LDict) -> Bank | None:
+        self.control_characters_in_values(doc)
         self.keys(doc, TOP_FIELDS, "bank")
         bank_id = self.ident(doc, "bank", "bank")
+        if bank_id is not None and (bank_id in RESERVED_NAMES or len(bank_id) > MAX_BANK_ID):
+            self.error(doc.line_of("bank"), f"bank: id {bank_id[:70]!r} cannot name files on every computer "
+                                            f"(the outputs are named after it); expected at most {MAX_BANK_ID} "
+                                            "characters and not a name Windows reserves (con, nul, prn, aux, "
+                                            "com1-9, lpt1-9)")
+            bank_id = None
         title = self.text(doc, "title", "bank")
         language = self.text(doc, "language", "bank") or "en"
         description = self.text(doc, "description", "bank")
@@ -639,7 +729,7 @@ class _BankReader:
             source = self.source_ref(node, label, sources)
             evidence = self.text(node, "evidence", label)
             tags = self.tags(node, label)
-            deck = self.text(node, "deck", label)
+            deck = self.deck(node, label)
             data: dict[str, object] = {}
             for field, (required, value_kind) in own.items():
                 value = self.fact_value(node, field, value_kind, label, entities, kind)
@@ -738,7 +828,7 @@ class _BankReader:
         value = node.get("source")
         if value is None:
             return None
-        if value not in sources:
+        if not isinstance(value, str) or value not in sources:
             known = ", ".join(sources) or "none defined"
             self.error(node.line_of("source"), f"{label}: source {value!r} is not defined; "
                                                f"expected one of: {known}")
@@ -783,13 +873,13 @@ class _BankReader:
                 evidence=self.text(node, "evidence", label),
                 tags=self.tags(node, label),
                 difficulty=self.choice(node, "difficulty", label, DIFFICULTIES),
-                deck=self.text(node, "deck", label),
+                deck=self.deck(node, label),
             )
             common["facts"] = self.tested_facts(node, label, fact_ids, override)
             points = self.number(node, "points", label)
-            if points is not None and points <= 0:
-                self.error(node.line_of("points"), f"{label}: points {points!r} is not positive; "
-                                                   "expected a number above 0")
+            if points is not None and not 0 < points <= MAX_POINTS:
+                self.error(node.line_of("points"), f"{label}: points {points:g} is out of range; "
+                                                   f"expected a number above 0 and at most {MAX_POINTS}")
                 points = None
             specific = QUESTION_BUILDERS[qtype](self, node, label) if qtype else None
             if qid and qtype and specific is not None and common["source"]:
@@ -959,12 +1049,22 @@ def _required(fields: dict[str, object]) -> frozenset[str]:
     return found
 
 
+def _codepoint(char: str) -> str:
+    return f"U+{ord(char):04X}"
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def describe(value: object) -> str:
     """Name a YAML value's type for a message: 'a list', 'the number 3', 'empty'."""
     if value is None:
         return "empty"
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
+    if isinstance(value, int) and abs(value) >= 10**20:
+        return f"a number of about {int(value.bit_length() * 0.30103) + 1} digits"
     if isinstance(value, (int, float)):
         return f"the number {value}"
     if isinstance(value, str):

@@ -48,10 +48,43 @@ def main(
     _STATE.update(debug=debug, quiet=quiet, verbose=verbose and not quiet)
 
 
+# What a terminal would act on rather than show: C0 and C1 control characters (but tab and
+# line feed) and the bidirectional overrides. Text from banks, templates, packages and file
+# names is shown with these written out (\u001b), so it cannot move the cursor, retitle the
+# window, hide a warning or reorder a line. The few colour codes quizgen itself prints stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_OWN_STYLES = frozenset(["\x1b[0m", "\x1b[1m", "\x1b[31m", "\x1b[33m"])  # typer.style's bold, red, yellow
+_STYLE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def visible(text: str) -> str:
+    """``text`` with every control character written out as ``\\uXXXX`` (valid in JSON too),
+    but for quizgen's own colour codes."""
+    if not _CONTROL.search(text):
+        return text
+    out, pos = [], 0
+    for match in _STYLE.finditer(text):
+        if match.group() in _OWN_STYLES:
+            out.append(_escape_controls(text[pos:match.start()]))
+            out.append(match.group())
+            pos = match.end()
+    out.append(_escape_controls(text[pos:]))
+    return "".join(out)
+
+
+def _escape_controls(text: str) -> str:
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def show(message: str, err: bool = False, nl: bool = True) -> None:
+    """typer.echo for text that may hold anything: control characters are made visible."""
+    typer.echo(visible(message), err=err, nl=nl)
+
+
 def say(message: str, err: bool = False) -> None:
     """Print unless --quiet."""
     if not _STATE["quiet"]:
-        typer.echo(message, err=err)
+        show(message, err=err)
 
 
 def run(action: Callable[[], T]) -> T:
@@ -61,17 +94,17 @@ def run(action: Callable[[], T]) -> T:
     except BankErrors as exc:
         _debug_traceback()
         for error in exc.errors:
-            typer.echo(str(error), err=True)
-        typer.echo(exc.summary, err=True)
+            show(str(error), err=True)
+        show(exc.summary, err=True)
     except QuizgenError as exc:
         _debug_traceback()
-        typer.echo(typer.style("Error:", fg="red", bold=True) + f" {exc}", err=True)
+        show(typer.style("Error:", fg="red", bold=True) + f" {exc}", err=True)
     except KeyboardInterrupt:
-        typer.echo("Aborted: interrupted (the previous outputs are unchanged).", err=True)
+        show("Aborted: interrupted (the previous outputs are unchanged).", err=True)
     except Exception as exc:  # a bug: say so plainly, keep the traceback for --debug
         if _STATE["debug"]:
             raise
-        typer.echo(f"Error: internal error ({type(exc).__name__}: {exc}); this is a bug in quizgen. "
+        show(f"Error: internal error ({type(exc).__name__}: {exc}); this is a bug in quizgen. "
                    "Run again with --debug and report the traceback.", err=True)
     raise typer.Exit(1)
 
@@ -104,10 +137,15 @@ def _now(timestamp: Optional[int]) -> int:
     """The build's clock: --timestamp, else SOURCE_DATE_EPOCH, else the current time."""
     if timestamp is not None:
         return timestamp
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return int(epoch)
-    return int(time.time())
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None or epoch == "":
+        return int(time.time())
+    if not re.fullmatch(r"[0-9]{1,11}", epoch.strip()):
+        from .config import ConfigError
+
+        raise ConfigError(f"SOURCE_DATE_EPOCH={epoch[:40]!r} is not a whole number of seconds; expected "
+                          "a non-negative integer like 1700000000 (or unset it to use the current time)")
+    return int(epoch.strip())
 
 
 @app.command()
@@ -187,7 +225,7 @@ def build(
         for warning in result.warnings:
             _warn(warning)
         for line in plan_lines(result):
-            typer.echo(line)
+            show(line)
         return
     with _progress_bar() as progress:
         report = run(lambda: run_build(config, progress=progress))
@@ -357,16 +395,16 @@ def list_(
 
     records = run(lambda: list_questions(paths or (), include_generated=not no_generated))
     if as_json:
-        typer.echo(json.dumps(records, indent=2, ensure_ascii=False))
+        show(json.dumps(records, indent=2, ensure_ascii=False))
         return
     width = max((len(r["id"]) for r in records), default=2)
-    typer.echo(f"{'TYPE':<16} {'ID':<{width}}  PROMPT")
+    show(f"{'TYPE':<16} {'ID':<{width}}  PROMPT")
     for r in records:
         prompt = " ".join(str(r["prompt"]).split())
         if len(prompt) > 70:
             prompt = prompt[:69] + "\u2026"
-        typer.echo(f"{r['type']:<16} {r['id']:<{width}}  {prompt}")
-    typer.echo(f"{len(records)} questions")
+        show(f"{r['type']:<16} {r['id']:<{width}}  {prompt}")
+    show(f"{len(records)} questions")
 
 
 @app.command("anki-diff")
@@ -391,10 +429,10 @@ def anki_diff(
         config = run(lambda: _preview_config(_split(bank)))
         diff = run(lambda: diff_with_banks(old, config))
     if as_json:
-        typer.echo(json.dumps(diff.to_json(), indent=2, ensure_ascii=False))
+        show(json.dumps(diff.to_json(), indent=2, ensure_ascii=False))
         return
     for line in diff.summary_lines():
-        typer.echo(line)
+        show(line)
 
 
 def _preview_config(paths: tuple[str, ...]):
@@ -428,7 +466,7 @@ def generate(
     result = run(lambda: preview(load_banks(paths or ()), fact=fact, template=template))
     for warning in result.warnings:
         _warn(warning)
-    typer.echo(preview_yaml(result) if as_yaml else format_preview(result), nl=False)
+    show(preview_yaml(result) if as_yaml else format_preview(result), nl=False)
 
 
 @app.command()

@@ -87,6 +87,9 @@ def _read(path: Path) -> dict:
         raise ConfigError(f"{path}:{line}: TOML syntax error ({exc}); expected valid TOML") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read ({exc}); expected a UTF-8 TOML file") from None
+    except RecursionError:  # tomllib recurses once per nested array or table
+        raise ConfigError(f"{path}:1: TOML nested too deeply; expected settings (a few tables of "
+                          "keys and short lists)") from None
 
 
 def _parse(path: Path, table: dict, text: str) -> ProjectConfig:

@@ -267,7 +267,10 @@ class SlotTruth:
         out: list[object] = [fact.data[slot]] if slot in fact.data else []
         if isinstance(fact.data.get(slot), (tuple, list)):  # each speaker of a joint statement said it
             out.extend(fact.data[slot])  # type: ignore[arg-type]
-        out.extend(index.get(self._context(kind, slot, fact.data), ()))
+        for value in index.get(self._context(kind, slot, fact.data), ()):
+            out.append(value)
+            if isinstance(value, (tuple, list)):  # another joint statement of the same: each speaker said it
+                out.extend(value)
         also = fact.data.get("also_true")
         if isinstance(also, Mapping):  # true in the world, says the bank: never a wrong option
             out.extend(also.get(slot, ()))

@@ -18,6 +18,8 @@ is a ``TemplateError`` naming the template file and line and the fact.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import difflib
 import functools
 import json
@@ -201,6 +203,9 @@ def _compile_templates(stamp: tuple) -> TemplateSet:
         path = chosen[name]
         shown = shown_path(path)
         filenames[str(path)] = shown
+        if not _inside(path, path.parent):
+            raise TemplateError(f"{shown}:1: a link to a file outside {shown_path(path.parent)}; expected "
+                                "template files inside their folder (copy the file in instead)")
         try:
             source = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
@@ -214,7 +219,8 @@ def _compile_templates(stamp: tuple) -> TemplateSet:
         if not file_specs:
             continue
         try:
-            module = env.get_template(name).module
+            with template_budget():
+                module = env.get_template(name).module
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(f"{shown_path(exc.filename or path)}:{exc.lineno}: {exc.message}; "
                                 "expected valid jinja2") from None
@@ -556,10 +562,191 @@ def _finalize(value: object) -> object:
     return value
 
 
+# -- limits: a template does a bounded amount of work and makes values of bounded size --
+MAX_TEMPLATE_STEPS = 100_000  # loop turns and calls while rendering one question
+MAX_TEMPLATE_VALUE = 100_000  # characters (or items) of any value a template makes
+# jinja2's "random" filter draws from Python's global random state: outputs would not
+# depend on --seed alone. Every other filter is wrapped with the limits below.
+UNSEEDED_FILTERS = ("random",)
+_BUDGET: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("template_budget", default=None)
+# widths and precisions in format strings: "%-09999999.2f", "%*d", "{:>999999}", "{0:,.999999f}"
+_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[-+ #0]*(\d+|\*)?(?:\.(\d+|\*))?")
+_BRACE_SPEC = re.compile(r"\{[^{}]*?:([^{}]*)\}")
+
+
+class TemplateLimitError(jinja2.TemplateRuntimeError):
+    """A template went past a time or size limit (reported with its file and line)."""
+
+
+@contextlib.contextmanager
+def template_budget(steps: int = MAX_TEMPLATE_STEPS):
+    """Let templates run at most ``steps`` loop turns and calls inside this block."""
+    token = _BUDGET.set([steps])
+    try:
+        yield
+    finally:
+        _BUDGET.reset(token)
+
+
+def _step() -> None:
+    budget = _BUDGET.get()
+    if budget is not None:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise TemplateLimitError(
+                f"the template took more than {MAX_TEMPLATE_STEPS:,} steps (loop turns and calls) for one "
+                "question; expected a bounded amount of work (look for loops inside loops, or a macro "
+                "that calls itself)")
+
+
+def _counted(iterable: object):
+    """What a ``{% for %}`` loops over, one step per turn."""
+    for item in iterable:  # type: ignore[attr-defined]
+        _step()
+        yield item
+
+
+def _size(value: object) -> int:
+    return len(value) if isinstance(value, (str, bytes, list, tuple, dict, set, frozenset)) else 0
+
+
+def _too_big(size: int) -> TemplateLimitError:
+    return TemplateLimitError(f"the template would make a value of {size:,} characters or items; expected at "
+                              f"most {MAX_TEMPLATE_VALUE:,} (look for '*' on text, a large width, or a "
+                              "replace or join that multiplies text)")
+
+
+def _check_arguments(name: str, subject: object, args: Sequence[object], kwargs: dict) -> None:
+    """Refuse, before it runs, an operation on text (a str method or a filter, ``name``, on
+    ``subject``) whose arguments could make a value past the limit: a number (a width, a
+    count) above the limit, a format string asking for a huge width, and the two that
+    multiply sizes: replace and join."""
+    if not isinstance(subject, (str, list, tuple)):
+        return  # a macro call, or arithmetic on a number: nothing to multiply
+    if name in ("format", "format_map", "do_format"):  # the arguments are values, the string says sizes
+        if isinstance(subject, str):
+            _check_format(subject, [*args, *kwargs.values()])
+        return
+    for value in (*args, *kwargs.values()):  # widths and counts
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_TEMPLATE_VALUE:
+            raise _too_big(abs(value))
+    if name == "replace" and isinstance(subject, str):
+        old = args[0] if args else kwargs.get("old", "")
+        new = args[1] if len(args) > 1 else kwargs.get("new", "")
+        if isinstance(old, str) and isinstance(new, str):
+            hits = len(subject) + 1 if not old else subject.count(old)
+            if len(subject) + hits * len(new) > MAX_TEMPLATE_VALUE:
+                raise _too_big(len(subject) + hits * len(new))
+    elif name == "join":  # "sep".join(items), or items|join(sep)
+        items, separator = (args[0] if args else (), subject) if isinstance(subject, str) and args \
+            else (subject, args[0] if args else kwargs.get("d", ""))
+        if isinstance(items, (str, list, tuple)) and isinstance(separator, str):
+            estimate = sum(_size(i) for i in items) + len(items) * len(separator)
+            if estimate > MAX_TEMPLATE_VALUE:
+                raise _too_big(estimate)
+
+
+def _check_format(text: str, values: Sequence[object]) -> None:
+    """Refuse a format string (``%`` or ``str.format``) that asks for a width or precision
+    above the limit, or takes one (``*``) from a value above it."""
+    widths = []
+    if "%" in text:
+        for match in _PERCENT_SPEC.finditer(text):
+            widths.extend(int(g) for g in match.groups() if g and g != "*")
+            if "*" in (match.group(1), match.group(2)):
+                flat = [v for value in values for v in (value if isinstance(value, tuple) else (value,))]
+                widths.extend(abs(v) for v in flat if isinstance(v, int) and not isinstance(v, bool))
+    if "{" in text:
+        for match in _BRACE_SPEC.finditer(text):
+            widths.extend(int(n) for n in re.findall(r"\d+", match.group(1)))
+    if widths and max(widths) > MAX_TEMPLATE_VALUE:
+        raise _too_big(max(widths))
+
+
+def _check_result(value: object) -> object:
+    if _size(value) > MAX_TEMPLATE_VALUE:
+        raise _too_big(_size(value))
+    return value
+
+
+class LimitedSandbox(ImmutableSandboxedEnvironment):
+    """jinja2's immutable sandbox, with bounds on work and size: every loop turn and call
+    is a step (``template_budget``), and no operator, call or filter may make a value of
+    more than ``MAX_TEMPLATE_VALUE`` characters or items (checked before the operation
+    where its size can be foreseen: ``*``, ``**``, widths, replace, join; after it otherwise)."""
+
+    intercepted_binops = frozenset(["*", "**", "%", "+", "//"])
+
+    def _parse(self, source, name, filename):  # noqa: ANN001 - jinja2 API
+        tree = super()._parse(source, name, filename)
+        for loop in tree.find_all(nodes.For):  # every for loop counts its turns
+            loop.iter = nodes.Call(nodes.Name("qg_counted", "load"), [loop.iter], [], None, None,
+                                   lineno=loop.lineno)
+        return tree
+
+    def call_binop(self, context, operator, left, right):  # noqa: ANN001 - jinja2 API
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if _size(seq) and isinstance(times, int) and _size(seq) * max(times, 0) > MAX_TEMPLATE_VALUE:
+                    raise _too_big(_size(seq) * times)
+        if operator == "**" and isinstance(left, (int, float)) and isinstance(right, (int, float)):
+            if abs(right) > 1000 or (isinstance(left, int) and isinstance(right, int)
+                                     and right > 0 and left.bit_length() * right > 10_000):
+                raise TemplateLimitError(f"the template raises {left} to the power {right}; expected a "
+                                         "power of a sensible size")
+        if operator == "%" and isinstance(left, str):
+            _check_format(left, [right])
+        return _check_result(super().call_binop(context, operator, left, right))
+
+    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - jinja2 API
+        _step()
+        target = getattr(__obj, "__wrapped__", __obj)  # the sandbox wraps str.format
+        _check_arguments(getattr(target, "__name__", ""), getattr(target, "__self__", None), args, kwargs)
+        return _check_result(super().call(__context, __obj, *args, **kwargs))
+
+
+def _limited_filter(name: str, func):  # noqa: ANN001, ANN202
+    """A filter that counts as a step and keeps to the size limit (compiled templates call
+    filters directly, not through ``call_filter``)."""
+    skip = 1 if jinja2.utils._PassArg.from_obj(func) is not None else 0  # context or eval_ctx first
+
+    @functools.wraps(func)
+    def limited(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        _step()
+        if len(args) > skip:
+            _check_arguments(name, args[skip], args[skip + 1:], kwargs)
+        return _check_result(func(*args, **kwargs))
+
+    return limited
+
+
+class FolderLoader(jinja2.FileSystemLoader):
+    """Reads a template only from a file inside one of its folders: a symbolic link (or
+    a name) that leads out of the folder is not found, so ``{% include %}`` cannot copy
+    any other readable file into a deck."""
+
+    def get_source(self, environment, template):  # noqa: ANN001 - jinja2 API
+        source, filename, uptodate = super().get_source(environment, template)
+        if not any(_inside(Path(filename), Path(folder)) for folder in self.searchpath):
+            raise jinja2.TemplateNotFound(template, f"{template!r} leads outside the templates folder; "
+                                                    "expected a file inside it")
+        return source, filename, uptodate
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether ``path``, links followed, is a file inside ``folder`` (links followed)."""
+    try:
+        path.resolve(strict=True).relative_to(folder.resolve(strict=True))
+    except (OSError, ValueError, RuntimeError):
+        return False
+    return True
+
+
 def make_environment(dirs: Sequence[Path]) -> ImmutableSandboxedEnvironment:
-    """The sandbox templates run in: no file, environment or Python internals reachable."""
-    env = ImmutableSandboxedEnvironment(
-        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+    """The sandbox templates run in: no file, environment or Python internals reachable,
+    no file outside the template folders, and bounded work and value sizes."""
+    env = LimitedSandbox(
+        loader=FolderLoader([str(d) for d in dirs]),
         undefined=FactUndefined,
         autoescape=False,  # the exporters escape for HTML and PDF
         finalize=_finalize,
@@ -567,9 +754,11 @@ def make_environment(dirs: Sequence[Path]) -> ImmutableSandboxedEnvironment:
         lstrip_blocks=True,
         auto_reload=False,
     )
+    env.filters = {name: func for name, func in env.filters.items() if name not in UNSEEDED_FILTERS}
     env.filters.update(capfirst=capfirst, possessive=possessive, quoted=quoted, blank=blank)
+    env.filters = {name: _limited_filter(name, func) for name, func in env.filters.items()}
     env.globals.clear()  # no range/dict/lipsum/cycler/joiner/namespace: templates only read facts
-    env.globals.update(skip=_skip)
+    env.globals.update(skip=_skip, qg_counted=_counted)
     return env
 
 
@@ -691,7 +880,8 @@ class Generator:
     def render(self, spec: TemplateSpec, arg: object, fact: Fact) -> str:
         macro = self.templates.macros[spec.id]
         try:
-            text = str(macro(arg))  # type: ignore[operator]
+            with template_budget():
+                text = str(macro(arg))  # type: ignore[operator]
         except _Skip:
             raise
         except TemplateError:

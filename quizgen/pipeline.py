@@ -10,8 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import shutil
 import stat
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
@@ -27,6 +30,7 @@ from .select import SelectionSpec, arrange_versions, check_spec, choose_quiz, fi
 DEFAULT_FORMATS = ("anki", "worksheet", "key")
 MANIFEST_NAME = "manifest.json"
 STATE_SUFFIX = ".anki-state.json"
+MAX_BUILD_TIME = 253_402_300_799  # 9999-12-31 23:59:59 UTC
 
 
 @dataclass(frozen=True)
@@ -135,9 +139,17 @@ def build(config: BuildConfig, progress: Progress | None = None) -> BuildReport:
     the number of steps in all, and a label (for a progress bar; the library never prints).
     """
     check_spec(config.selection)
+    now = config.options.now
+    if isinstance(now, bool) or not isinstance(now, (int, float)) or not 0 <= now <= MAX_BUILD_TIME:
+        raise ExportError(f"the build's time {now!r} is out of range; expected whole seconds since 1970 up to "
+                          f"{MAX_BUILD_TIME} (the end of year 9999): check --timestamp or SOURCE_DATE_EPOCH")
+    twice = sorted({name for name in config.formats if config.formats.count(name) > 1})
+    if twice:
+        raise ExportError(f"format {twice[0]!r} is listed twice; expected each format once")
     exporters = [load_exporter(name) for name in config.formats]  # unknown names fail early
     versions_needed = any(getattr(e, "needs_versions", True) for e in exporters)
     report = BuildReport(banks=load_banks(config.paths))
+    check_state_paths(report.banks, config)
     states: dict[Path, Mapping] = {}
     previous_states: dict[str, Mapping | None] = {}
     previous_manifest = read_manifest(config.out / MANIFEST_NAME)  # before this build replaces it
@@ -187,11 +199,14 @@ def build(config: BuildConfig, progress: Progress | None = None) -> BuildReport:
     files[config.out / MANIFEST_NAME] = manifest.encode()
     for path, state in states.items():
         files[path] = (json.dumps(state, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    files[config.out / MANIFEST_NAME] = files.pop(config.out / MANIFEST_NAME)  # renamed last
     advance("writing")
     try:
         for folder in {path.parent for path in files}:
             folder.mkdir(parents=True, exist_ok=True)
         write_all_atomically(files)
+    except MixedOutputsError as exc:
+        raise mixed_outputs_error(exc, config.out / MANIFEST_NAME) from None
     except OSError as exc:
         where = exc.filename or config.out
         raise ExportError(f"{where}: cannot write ({exc.strerror or exc}); expected a writable output "
@@ -318,6 +333,25 @@ def plan_lines(result: QuizPlan) -> list[str]:
     return lines
 
 
+def mixed_outputs_error(exc: MixedOutputsError, manifest: Path) -> ExportError:
+    """The true message for a write that could neither finish nor be undone. The previous
+    manifest no longer describes the files, so it is removed (a marking script must not
+    mark with a key for a worksheet that changed)."""
+    try:
+        manifest.unlink()
+        gone = f"{manifest} was removed"
+    except FileNotFoundError:
+        gone = f"there is no {manifest.name}"
+    except OSError:
+        gone = f"{manifest} could not be removed and no longer matches them: do not use it"
+    new = ", ".join(str(p) for p in exc.replaced)
+    where = exc.filename or manifest.parent
+    return ExportError(f"{where}: cannot write ({exc.strerror or exc.cause}), and putting the previous "
+                       f"outputs back failed too: these files are from this build, the others from the "
+                       f"previous one: {new}; {gone}. Expected a writable output folder with free space; "
+                       "fix that and build again")
+
+
 def manifest_entry(artifact: Artifact) -> dict:
     return {
         "kind": artifact.kind,
@@ -355,26 +389,120 @@ def shipped_state(bank: Bank) -> Mapping | None:
     return read_state(builtin.with_name(builtin.stem + STATE_SUFFIX))
 
 
+MAX_STATE_BYTES = 256 * 1024 * 1024
+STATE_WAY_OUT = ("Restore the file from version control (or a backup) and build again. If it is lost, "
+                 "delete it: the next deck then stamps every note as changed, and students' next "
+                 "import rewrites each note once (their progress is kept, their own edits to the "
+                 "notes are not)")
+
+
 def read_state(path: Path) -> Mapping | None:
-    """The saved exporter state, or None when there is none (or it is unreadable)."""
+    """The saved exporter state, or None when there is none yet.
+
+    A state file that exists but is not what quizgen wrote (cut short, a merge conflict,
+    not UTF-8, not a JSON object) is an ``ExportError`` at its line: silently starting
+    afresh would restamp every note and overwrite students' edits on their next import.
+    """
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        size = path.stat().st_size
+        if size > MAX_STATE_BYTES:
+            raise _damaged_state(path, 1, f"it is {size / 1048576:.0f} MB")
+        data = path.read_bytes()
+    except FileNotFoundError:
         return None
-    return value if isinstance(value, dict) else None
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot read the saved Anki state ({exc.strerror or exc}); expected a "
+                          "readable file (check its permissions)") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _damaged_state(path, data.count(b"\n", 0, exc.start) + 1,
+                             f"byte 0x{data[exc.start]:02x} is not UTF-8") from None
+    conflict = re.search(r"^(<<<<<<<|=======|>>>>>>>)( |$)", text, re.M)
+    if conflict:
+        line = text.count("\n", 0, conflict.start()) + 1
+        raise ExportError(f"{path}:{line}: the saved Anki state holds a merge conflict marker "
+                          f"({conflict.group(1)!r}); expected the JSON file quizgen wrote. Keep one "
+                          f"side whole (git checkout --theirs -- {path}, or --ours), then build again; "
+                          "never merge the two by hand")
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _damaged_state(path, exc.lineno, f"it is not valid JSON: {exc.msg}") from None
+    except (ValueError, RecursionError):  # nested too deep, numbers too long
+        raise _damaged_state(path, 1, "it is not JSON quizgen can read") from None
+    if not isinstance(value, dict):
+        raise _damaged_state(path, 1, f"it holds {'a list' if isinstance(value, list) else 'a single value'}, "
+                                      "not an object")
+    return value
+
+
+def _damaged_state(path: Path, line: int, what: str) -> ExportError:
+    return ExportError(f"{path}:{line}: the saved Anki state is damaged ({what}); expected the JSON "
+                       f"file quizgen wrote. {STATE_WAY_OUT}")
+
+
+def check_state_paths(banks: Sequence[Bank], config: BuildConfig) -> None:
+    """Each bank keeps its own state file: two banks sharing one would restamp each
+    other's notes on every build (``unit.yaml`` and ``unit.yml``, or names that differ
+    only by case on a case-insensitive disk)."""
+    from .banks import BANK_SUFFIXES
+
+    seen: dict[str, Bank] = {}
+    for bank in banks:
+        path = state_path(bank, config)
+        key = unicodedata.normalize("NFC", str(path)).casefold()
+        other = seen.setdefault(key, bank)
+        if other is not bank:
+            raise ExportError(f"{bank.ref or bank.path}: bank {bank.id!r} would keep its Anki state in "
+                              f"{path}, as bank {other.id!r} ({other.path}) does; expected one state file "
+                              "per bank (rename one of the bank files)")
+        bank_path = Path(bank.path)
+        if path.parent != bank_path.parent:
+            continue
+        try:
+            siblings = [p for p in bank_path.parent.iterdir() if p.suffix.lower() in BANK_SUFFIXES
+                        and p.stem.casefold() == bank_path.stem.casefold() and p.name != bank_path.name]
+        except OSError:
+            siblings = []
+        if siblings:
+            raise ExportError(f"{bank.ref or bank.path}: {siblings[0]} would share this bank's Anki state "
+                              f"file {path.name}; expected bank files whose names differ before the "
+                              "extension (rename one of them)")
+
+
+class MixedOutputsError(OSError):
+    """Some outputs were replaced, and putting the old ones back failed too."""
+
+    def __init__(self, cause: OSError, replaced: Sequence[Path]):
+        super().__init__(cause.errno, cause.strerror, cause.filename)
+        self.cause = cause
+        self.replaced = list(replaced)
 
 
 def write_all_atomically(files: Mapping[Path, bytes]) -> None:
-    """Write several files so that each is either its old or its new complete self.
+    """Change a set of files all together, or not at all (as far as the filesystem allows).
 
-    Every file is first written and synced under a temporary name in its own folder;
-    only when all of them are on disk are they renamed over the old ones. A failure
-    while writing (a full disk, say) removes the temporary files and changes nothing.
+    1. Stage: every file is written and synced under a temporary name in its own folder
+       (``.NAME.PID.XXXX.tmp``). A failure here (a full disk, say) removes the temporary
+       files and changes nothing.
+    2. Commit, in the order given (put the file that describes the others, a manifest, last):
+       each file that exists is first hard-linked to a backup (``.NAME.PID.XXXX.bak``), then
+       the new one is renamed over it. If a rename fails, the files already replaced get
+       their backups back (new ones are removed) and the OSError is raised: nothing changed.
+       If putting them back fails too, ``MixedOutputsError`` lists the files that are new.
+    3. The backups are removed.
+
+    Temporary files and backups left by an interrupted write (a process that no longer
+    runs) beside these files are removed first; nothing else is touched.
     """
+    pid = os.getpid()
+    for folder in {path.parent for path in files}:
+        remove_stale_temporaries(folder, {path.name for path in files if path.parent == folder})
     staged: list[tuple[str, Path]] = []
     try:
         for path, data in files.items():
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{pid}.", suffix=".tmp")
             staged.append((tmp, path))
             os.fchmod(fd, 0o644)  # mkstemp makes files private; outputs are for sharing
             with os.fdopen(fd, "wb") as handle:
@@ -382,14 +510,111 @@ def write_all_atomically(files: Mapping[Path, bytes]) -> None:
                 handle.flush()
                 os.fsync(handle.fileno())
     except BaseException:
-        for tmp, _ in staged:
+        _remove_quietly(tmp for tmp, _ in staged)
+        raise
+    done: list[tuple[Path, str | None]] = []  # (path, its backup; None: the file is new)
+    try:
+        for tmp, path in staged:
+            backup = _backup(path, pid)
+            done.append((path, backup))
+            os.replace(tmp, path)
+    except BaseException as exc:
+        if done and not _replaced(done[-1], staged):
+            _remove_quietly([done.pop()[1]])  # its backup: the file itself was not replaced
+        failed = _roll_back(done)
+        _remove_quietly(tmp for tmp, _ in staged)
+        if failed and isinstance(exc, OSError):
+            raise MixedOutputsError(exc, failed) from exc
+        raise
+    _remove_quietly(backup for _, backup in done if backup)
+
+
+def _backup(path: Path, pid: int) -> str | None:
+    """A hard link to ``path`` under a backup name (a copy where links are not allowed);
+    None if there is no file to back up."""
+    if not os.path.lexists(path):
+        return None
+    fd, backup = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{pid}.", suffix=".bak")
+    os.close(fd)
+    os.unlink(backup)
+    try:
+        os.link(path, backup, follow_symlinks=False)
+    except (OSError, NotImplementedError):  # no hard links here (FAT, some network shares)
+        shutil.copy2(path, backup, follow_symlinks=False)
+    return backup
+
+
+def _replaced(entry: tuple[Path, str | None], staged: Sequence[tuple[str, Path]]) -> bool:
+    """Whether the last file begun was renamed into place (its temporary file is gone)."""
+    path = entry[0]
+    tmp = next(t for t, p in staged if p == path)
+    return not os.path.lexists(tmp)
+
+
+def _roll_back(done: Sequence[tuple[Path, str | None]]) -> list[Path]:
+    """Put the old files back (remove the new ones that had none); the paths that failed."""
+    failed = []
+    for path, backup in reversed(done):
+        try:
+            if backup is None:
+                os.unlink(path)
+            else:
+                os.replace(backup, path)
+        except OSError:
+            failed.append(path)
+    return failed[::-1]  # in the order they were written
+
+
+def _remove_quietly(paths: Iterable[str | None]) -> None:
+    for path in paths:
+        if path:
             try:
-                os.unlink(tmp)
+                os.unlink(path)
             except OSError:
                 pass
-        raise
-    for tmp, path in staged:
-        os.replace(tmp, path)
+
+
+STALE_REST = re.compile(r"^(?:([0-9]+)\.)?[A-Za-z0-9_]{8}\.(?:tmp|bak)$")  # after ".NAME."
+
+
+def remove_stale_temporaries(folder: Path, names: Iterable[str]) -> list[Path]:
+    """Remove the temporary files and backups that an interrupted write of one of ``names``
+    left in ``folder`` (the process that made them no longer runs); the paths removed."""
+    prefixes = [f".{name}." for name in names]
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not entry.name.startswith(".") or not entry.name.endswith((".tmp", ".bak")):
+            continue
+        for prefix in prefixes:
+            match = STALE_REST.match(entry.name[len(prefix):]) if entry.name.startswith(prefix) else None
+            if match:
+                break
+        if not match or not entry.is_file(follow_symlinks=False):
+            continue
+        if match[1] and _process_runs(int(match[1])):
+            continue  # another build is writing now
+        try:
+            os.unlink(entry.path)
+            removed.append(Path(entry.path))
+        except OSError:
+            pass
+    return removed
+
+
+def _process_runs(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # our own leftovers from an earlier write in this process
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # someone else's process, or cannot tell: leave its files alone
+    return True
 
 
 def write_files(files: Mapping[Path, bytes]) -> None:
@@ -405,7 +630,8 @@ def write_files(files: Mapping[Path, bytes]) -> None:
 
 def init_bank(folder: Path, bank_id: str = "my-bank", title: str = "My first question bank") -> Path:
     """Write a commented starter bank to ``folder/question_banks/<bank_id>.yaml``."""
-    from .banks import ID_PATTERN
+    from .banks import ID_PATTERN, load_bank_text
+    from .errors import BankErrors
     from .starter import starter_bank
 
     if not ID_PATTERN.match(bank_id):
@@ -415,9 +641,16 @@ def init_bank(folder: Path, bank_id: str = "my-bank", title: str = "My first que
     if target.exists():
         raise ExportError(f"{target}: already exists; expected a new bank name (use --name) "
                           "so that no bank is overwritten")
+    text = starter_bank(bank_id, title)
+    try:
+        load_bank_text(text, str(target))  # write only a bank that validates
+    except BankErrors as exc:
+        problem = exc.errors[0].message if exc.errors else str(exc)
+        raise ExportError(f"--title {title[:60]!r}: the starter bank would not validate ({problem}); "
+                          "expected a title of printable text") from None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        write_all_atomically({target: starter_bank(bank_id, title).encode()})
+        write_all_atomically({target: text.encode()})
     except OSError as exc:
         raise ExportError(f"{exc.filename or target}: cannot write ({exc.strerror}); "
                           "expected a writable folder") from None

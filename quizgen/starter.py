@@ -1,6 +1,9 @@
 """The commented starter bank that ``quizgen init`` writes."""
 from __future__ import annotations
 
+import json
+import re
+
 STARTER_BANK = """\
 # A quizgen question bank. Check it with:  quizgen validate
 # Build it with:  quizgen build   (Anki deck, worksheet and answer key in output/)
@@ -87,5 +90,15 @@ questions:
 
 
 def starter_bank(bank_id: str, title: str) -> str:
-    """The starter bank's text for a bank called ``bank_id``."""
-    return STARTER_BANK.format(bank_id=bank_id, title=title)
+    """The starter bank's text for a bank called ``bank_id``, titled ``title`` exactly
+    (quoted where YAML would read it otherwise: "Unit 1: …", "# 3", "yes", "1998")."""
+    return STARTER_BANK.format(bank_id=bank_id, title=yaml_text(title))
+
+
+def yaml_text(text: str) -> str:
+    """``text`` as a YAML scalar that reads back as exactly this text: plain when it is
+    ordinary words, else double-quoted (a JSON string is a valid YAML one)."""
+    plain = re.fullmatch(r"[^\W\d_][\w ,.'()?!/&+-]*[\w.)?!]", text) is not None
+    if plain and text.lower() not in ("yes", "no", "on", "off", "true", "false", "null", "y", "n"):
+        return text
+    return json.dumps(text, ensure_ascii=False)

@@ -238,8 +238,8 @@ class _Builder:
             raise YamlProblem(line, f"{exc.problem}; expected a plain YAML value") from None
         except ValueError:  # a timestamp with an impossible date: keep the text,
             return node.value  # and let the field's own check name the problem
-        if isinstance(value, (dt.date, dt.datetime)):  # dates are text with a checked format
-            value = value.isoformat()
+        if isinstance(value, (dt.date, dt.datetime)):  # dates are text with a checked format,
+            value = node.value  # kept as written ("2001-09-11 08:46:00" is not rewritten with a "T")
         return value
 
     def _sequence(self, node: yaml.SequenceNode) -> LList:
@@ -298,6 +298,9 @@ _RISKY_TEXT = re.compile(
       | ^---|^\.\.\.|^%              # several documents, directives
       | \t                          # tabs (PyYAML's message is the one we want)
     """, re.M | re.X)
+# control characters, NEL and the Unicode line breaks: the two parsers read them differently
+# (PyYAML takes NEL and U+2028/9 for line breaks)
+_READ_DIFFERENTLY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 # a JSON string that PyYAML might have typed (first characters of its resolvers)
 _MAYBE_TYPED = re.compile(
     r'"(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|=|<<'
@@ -308,11 +311,11 @@ _RESOLVER = _Loader("")  # only its resolve() is used
 
 
 _DOCUMENT_MARKS = re.compile(r"^(?:---|\.\.\.|%)", re.M)
-_INDICATORS = re.compile(r"[]}@`]")
+_INDICATORS = re.compile(r"[]}@`%]")
 
 
 def _starts_with_indicator(text: str) -> bool:
-    """Does a plain scalar start with ] } @ or a backtick? rapidyaml reads it as text,
+    """Does a plain scalar start with ] } @ % or a backtick? rapidyaml reads it as text,
     PyYAML refuses it; such files take the slow path, which reports the error."""
     for match in _INDICATORS.finditer(text):
         start = text.rfind("\n", 0, match.start()) + 1
@@ -332,7 +335,7 @@ _NON_PRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD
 
 def _risky(text: str) -> bool:
     """Does the text use YAML features the fast path leaves to PyYAML?"""
-    if _NON_PRINTABLE.search(text):
+    if _NON_PRINTABLE.search(text) or _READ_DIFFERENTLY.search(text):
         return True
     if any(mark in text for mark in ("&", "*", "!", "<<", "\t")):  # cheap test first
         if _RISKY_TEXT.search(text) is not None:
@@ -360,8 +363,10 @@ def _number(text: str) -> object:
 def _mapping(pairs: list) -> LDict:
     out = LDict()
     for key, value in pairs:
-        if key in out:
-            raise _Ambiguous  # duplicate key: let the slow path report it
+        if key in out or key == "":
+            # a duplicate key, or an empty one: rapidyaml makes '' of a value with no key
+            # (": x") or a bare "?", which PyYAML refuses or reads as null; the slow path decides
+            raise _Ambiguous
         if type(value) is list:
             value = _to_llist(value)
         out[key] = value
@@ -397,9 +402,9 @@ def parse_fast(text: str) -> object | None:
     if _ryml is None or len(text) < FAST_PATH_MIN_CHARS or _risky(text):
         return None
     try:
-        with _silent_stderr():
+        with _silent_stderr():  # both parse and emit print their own errors (a deep tree, say)
             tree = _ryml.parse_in_arena(text.encode("utf-8"))
-        emitted = _ryml.emit_json(tree)
+            emitted = _ryml.emit_json(tree)
     except Exception:  # any parse problem: the slow path reports it with its line
         return None
     if isinstance(emitted, (bytes, memoryview)):

@@ -30,7 +30,7 @@ def copy_bank(tmp_path: Path) -> Path:
 def test_a_hit_gives_the_same_bank(cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = copy_bank(tmp_path)
     first = load_bank(path)
-    assert len(list(cache.glob("bank-*.pickle"))) == 1
+    assert len(list(cache.glob("bank-*.marshal"))) == 1
     monkeypatch.setattr("quizgen.banks._BankReader.read_text", lambda *a: pytest.fail("not a hit"))
     assert load_bank(path) == first
 
@@ -45,7 +45,7 @@ def test_any_change_to_the_file_is_a_miss(cache: Path, tmp_path: Path) -> None:
 def test_damaged_entries_are_misses(cache: Path, tmp_path: Path) -> None:
     path = copy_bank(tmp_path)
     expected = load_bank(path)
-    for entry in cache.glob("bank-*.pickle"):
+    for entry in cache.glob("bank-*.marshal"):
         entry.write_bytes(b"not a pickle")
     assert load_bank(path) == expected
 
@@ -55,7 +55,7 @@ def test_errors_are_never_cached(cache: Path) -> None:
     for _ in range(2):
         with pytest.raises(BankErrors):
             load_bank(bad)
-    assert not cache.exists() or not list(cache.glob("bank-*.pickle"))
+    assert not cache.exists() or not list(cache.glob("bank-*.marshal"))
 
 
 def test_off_switch(cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

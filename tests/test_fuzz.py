@@ -12,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from quizgen.banks import load_bank_text
-from quizgen.errors import BankErrors, QuizgenError
+from quizgen.exporters.anki import NoteMaker
+from quizgen.errors import BankErrors, ExportError, QuizgenError
 from quizgen.generate import expand_bank
 from quizgen.select import SelectionSpec, select_questions
 
@@ -22,6 +23,8 @@ SCALE = int(os.environ.get("QUIZGEN_FUZZ", "0"))
 SAMPLE = SAMPLE_BANK.read_text(encoding="utf-8").splitlines()
 DEFAULT = DEFAULT_BANK.read_text(encoding="utf-8").splitlines()
 LOCATED = re.compile(r"^<fuzz>:(\d+): .+; .+", re.S)
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+LIVE_BACKSLASH = re.compile(r"\\(?!&#8288;)")  # every backslash in a field is followed by a word joiner
 
 NASTY = st.sampled_from([
     "\t", "[[", "]]", "[[x::", "&", "<b>", ": ", "- ", "-", "*a", "&a x", "!!python/object:os.system",
@@ -29,6 +32,12 @@ NASTY = st.sampled_from([
     "[", "]", "%YAML 1.1", "---", "...", "#", "|", ">", "\u0000", "\ufeff", "\u202e", "Ж", "é", "x" * 300,
     "answer: true", "type: essay", "id: x", "source: nope", "distractors: []", "answers: [a]",
     "- id: dup\n  type: true_false\n  statement: s\n  answer: true\n  source: anonhq",
+    # issue 14: control characters, MathJax and Anki markers, extreme values
+    "\x1f", "\x1b[2J", "\x85", '"\\x1f"', '"\\0"', '"\\e[8m"', "\\(\\href{javascript:alert(1)}{x}\\)",
+    "\\[\\style{color:red}{y}\\]", "[sound:a.mp3]", "[anki:tts]x[/anki:tts]", "[latex]x[/latex]",
+    "{{c1::x}}", "{{Tags}}", "9" * 400, "5.0e-324", "1.7e+308", "-1e16", "9999-12-31", "0001-01-01",
+    "2001-09-11 08:46:00", "url: javascript:alert(1)", 'url: "https://e.org/[sound:x]\\"', "points: 1e9",
+    "tolerance: 1e300",
 ])
 
 
@@ -77,6 +86,12 @@ def check(text: str) -> None:
             select_questions(bank, questions, SelectionSpec(versions=2))
     except QuizgenError as exc:
         assert str(exc), "an empty error message"
+        return
+    make_note = NoteMaker(bank)
+    for question in questions:  # what would reach a student's Anki: nothing live
+        for value in make_note(question).fields:
+            assert "\x1f" not in value and not CONTROL.search(value), value
+            assert not LIVE_BACKSLASH.search(value), value
 
 
 FAST = settings(max_examples=SCALE or 2000, derandomize=not SCALE, deadline=None,
@@ -154,3 +169,165 @@ def test_fast_path_gives_the_same_bank(monkeypatch: pytest.MonkeyPatch, path) ->
     fast = load_bank_text(text, "x.yaml")
     assert calls and real(text) is not None, "the fast path was not taken"
     assert fast == slow  # refs (lines) included
+
+
+# -- issue 14: state files, quizgen.toml and packages for anki-diff --------------------------
+import json  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from quizgen.banks import load_bank  # noqa: E402
+from quizgen.exporters import ExportJob, ExportOptions  # noqa: E402
+from quizgen.exporters.anki import AnkiExporter  # noqa: E402
+from quizgen.pipeline import read_state  # noqa: E402
+
+NOW = 1_700_000_000
+WORK = Path(tempfile.mkdtemp(prefix="quizgen-fuzz-"))
+FUZZ_BANK = load_bank(SAMPLE_BANK)
+
+
+def render_deck(previous: object, bank=FUZZ_BANK):
+    questions = bank.questions
+    job = ExportJob(bank=bank, sets=(), questions=questions, quiz=questions, options=ExportOptions(now=NOW),
+                    previous_state=previous)
+    return AnkiExporter().render(job)[0]
+
+
+STATE_TEXT = json.dumps(render_deck(None).state, indent=1, sort_keys=True)
+STATE_LINES = STATE_TEXT.splitlines()
+STATE_NASTY = st.sampled_from([
+    "", "<<<<<<< HEAD", "=======", ">>>>>>> theirs", "9" * 5000, "\u0661\u0667", "-1", "1e400", "NaN",
+    "null", "[]", "{}", '"x"', "true", "\x00", "\ud800", "\xff", "[" * 3000, "99999999999", "4102444800",
+    '"a1b2c3d4e5f6 1700000000 1700000000 cloze"', '"z 1 2 essay"', '"  "', "\\u0000",
+])
+
+
+@st.composite
+def damaged_state(draw: st.DrawFn) -> bytes:
+    lines = list(STATE_LINES)
+    for _ in range(draw(st.integers(1, 3))):
+        i = draw(st.integers(0, len(lines) - 1))
+        action = draw(st.sampled_from(["delete", "duplicate", "insert", "replace-value", "truncate", "bytes"]))
+        if action == "delete" and len(lines) > 1:
+            del lines[i]
+        elif action == "duplicate":
+            lines.insert(i, lines[i])
+        elif action == "insert":
+            pos = draw(st.integers(0, len(lines[i])))
+            lines[i] = lines[i][:pos] + draw(STATE_NASTY) + lines[i][pos:]
+        elif action == "replace-value" and ":" in lines[i]:
+            key, _, rest = lines[i].partition(":")
+            lines[i] = key + ": " + draw(st.one_of(STATE_NASTY, st.text(max_size=12))) + \
+                ("," if rest.rstrip().endswith(",") else "")
+        elif action == "truncate":
+            lines = lines[:i] or [""]
+    text = "\n".join(lines)
+    data = text.encode("utf-8", "surrogatepass")
+    if draw(st.booleans()) and draw(st.booleans()):
+        cut = draw(st.integers(0, len(data)))
+        data = data[:cut] + draw(st.binary(max_size=4)) + data[cut:]
+    return data
+
+
+@settings(FAST, max_examples=(SCALE // 10) or 150)
+@given(damaged_state())
+def test_damaged_state_files_are_located_errors(data: bytes) -> None:
+    """A damaged state file either still reads as a valid state, or stops the deck with
+    an ExportError (never another exception, never a silent restart)."""
+    path = WORK / "sample.anki-state.json"
+    path.write_bytes(data)
+    try:
+        state = read_state(path)
+        artifact = render_deck(state)
+    except ExportError as exc:
+        assert str(exc).startswith((f"{path}:", f"{FUZZ_BANK.path}:")), str(exc)
+        return
+    assert state is not None and artifact.data
+
+
+TOML_VALID = ["[build]", "versions = 2", "count = 5", 'tags = ["reasons", "kremlin"]', "seed = 7",
+              'paper = "a4"', "word_bank = true", "[sets.unit-1]", 'types = ["cloze"]', 'out = "printed"']
+TOML_NASTY = st.sampled_from(["[", "]", "=", '"', "'", "[[build]]", "[sets]", "versions = 'two'",
+                              "versions = 99999999999999999999", "count = -1", "count = 1e400", "[" * 3000,
+                              "\x00", "\x1b", "\ud800", "inf", "nan", "tags = " + "[" * 600 + "]" * 600,
+                              "[sets.\"\\u0000\"]", "seed = 0x7FFFFFFFFFFFFFFFFFFF", "out = ''"])
+
+
+@settings(FAST, max_examples=(SCALE // 10) or 300)
+@given(st.lists(st.one_of(st.sampled_from(TOML_VALID), TOML_NASTY, st.text(max_size=20)), max_size=12))
+def test_settings_files_are_located_errors(lines: list[str]) -> None:
+    """Any quizgen.toml either loads into settings or is a ConfigError at the file."""
+    from quizgen.config import ConfigError, load_config
+
+    folder = WORK / "toml"
+    folder.mkdir(exist_ok=True)
+    (folder / "quizgen.toml").write_bytes("\n".join(lines).encode("utf-8", "surrogatepass"))
+    try:
+        config = load_config(folder)
+        for name in (None, *getattr(config, "sets", {})):
+            config.settings_for(name)
+    except ConfigError as exc:
+        assert str(exc).startswith(str(folder / "quizgen.toml")), str(exc)
+
+
+def _sample_package() -> bytes:
+    out = WORK / "package"
+    shutil.rmtree(out, ignore_errors=True)
+    return render_deck(None).data
+
+
+PACKAGE = _sample_package()
+
+
+@st.composite
+def damaged_package(draw: st.DrawFn) -> bytes:
+    import io
+    import sqlite3
+    import zipfile
+
+    if draw(st.booleans()):  # damage the zip's bytes
+        data = bytearray(PACKAGE)
+        for _ in range(draw(st.integers(1, 8))):
+            data[draw(st.integers(0, len(data) - 1))] = draw(st.integers(0, 255))
+        return bytes(data[:draw(st.integers(0, len(data)))] if draw(st.booleans()) else data)
+    # damage the collection inside: SQL that keeps it a database but breaks its shape
+    with zipfile.ZipFile(io.BytesIO(PACKAGE)) as archive:
+        collection = archive.read("collection.anki2")
+    conn = sqlite3.connect(":memory:")
+    conn.deserialize(collection)
+    for table in ("col", "notes", "cards"):  # without NOT NULL constraints, as a hostile file may be
+        conn.execute(f"CREATE TABLE t2 AS SELECT * FROM {table}")
+        conn.execute(f"DROP TABLE {table}")
+        conn.execute(f"ALTER TABLE t2 RENAME TO {table}")
+    for _ in range(draw(st.integers(1, 3))):
+        column = draw(st.sampled_from(["notes.flds", "notes.mid", "notes.mod", "notes.tags", "notes.guid",
+                                       "col.models", "col.decks", "cards.due"]))
+        value = draw(st.one_of(st.none(), st.integers(-2**63, 2**63 - 1), st.text(max_size=8),
+                               st.binary(max_size=8), st.sampled_from(["[]", "{}", '{"1": []}', "[" * 2000,
+                                                                       '{"1": {"flds": null}}'])))
+        table, name = column.split(".")
+        conn.execute(f"UPDATE {table} SET {name} = ?", (value,))
+    conn.commit()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("collection.anki2", conn.serialize())
+    conn.close()
+    return buffer.getvalue()
+
+
+@settings(FAST, max_examples=(SCALE // 20) or 100)
+@given(damaged_package())
+def test_damaged_packages_are_refused_cleanly(data: bytes) -> None:
+    """anki-diff on any damaged package: a diff, or a PackageError naming the file."""
+    from quizgen.anki_diff import PackageError, diff_files
+
+    good, bad = WORK / "good.apkg", WORK / "bad.apkg"
+    good.write_bytes(PACKAGE)
+    bad.write_bytes(data)
+    try:
+        diff = diff_files(good, bad)
+        diff.summary_lines()
+        json.dumps(diff.to_json())
+    except PackageError as exc:
+        assert str(exc).startswith(str(bad)), str(exc)

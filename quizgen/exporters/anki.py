@@ -50,9 +50,20 @@ from .anki_notetypes import BASIC, CSS, NOTE_TYPE_FOR, NOTE_TYPES, REVISION, Not
 
 STATE_FORMAT = 1
 STATE_COLUMNS = "hash mod added type"
+NOTE_STATE_LINE = re.compile(r"([0-9a-f]{1,64}) ([0-9]{1,11}) ([0-9]{1,11}) ([a-z_]{1,40})\Z")
+FUTURE_SLACK = 5 * 366 * 86_400  # state times may run ahead of a pinned build time (--timestamp), not years
 GUID_NAMESPACE = "quizgen"
 BLANK_PATTERN = re.compile(r"\[\[(.*?)\]\]", re.S)
-SPECIAL = re.compile(r"[&<>\[\n]")
+SPECIAL = re.compile(r"[&<>\[\n\\{}\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Anki typesets \( \) \[ \] with MathJax (whose \href, \style, \class, \cssId and \unicode
+# reach the page). Every TeX delimiter and command starts with a backslash, so a word joiner
+# (U+2060, invisible) after each backslash of bank text leaves no delimiter MathJax matches.
+MATHJAX_BREAK = "\\&#8288;"
+# Braces as entities: "{{c1::" in a field is text, never a cloze deletion or a template tag
+BRACES = str.maketrans({"{": "&#123;", "}": "&#125;", "\\": MATHJAX_BREAK})
+SAFE_URL = re.compile(r"^https?://[^\s\"'<>\\`\x00-\x1f\x7f-\x9f]+$", re.I)
+# C0/C1 control characters (but tab and newline): \x1f separates Anki's fields
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Anki reads these inside field text as media, text-to-speech or LaTeX; bank text must not
 ANKI_MARKERS = re.compile(r"\[(?=sound:|anki:|latex\]|\$\]|\$\$\])", re.I)
 LATEX_PRE = ("\\documentclass[12pt]{article}\n\\special{papersize=3in,5in}\n"
@@ -113,19 +124,44 @@ def stable_ids(entries: Sequence[tuple[int, str]]) -> list[int]:
 
 # -- text ----------------------------------------------------------------------
 def esc(text: str | None) -> str:
-    """Bank text as inert HTML: escaped, NFC, Anki's [sound:]/[latex] markers defused."""
+    """Bank text as inert field text: HTML escaped, NFC, and nothing Anki or MathJax acts on.
+
+    This is the one boundary between bank text and a card: ``< & >`` as entities; Anki's
+    [sound:]/[anki:]/[latex]/[$] markers defused; braces as entities (no cloze deletions or
+    template tags); a word joiner after every backslash (no MathJax); control characters
+    (``\\x1f`` would split the note's fields) as U+FFFD.
+    """
     if not text:
         return ""
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     if not SPECIAL.search(text):
         return text
-    out = html.escape(text, quote=False)
+    out = html.escape(text.replace("\r\n", "\n"), quote=False)
     if "[" in out:
         out = ANKI_MARKERS.sub("&#91;", out)
+    out = out.translate(BRACES)
+    if CONTROL.search(out):
+        out = CONTROL.sub("\ufffd", out)
     if "\n" in out:
-        out = out.strip().replace("\r\n", "\n").replace("\n", "<br>")
+        out = out.strip().replace("\n", "<br>")
     return out
+
+
+def esc_attribute(text: str) -> str:
+    """Text for a double-quoted HTML attribute (a link's href): as ``esc`` and quotes too,
+    so neither the HTML parser nor Anki's marker replacement can end the attribute."""
+    return esc(text.replace("\n", " ")).replace('"', "&quot;").replace("'", "&#x27;").replace("[", "&#91;")
+
+
+def safe_url(url: str | None) -> str | None:
+    """An http(s) URL as an attribute value, or None for any other scheme (javascript:,
+    data:, file:, ...) or a URL with characters a URL writes percent-encoded (spaces, quotes,
+    angle brackets, backslashes, control characters)."""
+    url = (url or "").strip()
+    if not SAFE_URL.match(url):
+        return None
+    return esc_attribute(url)
 
 
 def esc_cloze_part(text: str) -> str:
@@ -176,9 +212,9 @@ def citation_html(source: Source | None, fallback: str) -> str:
     if source is None:
         return esc(fallback)
     title = f"\u201c{esc(source.title)}\u201d"
-    url = (source.url or "").strip()
-    if url.lower().startswith(("http://", "https://")):
-        title = f'<a href="{html.escape(url, quote=True)}">{title}</a>'
+    url = safe_url(source.url)
+    if url is not None:
+        title = f'<a href="{url}">{title}</a>'
     parts = [esc(source.publisher), title]
     if source.date:
         parts.append(esc(source.date))
@@ -353,18 +389,39 @@ def read_state(raw: Mapping | None, bank: Bank) -> tuple[dict[str, str], dict[st
     if not isinstance(notes_raw, dict) or not isinstance(types_raw, dict):
         raise _damaged(bank, "notes or note_types is not a mapping")
     notes = dict(notes_raw) if raw.get("bank") in (None, bank.id) else {}
+    for qid, line in notes.items():  # damage anywhere stops the build, not only in this build's notes
+        if not (isinstance(line, str) and NOTE_STATE_LINE.match(line)):
+            parse_note_state(bank, qid, line)
     for ntid, value in types_raw.items():
         if not isinstance(value, dict) or not isinstance(value.get("fields"), list) \
                 or not isinstance(value.get("templates"), list):
-            raise _damaged(bank, f"note type {ntid!r} has no field or template list")
+            raise _damaged(bank, f"note type {_shown(ntid)} has no field or template list")
+        mod = value.get("mod", 0)
+        if isinstance(mod, bool) or not isinstance(mod, int) or not 0 <= mod < 10**11:
+            raise _damaged(bank, f"note type {_shown(ntid)} has mod {_shown(mod)}; expected seconds")
     return notes, dict(types_raw)
 
 
-def parse_note_state(bank: Bank, qid: str, value: object) -> NoteState:
-    parts = value.split() if isinstance(value, str) else []
-    if len(parts) != 4 or not parts[1].isdigit() or not parts[2].isdigit():
-        raise _damaged(bank, f"entry {qid!r} is {value!r}, expected {STATE_COLUMNS!r}")
-    return NoteState(parts[0], int(parts[1]), int(parts[2]), parts[3])
+def parse_note_state(bank: Bank, qid: str, value: object, now: int | None = None) -> NoteState:
+    """One note's state line; a damaged one (not four words, times that are not plain
+    ASCII seconds, or later than ``now`` + ``FUTURE_SLACK``) is an ExportError."""
+    match = NOTE_STATE_LINE.match(value) if isinstance(value, str) and len(value) < 200 else None
+    if match is None:
+        raise _damaged(bank, f"entry {qid!r} is {_shown(value)}, expected {STATE_COLUMNS!r} "
+                             "(times in seconds, ASCII digits)")
+    state = NoteState(match[1], int(match[2]), int(match[3]), match[4])
+    if now is not None and max(state.mod, state.added) > now + FUTURE_SLACK:
+        raise _damaged(bank, f"entry {qid!r} has a time {max(state.mod, state.added)} more than five years after "
+                             f"this build's time {now}; expected past times (a future one would stop "
+                             "students' Anki from taking later fixes). If this build's time is pinned "
+                             "by --timestamp or SOURCE_DATE_EPOCH, it is older than the last build's: "
+                             "unpin it")
+    return state
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def check_note_types(bank: Bank, recorded: Mapping[str, Mapping]) -> None:
@@ -635,7 +692,7 @@ class AnkiExporter:
             q = content.question
             digest = content.content_hash()
             line = old_notes.get(q.id)
-            old = None if line is None else parse_note_state(bank, q.id, line)
+            old = None if line is None else parse_note_state(bank, q.id, line, now)
             if old is None:
                 state = NoteState(digest, now, now, q.type)
             elif old.hash == digest:

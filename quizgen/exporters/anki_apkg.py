@@ -25,6 +25,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Iterable
 
+from ..errors import ExportError
+
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 # zlib level 1: a quarter of level 6's time for a file about 10% larger (a 10,000-note
 # collection of 5.6 MB deflates to 1.21 MB instead of 1.09 MB in 44 ms instead of 173 ms)
@@ -128,7 +130,12 @@ def package(rows: CollectionRows) -> bytes:
     deck that keeps about 300 MB (the database and its serialized copy) out of the
     process, and the zip is streamed from the file.
     """
-    with tempfile.TemporaryDirectory(prefix="quizgen-anki-") as scratch:
-        path = Path(scratch) / COLLECTION_NAME
-        write_collection(rows, path)
-        return zip_package(path)
+    try:
+        with tempfile.TemporaryDirectory(prefix="quizgen-anki-") as scratch:
+            path = Path(scratch) / COLLECTION_NAME
+            write_collection(rows, path)
+            return zip_package(path)
+    except (OSError, sqlite3.OperationalError) as exc:  # a full or unwritable temporary folder
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ExportError(f"{tempfile.gettempdir()}: cannot write the Anki collection ({reason}); expected "
+                          "free space in the temporary folder (or set TMPDIR to a folder that has some)") from None

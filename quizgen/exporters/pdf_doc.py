@@ -283,7 +283,7 @@ def render_document(sections: Sequence[Section], info: DocInfo, geometry: Geomet
     job = _Job(plan, geometry, sections, footer, odd_starts)
     try:
         with plan.lock:
-            doc.build(story, canvasmaker=lambda *a, **k: _PagedCanvas(*a, qz=job, **k))
+            doc.build(list(story), canvasmaker=lambda *a, **k: _PagedCanvas(*a, qz=job, **k))  # build empties its list
     except LayoutError as exc:  # a question taller than a page that cannot be cut
         label = _failing_label(str(exc), story)
         raise ExportError(f"{label}is too long to fit on one page ({geometry.paper}); expected every question "
