@@ -112,7 +112,10 @@ def parse_cloze(text: str) -> tuple[list[Blank], str | None]:
         answer, sep, hint = inner.partition("::")
         if not answer.strip():
             return [], "a blank has no answer ([[]])"
-        blanks.append(Blank(answer.strip(), hint.strip() or None if sep else None))
+        answer, *others = (a.strip() for a in answer.split("|"))
+        if not answer or not all(others):
+            return [], "a blank has an empty alternative ([[answer|]])"
+        blanks.append(Blank(answer, hint.strip() or None if sep else None, tuple(dict.fromkeys(others))))
     rest = BLANK_PATTERN.sub("", text)
     if "[[" in rest or "]]" in rest:
         return [], "unbalanced brackets: every [[ needs a matching ]]"
@@ -865,7 +868,7 @@ class _BankReader:
         blanks, problem = parse_cloze(text)
         if problem:
             self.error(node.line_of("text"), f"{label}: {problem}; expected blanks written "
-                                             "[[answer]] or [[answer::hint]]")
+                                             "[[answer]], [[answer::hint]] or [[answer|alternative::hint]]")
             return None
         if not blanks:
             self.error(node.line_of("text"), f"{label}: the text has no blank; expected at least one "

@@ -149,6 +149,17 @@ def test_cloze_parsing() -> None:
     assert parse_cloze("a [[ ]] b")[1] == "a blank has no answer ([[]])"
 
 
+def test_cloze_alternatives() -> None:
+    """``[[answer|alternative::hint]]``: the first answer is the key's, the others are also right."""
+    assert parse_cloze("a [[the ICC | ICC|International Criminal Court::court]] b") == (
+        [Blank("the ICC", "court", ("ICC", "International Criminal Court"))], None)
+    assert parse_cloze("[[4|four]] and [[x]]")[0] == [Blank("4", None, ("four",)), Blank("x")]
+    assert parse_cloze("[[4|four]]")[0][0].accepted == ("4", "four")
+    assert parse_cloze("[[4|four|four]]")[0][0].accept == ("four",)
+    assert parse_cloze("a [[b|]] c")[1] == "a blank has an empty alternative ([[answer|]])"
+    assert parse_cloze("a [[|b]] c")[1] == "a blank has an empty alternative ([[answer|]])"
+
+
 def test_normalize_ignores_case_space_and_curly_quotes() -> None:
     assert normalize("  Russia\u2019s   DECREE ") == normalize("russia's decree")
 

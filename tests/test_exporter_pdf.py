@@ -920,3 +920,35 @@ def test_no_last_page_holds_a_single_question_when_a_tighter_layout_fits():
             checked += 1
             assert len(texts) == len(loose), n  # the page count the tightening predicts is the real one
     assert tightened == 2 and checked == 8
+
+
+# ---- cloze blanks: alternatives in the key, one blank length per sheet ----
+
+ALTERNATIVES = """bank: alt
+title: Blanks
+sources:
+  s: {title: Report, publisher: Pub}
+questions:
+  - id: court
+    type: cloze
+    text: The court sits in [[The Hague|Hague|'s-Gravenhage]] and was set up by the [[Rome Statute::treaty]].
+    source: s
+  - id: short
+    type: cloze
+    text: Russia [[signed]] the statute in 2000 but the Duma never [[ratified|approved]] it.
+    source: s
+  - id: who
+    type: short_answer
+    prompt: Who prosecuted?
+    answer: Fatou Bensouda
+    source: s
+"""
+
+
+def test_key_shows_what_else_each_blank_accepts():
+    bank = load_bank_text(ALTERNATIVES, path="alt.yaml")
+    arts = render(make_job(bank), "key")
+    text = flat(" ".join(pages(arts["alt-answer-key.pdf"].data)))
+    assert "The Hague (also accept: Hague; 's-Gravenhage)" in text
+    assert "ratified (also accept: approved)" in text
+    assert "Rome Statute (also" not in text and "signed (also" not in text  # nothing else for these

@@ -213,6 +213,10 @@ def printed(qtype: str, answer, points=1.0, **kw) -> mark.Printed:
     (printed("cloze", ("ratified", "Rome Statute")), "ratified;", 0.5),
     (printed("cloze", ("ratified", "Rome Statute")), "ratified; treaty", None),
     (printed("cloze", ("ratified", "Rome Statute")), "ratified", None),
+    (printed("cloze", ("ratified", "Rome Statute"), accept=((), ("Statute of Rome", "the statute"))),
+     "ratified; statute of rome", 1.0),
+    (printed("cloze", ("ratified", "Rome Statute"), accept=((), ("Statute of Rome",))), "Statute of Rome;", None),
+    (printed("cloze", ("ICC",), accept=(("International Criminal Court",),)), "international criminal court", 1.0),
     (printed("matching", ("b", "a", "c"), 3, options=("x", "y", "z")), "b;c;a", 1.0),
     (printed("ordering", (3, 4, 2, 1), options=("w", "x", "y", "z")), "3;4;2;1", 1.0),
     (printed("ordering", (3, 4, 2, 1), options=("w", "x", "y", "z")), "3;4;1;2", 0.5),
@@ -358,3 +362,37 @@ def test_a_semicolon_separated_sheet_and_run_together_letters_are_read(built, tm
     quiz = mark.load_quiz(built / "out" / "manifest.json")
     rows = mark.read_responses(responses, quiz)
     assert [s.score for s in mark.mark_all(quiz, rows)] == [MAX_POINTS]
+
+
+ALTERNATIVES_BANK = """\
+bank: alt
+title: Alternatives
+sources:
+  a: {title: T, publisher: P}
+questions:
+  - id: court
+    type: cloze
+    text: Russia withdrew its signature from the statute of the [[ICC|International Criminal Court]] in [[2016]].
+    source: a
+"""
+
+
+def test_a_blank_accepts_its_alternatives_through_the_manifest(tmp_path):
+    """``[[ICC|International Criminal Court]]``: the built manifest carries the alternative and
+    ``quizgen mark`` gives full marks for it; something else written is still ``review``."""
+    bank = tmp_path / "alt.yaml"
+    bank.write_text(ALTERNATIVES_BANK, encoding="utf-8")
+    out = tmp_path / "out"
+    build(BuildConfig(paths=(str(bank),), out=out, formats=("worksheet",), selection=SelectionSpec(),
+                      options=ExportOptions(), state_dir=tmp_path))
+    entry = next(e for e in json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+                 if e["kind"] == "worksheet")
+    assert entry["marking"][0]["answer"] == ["ICC", "2016"]
+    assert entry["marking"][0]["accept"] == [["International Criminal Court"], []]
+    responses = tmp_path / "r.csv"
+    responses.write_text("student,version,1\nana,,international criminal court;2016\nbo,,ICC;2016\n"
+                         "cy,,the court;2016\n", encoding="utf-8")
+    report = mark.mark_class(responses, out / "manifest.json", tmp_path / "marks")
+    scores = {row["student"]: row for row in read_csv(tmp_path / "marks" / "scores.csv")}
+    assert (scores["ana"]["court"], scores["bo"]["court"], scores["cy"]["court"]) == ("1", "1", "review")
+    assert [s.student for s in report.students] == ["ana", "bo", "cy"]
