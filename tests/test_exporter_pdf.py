@@ -952,3 +952,48 @@ def test_key_shows_what_else_each_blank_accepts():
     assert "The Hague (also accept: Hague; 's-Gravenhage)" in text
     assert "ratified (also accept: approved)" in text
     assert "Rome Statute (also" not in text and "signed (also" not in text  # nothing else for these
+
+
+def drawn_lines(image, dark: int = 140, shortest: int = 40) -> list[tuple[int, int, int]]:
+    """Horizontal lines on a rendered page as (top row, left x, length in pixels), rows of one
+    line merged: rules, answer lines and the runs of underscores that print a blank."""
+    gray = image.convert("L")
+    px = gray.load()
+    width, height = gray.size
+    found: list[list[int]] = []  # [x0, x1, first row, last row]
+    for y in range(height):
+        x = 0
+        while x < width:
+            if px[x, y] < dark:
+                start = x
+                while x < width and px[x, y] < dark:
+                    x += 1
+                if x - start >= shortest:
+                    line = next((f for f in found if abs(f[0] - start) <= 2 and abs(f[1] - x) <= 2
+                                 and y - f[3] <= 1), None)
+                    if line:
+                        line[3] = y
+                    else:
+                        found.append([start, x, y, y])
+            x += 1
+    return sorted((top, x0, x1 - x0) for x0, x1, top, _ in found)
+
+
+def test_every_blank_of_a_sheet_prints_the_same_length_in_every_version(tmp_path):
+    """Blanks over "signed", "ratified", "The Hague" and "Rome Statute" are drawn equally long
+    (measured on the page rendered by pdftoppm), on both versions: a blank's length must not
+    tell which answer, or which word-bank entry, fills it."""
+    bank = load_bank_text(ALTERNATIVES, path="alt.yaml")
+    arts = render(make_job(bank, versions=2, word_bank=True), "worksheet")
+    lengths = {}
+    for version in ("A", "B"):
+        lines = drawn_lines(page_image(arts[f"alt-worksheet-{version}.pdf"].data, tmp_path))
+        rule = max(length for _, _, length in lines)  # the full-width rules and answer lines
+        header_rule = min(top for top, _, length in lines if length >= rule - 2)
+        blanks = [length for top, _, length in lines if top > header_rule and length < rule * 0.6]
+        assert len(blanks) == 4, lines
+        assert max(blanks) - min(blanks) <= 2, blanks
+        lengths[version] = blanks[0]
+    assert abs(lengths["A"] - lengths["B"]) <= 2
+    # long enough for the sheet's longest answer, "Rome Statute" (10 pt type at 150 dpi)
+    assert lengths["A"] >= pdf_layout.text_width("Rome Statute", "regular", 10.0) * 150 / 72
