@@ -122,6 +122,14 @@ def parse_cloze(text: str) -> tuple[list[Blank], str | None]:
     return blanks, None
 
 
+def default_points(qtype: str, fields: dict) -> float:
+    """What a question without ``points:`` is worth: one point per pair for matching (a
+    five-pair matching asks five things), else one point."""
+    if qtype == "matching":
+        return len(fields.get("pairs") or ()) or 1
+    return 1
+
+
 def find_bank_files(paths: Iterable[str | Path]) -> list[Path]:
     """Expand files and folders into bank files, in a stable order."""
     found: list[Path] = []
@@ -797,7 +805,7 @@ class _BankReader:
             specific = QUESTION_BUILDERS[qtype](self, node, label) if qtype else None
             if qid and qtype and specific is not None and common["source"]:
                 out.append(Question(
-                    id=override or qid, bank=bank_id, type=qtype, points=points or 1,
+                    id=override or qid, bank=bank_id, type=qtype, points=points or default_points(qtype, specific),
                     ref=self.ref(node.line or self.id_line("questions", qid)), **common, **specific,  # type: ignore[arg-type]
                 ))
         return out

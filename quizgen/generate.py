@@ -32,7 +32,7 @@ import jinja2
 from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from .banks import ATTRIBUTION_FIELDS, FACT_FIELDS, normalize, parse_cloze
+from .banks import ATTRIBUTION_FIELDS, FACT_FIELDS, default_points, normalize, parse_cloze
 from .distractors import (
     DateValue,
     Shortage,
@@ -940,7 +940,8 @@ class Generator:
             if spec.type == "matching":
                 pairs = tuple((self.display(f, spec.left), self.display(f, spec.right)) for f in group)  # type: ignore[arg-type]
                 base["explanation"] = " ".join(self.explain(f) for f in group)
-                questions.append(Question(type="matching", prompt=prompt, pairs=pairs, **base))
+                questions.append(Question(type="matching", prompt=prompt, pairs=pairs,
+                                          points=default_points("matching", {"pairs": pairs}), **base))
             else:
                 ordered = sorted(group, key=lambda f: DateValue.parse(str(f.data[spec.order])))  # type: ignore[index]
                 items = tuple(self.display(f, spec.item) for f in ordered)  # type: ignore[arg-type]

@@ -101,6 +101,26 @@ questions:
 """
 
 
+MATCHING = """\
+  - id: roles
+    type: matching
+    prompt: Match each person with their role.
+    pairs: [[Putin, president], [Peskov, spokesman], [Bensouda, prosecutor], [Lavrov, minister]]
+    source: s
+"""
+
+
+def test_a_matching_is_worth_one_point_per_pair_unless_points_say_otherwise() -> None:
+    """DESIGN §3 points default to 1, but a four-pair matching asks four things (issue 12)."""
+    [default] = load_bank_text(MINIMAL + MATCHING).questions
+    assert default.points == 4
+    [given] = load_bank_text(MINIMAL + MATCHING + "    points: 2\n").questions
+    assert given.points == 2
+    [other] = load_bank_text(MINIMAL + "  - {id: o, type: ordering, prompt: Order., items: [a, b, c, d], source: s}\n"
+                             ).questions
+    assert other.points == 1
+
+
 def test_numbers_in_text_fields_are_text() -> None:
     bank = load_bank_text(MINIMAL + """\
   - id: year

@@ -188,3 +188,11 @@ def test_the_cloze_alternatives_example_reads_as_documented() -> None:
     [q] = load_bank_text(as_bank(block), path="bank-format.md").questions
     assert [(b.answer, b.accept, b.hint) for b in q.blanks] == [
         ("The Hague", ("Hague", "'s-Gravenhage"), None), ("Rome Statute", ("Statute of Rome",), "treaty")]
+
+
+def test_the_matching_example_is_worth_one_point_per_pair_as_documented() -> None:
+    from quizgen.banks import load_bank_text
+
+    [block] = [b for b in BLOCK.findall((DOCS / "bank-format.md").read_text(encoding="utf-8")) if "people-roles" in b]
+    [q] = load_bank_text(as_bank(block), path="bank-format.md").questions
+    assert (len(q.pairs), q.points) == (3, 3)

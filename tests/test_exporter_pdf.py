@@ -165,7 +165,8 @@ def test_worksheet_layout_marks(sample_pdfs):
     assert "(treaty)" in text  # the hint after the blank
     assert re.search(r"_{8,} the _{8,} \(treaty\)", text)
     assert "Name" in text and "Class" in text and "Date" in text
-    assert "8 questions" in text and "9 points" in text and "(2 pts)" in text
+    assert "8 questions" in text and "11 points" in text and "(2 pts)" in text
+    assert "(3 pts)" in text  # the three-pair matching: one point per pair
 
 
 def test_word_bank_is_sorted_and_above_the_fill_in_section(sample_pdfs):
@@ -760,14 +761,14 @@ def test_a_russian_bank_prints_russian_furniture():
     job = make_job(bank, versions=2, word_bank=True)
     arts = render(job, "worksheet", "key", "answer_sheet")
     sheet = flat(" ".join(pages(arts["ru-bank-worksheet-A.pdf"].data)))
-    for words in ("Рабочий лист · 6 вопросов · 7 баллов", "Имя", "Класс", "Дата", "Инструкция: ответьте",
+    for words in ("Рабочий лист · 6 вопросов · 9 баллов", "Имя", "Класс", "Дата", "Инструкция: ответьте",
                   "Выбор ответа", "Верно или неверно", "Верно Неверно", "Краткий ответ", "Заполните пропуски",
                   "БАНК СЛОВ", "Соответствие", "Порядок", "(2 б.)", "Вариант A", "Страница 1 из", "ВАРИАНТ"):
         assert words in sheet, words
     for english in ("Name", "Class", "Page ", "Instructions", "True", "Multiple choice", "pts", "WORD BANK"):
         assert english not in sheet, english
     key = flat(" ".join(pages(arts["ru-bank-answer-key-A.pdf"].data)))
-    for words in ("Ответы · 6 вопросов · 7 баллов · только для варианта A", "Краткий ключ",
+    for words in ("Ответы · 6 вопросов · 9 баллов · только для варианта A", "Краткий ключ",
                   "Ответы, пояснения и источники", "Ответ: Неверно", "Источник: Новости", "Числа в клетках:",
                   "Выбор ответа · who-signed"):
         assert words in key, words
@@ -859,7 +860,7 @@ def test_title_subtitle_instructions_time_and_school_from_the_options(sample):
     texts = pages(arts["sample-bank-worksheet-A.pdf"].data)
     first = flat(texts[0])
     assert first.startswith("LYCÉE VICTOR HUGO Unit 3 quiz: the ICC Russia and the Rome Statute "
-                            "Worksheet · 8 questions · 9 points · Time allowed: 40 minutes")
+                            "Worksheet · 8 questions · 11 points · Time allowed: 40 minutes")
     assert "Instructions: Work alone. No phones." not in first and "Work alone. No phones." in first
     assert "Answer every question" not in first and "Sample bank for tests" not in first
     assert all("Unit 3 quiz: the ICC · Worksheet" in t for t in texts[1:])
@@ -879,7 +880,7 @@ def test_the_bank_sheet_table_fills_in_what_the_options_leave_out(tmp_path):
     job = ExportJob(bank=bank, sets=job.sets, questions=job.questions,
                     options=ExportOptions(sheet={"title": "Flag title"}))
     first = flat(pages(render(job, "worksheet")["sample-bank-worksheet.pdf"].data)[0])
-    assert first.startswith("GYMNASIUM NORD Flag title Worksheet · 8 questions · 9 points · Time allowed: 30 minutes")
+    assert first.startswith("GYMNASIUM NORD Flag title Worksheet · 8 questions · 11 points · Time allowed: 30 minutes")
 
 
 def test_sheet_flags_win_over_the_project_settings(tmp_path, monkeypatch):
@@ -894,7 +895,7 @@ def test_sheet_flags_win_over_the_project_settings(tmp_path, monkeypatch):
                                       "--title", "From the flag", "--subtitle", "Unit 3"])
     assert result.exit_code == 0, result.output
     first = flat(pages((tmp_path / "out" / "sample-bank-worksheet.pdf").read_bytes())[0])
-    assert first.startswith("ESCUELA NORTE From the flag Unit 3 Worksheet · 7 questions · 8 points · "
+    assert first.startswith("ESCUELA NORTE From the flag Unit 3 Worksheet · 7 questions · 10 points · "
                             "Time allowed: 1 hour")
 
 

@@ -222,6 +222,18 @@ facts:
                            ("Fatou Bensouda", "The ICC prosecutor"))
     assert match.prompt == "Match each name with the right role in November 2016."
     assert match.fact == "r1" and match.source == "alpha"
+    assert match.points == 3 and order.points == 1  # a matching: one point per pair
+
+
+def test_an_override_of_a_generated_matching_keeps_one_point_per_pair_unless_it_says_otherwise() -> None:
+    facts = """\
+facts:
+  - {id: r1, kind: role, who: putin, role: the President of Russia, source: alpha}
+  - {id: r2, kind: role, who: peskov, role: the Kremlin spokesman, source: alpha}
+  - {id: r3, kind: role, who: bensouda, role: the ICC prosecutor, source: beta}
+  - {id: r4, kind: role, who: lavrov, role: the Foreign Minister, source: beta}
+"""
+    assert {q.id: q.points for q in generated(expand_bank(bank_of(facts)))}["r1.role-match"] == 4
 
 
 # -- override, disable, duplicates, list --json --------------------------------------

@@ -43,9 +43,10 @@ MISKEYED = """
 TRUE_ANSWER = "1998"
 STUDENTS = 24
 # A plain build of that bank prints 8 questions (the sample's timeline, "Putin signs the decree",
-# gives away "Who signed the decree?", so one of the two stays off the sheet), one worth 2 points.
+# gives away "Who signed the decree?", so one of the two stays off the sheet), one worth 2 points
+# and a three-pair matching worth 3 (one point per pair, the default).
 QUESTIONS = 8
-MAX_POINTS = 9.0
+MAX_POINTS = 11.0
 HEADER = "student,version," + ",".join(str(n) for n in range(1, QUESTIONS + 1))
 
 
@@ -396,3 +397,57 @@ def test_a_blank_accepts_its_alternatives_through_the_manifest(tmp_path):
     scores = {row["student"]: row for row in read_csv(tmp_path / "marks" / "scores.csv")}
     assert (scores["ana"]["court"], scores["bo"]["court"], scores["cy"]["court"]) == ("1", "1", "review")
     assert [s.student for s in report.students] == ["ana", "bo", "cy"]
+
+
+MATCHING_BANK = """\
+bank: pairs
+title: Pairs
+sources:
+  a: {title: T, publisher: P}
+questions:
+  - id: roles
+    type: matching
+    prompt: Match each person with their role.
+    pairs: [[Putin, president], [Peskov, spokesman], [Bensouda, prosecutor], [Lavrov, foreign minister]]
+    source: a
+  - id: capital
+    type: short_answer
+    prompt: Where does the court sit?
+    answer: The Hague
+    source: a
+"""
+
+
+def test_a_matching_without_points_is_worth_one_point_per_pair_everywhere(tmp_path):
+    """Four pairs, no ``points:``: 4 points on the sheet and in the key, in the manifest, in
+    ``quizgen mark`` (one per right pair), Moodle's defaultgrade and Canvas's points_possible."""
+    from lxml import etree
+
+    bank = tmp_path / "pairs.yaml"
+    bank.write_text(MATCHING_BANK, encoding="utf-8")
+    out = tmp_path / "out"
+    build(BuildConfig(paths=(str(bank),), out=out, formats=("worksheet", "key", "moodle", "qti"),
+                      selection=SelectionSpec(), options=ExportOptions(), state_dir=tmp_path))
+    entries = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    sheet = next(e for e in entries if e["kind"] == "worksheet")
+    number = sheet["questions"].index("roles")
+    record = sheet["marking"][number]
+    assert record["points"] == 4
+    for name in ("pairs-worksheet.pdf", "pairs-answer-key.pdf"):
+        text = " ".join(p.extract_text() for p in pypdf.PdfReader(out / name).pages)
+        assert "(4 pts)" in text and "5 points" in " ".join(text.split()), name
+    moodle = etree.fromstring((out / "pairs.moodle.xml").read_bytes())
+    assert moodle.findtext("question[@type='matching']/defaultgrade") == "4"
+    import zipfile
+    with zipfile.ZipFile(out / "pairs.qti.zip") as archive:
+        qti = archive.read("pairs/pairs.xml").decode()
+    assert "<fieldlabel>points_possible</fieldlabel><fieldentry>4.0</fieldentry>" in qti
+    # three pairs right of four: 3 points
+    letters = record["answer"]
+    cells = ["", ""]
+    cells[number] = ";".join(letters[:3] + [letters[2]])
+    cells[1 - number] = "The Hague"
+    responses = tmp_path / "r.csv"
+    responses.write_text("student,version,1,2\nana,," + ",".join(cells) + "\n", encoding="utf-8")
+    [ana] = mark.mark_class(responses, out / "manifest.json", tmp_path / "marks").students
+    assert (ana.score, ana.max) == (4.0, 5.0)
