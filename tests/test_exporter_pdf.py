@@ -998,3 +998,21 @@ def test_every_blank_of_a_sheet_prints_the_same_length_in_every_version(tmp_path
     assert abs(lengths["A"] - lengths["B"]) <= 2
     # long enough for the sheet's longest answer, "Rome Statute" (10 pt type at 150 dpi)
     assert lengths["A"] >= pdf_layout.text_width("Rome Statute", "regular", 10.0) * 150 / 72
+
+
+def test_no_extra_word_of_the_word_bank_is_an_alternative_answer():
+    """The word bank's extra words must answer no blank: a blank's alternatives are answers too."""
+    bank = load_bank_text(ALTERNATIVES.replace("questions:", """entities:
+  hague: {name: Hague, kind: place}
+  gravenhage: {name: "'s-Gravenhage", kind: place}
+  approved: {name: approved, kind: other}
+  duma: {name: State Duma, kind: organization}
+  kremlin: {name: Kremlin, kind: organization}
+  court: {name: Court, kind: organization}
+questions:"""), path="alt.yaml")
+    from quizgen.exporters.pdf_worksheet import extra_words, word_bank_entries
+
+    for seed in range(20):
+        qset = make_job(bank, seed=seed).sets[0]
+        extras = {e.casefold() for e in extra_words(bank, qset, word_bank_entries(qset))}
+        assert extras and not extras & {"hague", "'s-gravenhage", "approved"}, extras

@@ -191,6 +191,8 @@ def extra_words(bank: Bank, qset: QuestionSet, answers: list[str]) -> list[str]:
     if not answers:
         return []
     taken = {a.casefold() for a in answers}
+    taken |= {clean(other).casefold() for item in qset.items if item.question.type == "cloze"
+              for b in item.question.blanks for other in b.accept}  # an alternative is an answer too
     longest = max(len(a) for a in answers)
     most_words = max(len(a.split()) for a in answers)
     pool: list[str] = []
