@@ -5,6 +5,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from quizgen.banks import load_bank, load_bank_text, load_banks, normalize, parse_cloze
 from quizgen.errors import BankErrors
@@ -259,3 +261,19 @@ questions:
     with pytest.raises(BankErrors) as info:
         load_bank(path)
     assert "source 'art': cannot read text_file 'article.txt' (No such file or directory)" in str(info.value)
+
+
+_BLANK_TEXT = st.text(alphabet=st.characters(categories=["L", "N", "Zs"], include_characters="'-.,"),
+                      min_size=1, max_size=12).filter(lambda t: t.strip())
+
+
+@given(st.lists(st.tuples(_BLANK_TEXT, st.lists(_BLANK_TEXT, max_size=3), st.none() | _BLANK_TEXT),
+                min_size=1, max_size=4))
+def test_cloze_markup_with_alternatives_reads_back(blanks) -> None:
+    """Any blanks written ``[[answer|alt|...::hint]]`` read back as written (spaces trimmed)."""
+    from quizgen.generate import cloze_markup
+
+    written = [Blank(a.strip(), h.strip() if h else None, tuple(dict.fromkeys(o.strip() for o in others)))
+               for a, others, h in blanks]
+    text = " and ".join("[[" + cloze_markup(b) + "]]" for b in written)
+    assert parse_cloze(text) == (written, None)
