@@ -127,11 +127,22 @@ def parse_cloze(text: str) -> tuple[list[Blank], str | None]:
         answer, sep, hint = inner.partition("::")
         if not answer.strip():
             return [], "a blank has no answer ([[]])"
-        blanks.append(Blank(answer.strip(), hint.strip() or None if sep else None))
+        answer, *others = (a.strip() for a in answer.split("|"))
+        if not answer or not all(others):
+            return [], "a blank has an empty alternative ([[answer|]])"
+        blanks.append(Blank(answer, hint.strip() or None if sep else None, tuple(dict.fromkeys(others))))
     rest = BLANK_PATTERN.sub("", text)
     if "[[" in rest or "]]" in rest:
         return [], "unbalanced brackets: every [[ needs a matching ]]"
     return blanks, None
+
+
+def default_points(qtype: str, fields: dict) -> float:
+    """What a question without ``points:`` is worth: one point per pair for matching (a
+    five-pair matching asks five things), else one point."""
+    if qtype == "matching":
+        return len(fields.get("pairs") or ()) or 1
+    return 1
 
 
 def find_bank_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -884,7 +895,7 @@ class _BankReader:
             specific = QUESTION_BUILDERS[qtype](self, node, label) if qtype else None
             if qid and qtype and specific is not None and common["source"]:
                 out.append(Question(
-                    id=override or qid, bank=bank_id, type=qtype, points=points or 1,
+                    id=override or qid, bank=bank_id, type=qtype, points=points or default_points(qtype, specific),
                     ref=self.ref(node.line or self.id_line("questions", qid)), **common, **specific,  # type: ignore[arg-type]
                 ))
         return out
@@ -955,7 +966,7 @@ class _BankReader:
         blanks, problem = parse_cloze(text)
         if problem:
             self.error(node.line_of("text"), f"{label}: {problem}; expected blanks written "
-                                             "[[answer]] or [[answer::hint]]")
+                                             "[[answer]], [[answer::hint]] or [[answer|alternative::hint]]")
             return None
         if not blanks:
             self.error(node.line_of("text"), f"{label}: the text has no blank; expected at least one "

@@ -34,7 +34,7 @@ import jinja2
 from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from .banks import ATTRIBUTION_FIELDS, FACT_FIELDS, normalize, parse_cloze
+from .banks import ATTRIBUTION_FIELDS, FACT_FIELDS, default_points, normalize, parse_cloze
 from .distractors import (
     DateValue,
     Shortage,
@@ -48,7 +48,7 @@ from .distractors import (
 )
 from .errors import SelectionError, TemplateError
 from .flaws import FlawContext, find_flaws
-from .model import FACT_KINDS, Bank, Entity, Fact, Question, Source
+from .model import FACT_KINDS, Bank, Blank, Entity, Fact, Question, Source
 
 TEMPLATE_SUFFIX = ".j2"
 TEMPLATE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -551,6 +551,14 @@ def blank(text: object, key: object = None) -> str:
     return f"{text[:match.start()]}[[{match.group(0)}]]{text[match.end():]}"
 
 
+BLANK_MARKUP = re.compile(r"\[\[(.*?)\]\]", re.S)  # as banks.parse_cloze reads it
+
+
+def cloze_markup(b: Blank) -> str:
+    """What goes between ``[[`` and ``]]`` for a blank: ``answer|other::hint``."""
+    return "|".join(b.accepted) + (f"::{b.hint}" if b.hint else "")
+
+
 def _skip(reason: object = "the template skipped this fact") -> str:
     raise _Skip(str(reason))
 
@@ -994,6 +1002,7 @@ class Generator:
             if trouble or not blanks:
                 return (f"the text {trouble or 'has no blank'}; expected the template to mark the "
                         "missing words with [[...]] (the blank filter)")
+            prompt, blanks = self.entity_names_accepted(prompt, blanks)
             return self.checked(Question(type="cloze", prompt=prompt, blanks=tuple(blanks),
                                          answers=tuple(b.answer for b in blanks), **base))
         assert spec.answer
@@ -1018,6 +1027,27 @@ class Generator:
             return options.reason
         return self.checked(Question(type="multiple_choice", prompt=prompt, answers=(answer,),
                                      distractors=tuple(capfirst(o.text) for o in options), **base))
+
+    def entity_names_accepted(self, prompt: str, blanks: list[Blank]) -> tuple[str, list[Blank]]:
+        """A blank over an entity's name also accepts the entity's other names (its name as
+        it reads mid-sentence, its bare name, its aliases), written into the markup too
+        (``[[the ICC|ICC|International Criminal Court]]``) so that ``generate --yaml`` keeps them."""
+        names = {}
+        for entity in self.bank.entities.values():
+            forms = tuple(dict.fromkeys((name_in_text(entity), entity.name, *entity.aliases)))
+            for form in forms:
+                names.setdefault(normalize(form), forms)
+        out = []
+        for b in blanks:
+            forms = names.get(normalize(b.answer), ())
+            taken = {normalize(a) for a in b.accepted}
+            extra = [f for f in forms if normalize(f) not in taken and not taken.add(normalize(f))  # type: ignore[func-returns-value]
+                     and not any(mark in f for mark in ("|", "::", "[[", "]]"))]
+            out.append(replace(b, accept=b.accept + tuple(extra)))
+        if out == blanks:
+            return prompt, blanks
+        pieces = iter(out)
+        return BLANK_MARKUP.sub(lambda m: "[[" + cloze_markup(next(pieces)) + "]]", prompt), out
 
     def accepted(self, fact: Fact, slot: str, answer: str) -> tuple[str, ...]:
         value = fact.data[slot]
@@ -1100,7 +1130,8 @@ class Generator:
             if spec.type == "matching":
                 pairs = tuple((self.display(f, spec.left), self.display(f, spec.right)) for f in group)  # type: ignore[arg-type]
                 base["explanation"] = " ".join(self.explain(f) for f in group)
-                questions.append(Question(type="matching", prompt=prompt, pairs=pairs, **base))
+                questions.append(Question(type="matching", prompt=prompt, pairs=pairs,
+                                          points=default_points("matching", {"pairs": pairs}), **base))
             else:
                 ordered = sorted(group, key=lambda f: DateValue.parse(str(f.data[spec.order])))  # type: ignore[index]
                 items = tuple(self.display(f, spec.item) for f in ordered)  # type: ignore[arg-type]

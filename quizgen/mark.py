@@ -12,8 +12,9 @@ Marking rules, per type (a cell is what the student wrote, as DESIGN §11.6 spel
   spacing, a leading "the/a/an"): full points; anything else written is ``review``;
 - numeric: a number within the tolerance (the unit may be written after it): full points;
   a number outside: 0; something that is not a number: ``review``;
-- cloze: each blank matched after normalisation earns its share; a blank that does not match
-  makes the question ``review`` (a blank has no accept list, so a person decides);
+- cloze: each blank matched after normalisation (its answer or one of its alternatives,
+  ``[[answer|alternative]]``) earns its share; a blank that matches none makes the question
+  ``review`` (a person decides);
 - matching and ordering: each right letter (or box number) earns its share of the points.
 
 Item analysis, per question id (across versions): difficulty is the mean share of the points
@@ -76,6 +77,7 @@ class Printed:
     options: tuple[str, ...] = ()
     tolerance: float = 0.0
     unit: str | None = None
+    accept: tuple[tuple[str, ...], ...] = ()  # cloze: each blank's other right answers
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,8 @@ def _printed(number: int, qid: str, record: Mapping) -> Printed:
         answer = tuple(answer)
     return Printed(number=number, id=qid, type=record["type"], points=float(record.get("points", 1)),
                    answer=answer, options=tuple(record.get("options") or ()),
-                   tolerance=float(record.get("tolerance") or 0), unit=record.get("unit"))
+                   tolerance=float(record.get("tolerance") or 0), unit=record.get("unit"),
+                   accept=tuple(tuple(a) for a in record.get("accept") or ()))
 
 
 def template_csv(quiz: Quiz) -> bytes:
@@ -344,7 +347,8 @@ def _cloze(p: Printed, cell: str) -> Mark:
     blanks = list(p.answer)
     if len(parts) != len(blanks):
         return Mark(None, p.points)
-    right = [normalise(a) == normalise(b) for a, b in zip(parts, blanks)]
+    others = list(p.accept) + [()] * (len(blanks) - len(p.accept))
+    right = [normalise(a) in {normalise(b), *map(normalise, more)} for a, b, more in zip(parts, blanks, others)]
     if not all(r or not a for r, a in zip(right, parts)):
         return Mark(None, p.points)  # a blank filled with something else: a person decides
     return Mark(p.points * sum(right) / len(blanks), p.points)

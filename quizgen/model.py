@@ -76,10 +76,20 @@ class Fact:
 
 @dataclass(frozen=True)
 class Blank:
-    """One ``[[answer]]`` or ``[[answer::hint]]`` gap in a cloze text."""
+    """One ``[[answer]]`` or ``[[answer::hint]]`` gap in a cloze text.
+
+    ``accept`` holds the other answers that also fill it right, written
+    ``[[answer|other|another::hint]]``; the first, ``answer``, is the one keys print.
+    """
 
     answer: str
     hint: str | None = None
+    accept: tuple[str, ...] = ()
+
+    @property
+    def accepted(self) -> tuple[str, ...]:
+        """Every answer that fills the blank right: ``answer`` first, then ``accept``."""
+        return (self.answer, *self.accept)
 
 
 @dataclass(frozen=True)

@@ -280,7 +280,7 @@ class Profile:
 def _cloze_text(q: Question, fill: bool) -> str:
     def blank(match: re.Match) -> str:
         answer, _, hint = match.group(1).partition("::")
-        return answer if fill else f" {hint} "
+        return answer.split("|")[0] if fill else f" {hint} "  # the answer, not its alternatives
     return re.sub(r"\[\[(.*?)\]\]", blank, q.prompt)
 
 

@@ -5,6 +5,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from quizgen.banks import load_bank, load_bank_text, load_banks, normalize, parse_cloze
 from quizgen.errors import BankErrors
@@ -101,6 +103,26 @@ questions:
 """
 
 
+MATCHING = """\
+  - id: roles
+    type: matching
+    prompt: Match each person with their role.
+    pairs: [[Putin, president], [Peskov, spokesman], [Bensouda, prosecutor], [Lavrov, minister]]
+    source: s
+"""
+
+
+def test_a_matching_is_worth_one_point_per_pair_unless_points_say_otherwise() -> None:
+    """DESIGN §3 points default to 1, but a four-pair matching asks four things (issue 12)."""
+    [default] = load_bank_text(MINIMAL + MATCHING).questions
+    assert default.points == 4
+    [given] = load_bank_text(MINIMAL + MATCHING + "    points: 2\n").questions
+    assert given.points == 2
+    [other] = load_bank_text(MINIMAL + "  - {id: o, type: ordering, prompt: Order., items: [a, b, c, d], source: s}\n"
+                             ).questions
+    assert other.points == 1
+
+
 def test_numbers_in_text_fields_are_text() -> None:
     bank = load_bank_text(MINIMAL + """\
   - id: year
@@ -147,6 +169,17 @@ def test_cloze_parsing() -> None:
     assert parse_cloze("a [[b c")[1] == "unbalanced brackets: every [[ needs a matching ]]"
     assert parse_cloze("a ]] b")[1] == "unbalanced brackets: every [[ needs a matching ]]"
     assert parse_cloze("a [[ ]] b")[1] == "a blank has no answer ([[]])"
+
+
+def test_cloze_alternatives() -> None:
+    """``[[answer|alternative::hint]]``: the first answer is the key's, the others are also right."""
+    assert parse_cloze("a [[the ICC | ICC|International Criminal Court::court]] b") == (
+        [Blank("the ICC", "court", ("ICC", "International Criminal Court"))], None)
+    assert parse_cloze("[[4|four]] and [[x]]")[0] == [Blank("4", None, ("four",)), Blank("x")]
+    assert parse_cloze("[[4|four]]")[0][0].accepted == ("4", "four")
+    assert parse_cloze("[[4|four|four]]")[0][0].accept == ("four",)
+    assert parse_cloze("a [[b|]] c")[1] == "a blank has an empty alternative ([[answer|]])"
+    assert parse_cloze("a [[|b]] c")[1] == "a blank has an empty alternative ([[answer|]])"
 
 
 def test_normalize_ignores_case_space_and_curly_quotes() -> None:
@@ -228,3 +261,19 @@ questions:
     with pytest.raises(BankErrors) as info:
         load_bank(path)
     assert "source 'art': cannot read text_file 'article.txt' (No such file or directory)" in str(info.value)
+
+
+_BLANK_TEXT = st.text(alphabet=st.characters(categories=["L", "N", "Zs"], include_characters="'-.,"),
+                      min_size=1, max_size=12).filter(lambda t: t.strip())
+
+
+@given(st.lists(st.tuples(_BLANK_TEXT, st.lists(_BLANK_TEXT, max_size=3), st.none() | _BLANK_TEXT),
+                min_size=1, max_size=4))
+def test_cloze_markup_with_alternatives_reads_back(blanks) -> None:
+    """Any blanks written ``[[answer|alt|...::hint]]`` read back as written (spaces trimmed)."""
+    from quizgen.generate import cloze_markup
+
+    written = [Blank(a.strip(), h.strip() if h else None, tuple(dict.fromkeys(o.strip() for o in others)))
+               for a, others, h in blanks]
+    text = " and ".join("[[" + cloze_markup(b) + "]]" for b in written)
+    assert parse_cloze(text) == (written, None)

@@ -178,3 +178,21 @@ def test_toml_examples_are_valid_settings(tmp_path: Path, block: str) -> None:
 
     (tmp_path / "quizgen.toml").write_text(block)
     assert load_config(tmp_path).path is not None
+
+
+def test_the_cloze_alternatives_example_reads_as_documented() -> None:
+    """docs/bank-format.md's ``[[answer|alternative::hint]]`` example: the first answer, then the others."""
+    from quizgen.banks import load_bank_text
+
+    [block] = [b for b in BLOCK.findall((DOCS / "bank-format.md").read_text(encoding="utf-8")) if "court-seat" in b]
+    [q] = load_bank_text(as_bank(block), path="bank-format.md").questions
+    assert [(b.answer, b.accept, b.hint) for b in q.blanks] == [
+        ("The Hague", ("Hague", "'s-Gravenhage"), None), ("Rome Statute", ("Statute of Rome",), "treaty")]
+
+
+def test_the_matching_example_is_worth_one_point_per_pair_as_documented() -> None:
+    from quizgen.banks import load_bank_text
+
+    [block] = [b for b in BLOCK.findall((DOCS / "bank-format.md").read_text(encoding="utf-8")) if "people-roles" in b]
+    [q] = load_bank_text(as_bank(block), path="bank-format.md").questions
+    assert (len(q.pairs), q.points) == (3, 3)

@@ -128,7 +128,8 @@ def answer(section, q: Question, right: bool = True) -> None:
     elif q.type == "cloze":
         for i, blank in enumerate(q.blanks):
             box = section.get_by_role("textbox", name=re.compile(rf"^Blank {i + 1} of {len(q.blanks)}\b"))
-            box.fill(f"  {blank.answer.upper()} " if right else "wrong")  # case and spacing do not matter
+            # case and spacing do not matter; the last alternative ([[answer|alternative]]) is right too
+            box.fill(f"  {blank.accepted[-1].upper()} " if right else "wrong")
     elif q.type == "numeric":
         value = (q.number + (q.tolerance or 0)) if right else q.number + 2 * (q.tolerance or 0) + 1
         section.get_by_role("textbox", name=re.compile("^Your answer")).fill(lms.number_text(value))
@@ -208,6 +209,22 @@ def test_each_set_is_one_question_per_fact_drawn_afresh(open_page) -> None:
         seen.add(next(q.id for q in drawn if "decree-signed" in q.facts))
         page.get_by_role("button", name="New set of questions").first.click()
     assert len(seen) > 1  # the decree group's questions take turns (6 in the group, 12 draws)
+
+
+def test_every_blank_has_the_same_width_whatever_its_answer(open_page) -> None:
+    """A blank's box must not give its answer's length away: every cloze box is as wide as the others."""
+    page, questions, _ = open_page("every-type")
+    widths: set[float] = set()
+    answers: set[str] = set()
+    for _ in range(12):  # the decree group's cloze (three blanks) takes its turn among six questions
+        for section, q in shown(page, questions):
+            if q.type == "cloze":
+                boxes = section.get_by_role("textbox")
+                widths |= {round(boxes.nth(i).bounding_box()["width"], 1) for i in range(boxes.count())}
+                answers |= {b.answer for b in q.blanks}
+        page.get_by_role("button", name="New set of questions").first.click()
+    assert {"The Hague", "ratified", "Rome Statute", "Договор"} <= answers  # 8 to 12 letters, both questions
+    assert len(widths) == 1
 
 
 def test_keyboard_alone(open_page) -> None:

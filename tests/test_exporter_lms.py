@@ -201,7 +201,7 @@ def test_gift_parses_and_round_trips(name: str) -> None:
             assert stem == q.prompt
             assert [unhtml(c["text"]["text"]) for c in p["choices"]] == list(lms.accepted(q))
         elif q.type == "cloze":
-            assert [unhtml(c["text"]["text"]) for c in p["choices"]] == [q.blanks[0].answer]
+            assert [unhtml(c["text"]["text"]) for c in p["choices"]] == list(q.blanks[0].accepted)
             # the text reads as the bank's, with "_____" where the blank is (spacing aside)
             assert re.sub(r"\s", "", stem) == re.sub(r"\s", "", lms.cloze_display(q))
         elif q.type == "numeric":
@@ -306,7 +306,11 @@ def test_qti_items_carry_the_canvas_question_type_and_points(name: str) -> None:
             text = html.unescape(item.find("presentation/material/mattext").text)
             assert [f"[blank{i + 1}]" in text for i in range(len(q.blanks))] == [True] * len(q.blanks)
             answers = [l.findtext("material/mattext") for l in item.iter("response_label")]
-            assert answers == [b.answer for b in q.blanks]
+            assert answers == [a for b in q.blanks for a in b.accepted]  # every right answer of each blank
+            # a blank scores when any of its answers is given: one condition per blank
+            scoring = [c for c in item.find("resprocessing").findall("respcondition")
+                       if c.find("setvar[@varname='SCORE']") is not None]
+            assert [len(c.findall(".//varequal")) for c in scoring] == [len(b.accepted) for b in q.blanks]
         if q.type == "numeric":
             assert item.find(".//render_fib").get("fibtype") == "Decimal"
             low, high = lms.numeric_range(q)
@@ -345,7 +349,8 @@ MOODLE_FIELDS = {
     "cloze": ["penalty"],
 }
 # Moodle's multianswer (cloze) syntax: {weight:SHORTANSWER:=answer}, answers with } # ~ / " \ escaped
-EMBEDDED = re.compile(r"\{(\d+):SHORTANSWER:=((?:\\.|[^\\}#~/\"])*)\}")
+EMBEDDED = re.compile(r"\{(\d+):SHORTANSWER:=((?:\\.|[^\\}#~/\"])*(?:~=(?:\\.|[^\\}#~/\"])*)*)\}")
+EMBEDDED_SEPARATOR = re.compile(r"(?<!\\)~=")  # between the right answers of one blank
 
 
 @pytest.mark.parametrize("name", sorted(BANKS))
@@ -394,7 +399,8 @@ def test_moodle_xml_has_every_field_moodle_reads(name: str) -> None:
             text = element.findtext("questiontext/text")
             found = EMBEDDED.findall(text)
             assert len(found) == len(q.blanks), (q.id, text)
-            assert [html.unescape(re.sub(r"\\(.)", r"\1", answer)) for _, answer in found] == [b.answer for b in q.blanks]
+            assert [[html.unescape(re.sub(r"\\(.)", r"\1", a)) for a in EMBEDDED_SEPARATOR.split(answers)]
+                    for _, answers in found] == [list(b.accepted) for b in q.blanks]
             assert text.count("{") == len(q.blanks)  # nothing else Moodle could take for a blank
 
 

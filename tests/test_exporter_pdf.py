@@ -165,7 +165,8 @@ def test_worksheet_layout_marks(sample_pdfs):
     assert "(treaty)" in text  # the hint after the blank
     assert re.search(r"_{8,} the _{8,} \(treaty\)", text)
     assert "Name" in text and "Class" in text and "Date" in text
-    assert "8 questions" in text and "9 points" in text and "(2 pts)" in text
+    assert "8 questions" in text and "11 points" in text and "(2 pts)" in text
+    assert "(3 pts)" in text  # the three-pair matching: one point per pair
 
 
 def test_word_bank_is_sorted_and_above_the_fill_in_section(sample_pdfs):
@@ -760,14 +761,14 @@ def test_a_russian_bank_prints_russian_furniture():
     job = make_job(bank, versions=2, word_bank=True)
     arts = render(job, "worksheet", "key", "answer_sheet")
     sheet = flat(" ".join(pages(arts["ru-bank-worksheet-A.pdf"].data)))
-    for words in ("Рабочий лист · 6 вопросов · 7 баллов", "Имя", "Класс", "Дата", "Инструкция: ответьте",
+    for words in ("Рабочий лист · 6 вопросов · 9 баллов", "Имя", "Класс", "Дата", "Инструкция: ответьте",
                   "Выбор ответа", "Верно или неверно", "Верно Неверно", "Краткий ответ", "Заполните пропуски",
                   "БАНК СЛОВ", "Соответствие", "Порядок", "(2 б.)", "Вариант A", "Страница 1 из", "ВАРИАНТ"):
         assert words in sheet, words
     for english in ("Name", "Class", "Page ", "Instructions", "True", "Multiple choice", "pts", "WORD BANK"):
         assert english not in sheet, english
     key = flat(" ".join(pages(arts["ru-bank-answer-key-A.pdf"].data)))
-    for words in ("Ответы · 6 вопросов · 7 баллов · только для варианта A", "Краткий ключ",
+    for words in ("Ответы · 6 вопросов · 9 баллов · только для варианта A", "Краткий ключ",
                   "Ответы, пояснения и источники", "Ответ: Неверно", "Источник: Новости", "Числа в клетках:",
                   "Выбор ответа · who-signed"):
         assert words in key, words
@@ -859,7 +860,7 @@ def test_title_subtitle_instructions_time_and_school_from_the_options(sample):
     texts = pages(arts["sample-bank-worksheet-A.pdf"].data)
     first = flat(texts[0])
     assert first.startswith("LYCÉE VICTOR HUGO Unit 3 quiz: the ICC Russia and the Rome Statute "
-                            "Worksheet · 8 questions · 9 points · Time allowed: 40 minutes")
+                            "Worksheet · 8 questions · 11 points · Time allowed: 40 minutes")
     assert "Instructions: Work alone. No phones." not in first and "Work alone. No phones." in first
     assert "Answer every question" not in first and "Sample bank for tests" not in first
     assert all("Unit 3 quiz: the ICC · Worksheet" in t for t in texts[1:])
@@ -879,7 +880,7 @@ def test_the_bank_sheet_table_fills_in_what_the_options_leave_out(tmp_path):
     job = ExportJob(bank=bank, sets=job.sets, questions=job.questions,
                     options=ExportOptions(sheet={"title": "Flag title"}))
     first = flat(pages(render(job, "worksheet")["sample-bank-worksheet.pdf"].data)[0])
-    assert first.startswith("GYMNASIUM NORD Flag title Worksheet · 8 questions · 9 points · Time allowed: 30 minutes")
+    assert first.startswith("GYMNASIUM NORD Flag title Worksheet · 8 questions · 11 points · Time allowed: 30 minutes")
 
 
 def test_sheet_flags_win_over_the_project_settings(tmp_path, monkeypatch):
@@ -921,3 +922,98 @@ def test_no_last_page_holds_a_single_question_when_a_tighter_layout_fits():
             checked += 1
             assert len(texts) == len(loose), n  # the page count the tightening predicts is the real one
     assert tightened == 2 and checked == 8
+
+
+# ---- cloze blanks: alternatives in the key, one blank length per sheet ----
+
+ALTERNATIVES = """bank: alt
+title: Blanks
+sources:
+  s: {title: Report, publisher: Pub}
+questions:
+  - id: court
+    type: cloze
+    text: The court sits in [[The Hague|Hague|'s-Gravenhage]] and was set up by the [[Rome Statute::treaty]].
+    source: s
+  - id: short
+    type: cloze
+    text: Russia [[signed]] the statute in 2000 but the Duma never [[ratified|approved]] it.
+    source: s
+  - id: who
+    type: short_answer
+    prompt: Who prosecuted?
+    answer: Fatou Bensouda
+    source: s
+"""
+
+
+def test_key_shows_what_else_each_blank_accepts():
+    bank = load_bank_text(ALTERNATIVES, path="alt.yaml")
+    arts = render(make_job(bank), "key")
+    text = flat(" ".join(pages(arts["alt-answer-key.pdf"].data)))
+    assert "The Hague (also accept: Hague; 's-Gravenhage)" in text
+    assert "ratified (also accept: approved)" in text
+    assert "Rome Statute (also" not in text and "signed (also" not in text  # nothing else for these
+
+
+def drawn_lines(image, dark: int = 140, shortest: int = 40) -> list[tuple[int, int, int]]:
+    """Horizontal lines on a rendered page as (top row, left x, length in pixels), rows of one
+    line merged: rules, answer lines and the runs of underscores that print a blank."""
+    gray = image.convert("L")
+    px = gray.load()
+    width, height = gray.size
+    found: list[list[int]] = []  # [x0, x1, first row, last row]
+    for y in range(height):
+        x = 0
+        while x < width:
+            if px[x, y] < dark:
+                start = x
+                while x < width and px[x, y] < dark:
+                    x += 1
+                if x - start >= shortest:
+                    line = next((f for f in found if abs(f[0] - start) <= 2 and abs(f[1] - x) <= 2
+                                 and y - f[3] <= 1), None)
+                    if line:
+                        line[3] = y
+                    else:
+                        found.append([start, x, y, y])
+            x += 1
+    return sorted((top, x0, x1 - x0) for x0, x1, top, _ in found)
+
+
+def test_every_blank_of_a_sheet_prints_the_same_length_in_every_version(tmp_path):
+    """Blanks over "signed", "ratified", "The Hague" and "Rome Statute" are drawn equally long
+    (measured on the page rendered by pdftoppm), on both versions: a blank's length must not
+    tell which answer, or which word-bank entry, fills it."""
+    bank = load_bank_text(ALTERNATIVES, path="alt.yaml")
+    arts = render(make_job(bank, versions=2, word_bank=True), "worksheet")
+    lengths = {}
+    for version in ("A", "B"):
+        lines = drawn_lines(page_image(arts[f"alt-worksheet-{version}.pdf"].data, tmp_path))
+        rule = max(length for _, _, length in lines)  # the full-width rules and answer lines
+        header_rule = min(top for top, _, length in lines if length >= rule - 2)
+        blanks = [length for top, _, length in lines if top > header_rule and length < rule * 0.6]
+        assert len(blanks) == 4, lines
+        assert max(blanks) - min(blanks) <= 2, blanks
+        lengths[version] = blanks[0]
+    assert abs(lengths["A"] - lengths["B"]) <= 2
+    # long enough for the sheet's longest answer, "Rome Statute" (10 pt type at 150 dpi)
+    assert lengths["A"] >= pdf_layout.text_width("Rome Statute", "regular", 10.0) * 150 / 72
+
+
+def test_no_extra_word_of_the_word_bank_is_an_alternative_answer():
+    """The word bank's extra words must answer no blank: a blank's alternatives are answers too."""
+    bank = load_bank_text(ALTERNATIVES.replace("questions:", """entities:
+  hague: {name: Hague, kind: place}
+  gravenhage: {name: "'s-Gravenhage", kind: place}
+  approved: {name: approved, kind: other}
+  duma: {name: State Duma, kind: organization}
+  kremlin: {name: Kremlin, kind: organization}
+  court: {name: Court, kind: organization}
+questions:"""), path="alt.yaml")
+    from quizgen.exporters.pdf_worksheet import extra_words, word_bank_entries
+
+    for seed in range(20):
+        qset = make_job(bank, seed=seed).sets[0]
+        extras = {e.casefold() for e in extra_words(bank, qset, word_bank_entries(qset))}
+        assert extras and not extras & {"hague", "'s-gravenhage", "approved"}, extras

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from quizgen.banks import GENERATED_ID_PATTERN, load_bank, load_bank_text, normalize
+from quizgen.banks import GENERATED_ID_PATTERN, load_bank, load_bank_text, normalize, parse_cloze
 from quizgen.cli import app
 from quizgen.distractors import CORE_FIELDS, SlotTruth, nearby_numbers, text_key
 from quizgen.errors import TemplateError
@@ -222,6 +222,18 @@ facts:
                            ("Fatou Bensouda", "The ICC prosecutor"))
     assert match.prompt == "Match each name with the right role in November 2016."
     assert match.fact == "r1" and match.source == "alpha"
+    assert match.points == 3 and order.points == 1  # a matching: one point per pair
+
+
+def test_an_override_of_a_generated_matching_keeps_one_point_per_pair_unless_it_says_otherwise() -> None:
+    facts = """\
+facts:
+  - {id: r1, kind: role, who: putin, role: the President of Russia, source: alpha}
+  - {id: r2, kind: role, who: peskov, role: the Kremlin spokesman, source: alpha}
+  - {id: r3, kind: role, who: bensouda, role: the ICC prosecutor, source: beta}
+  - {id: r4, kind: role, who: lavrov, role: the Foreign Minister, source: beta}
+"""
+    assert {q.id: q.points for q in generated(expand_bank(bank_of(facts)))}["r1.role-match"] == 4
 
 
 # -- override, disable, duplicates, list --json --------------------------------------
@@ -801,3 +813,34 @@ facts:
     for q in every.values():
         if q.template == "definition-term":
             assert "Rome Statute" not in q.distractors
+
+
+# -- cloze blanks over entity names ------------------------------------------------------
+
+def test_cloze_blank_over_an_entity_accepts_its_other_names(tmp_path: Path) -> None:
+    """A generated blank that is an entity's name accepts the entity's bare name and aliases,
+    and the markup carries them, so ``generate --yaml`` keeps them."""
+    folder = write_templates(tmp_path / "t", {"quote.j2": """
+        {% macro quote_speaker(fact, type="cloze") -%}
+        {{ fact.who | blank }} said that {{ fact.said }}.
+        {%- endmacro %}
+        {% macro quote_court(fact, type="cloze") -%}
+        {{ fact.who }} said that {{ fact.said | blank(fact.key) }}.
+        {%- endmacro %}
+    """})
+    bank = bank_of(FACTS.replace("key: national interests", "key: ICC").replace(
+        "done purely on national interests", "done purely on national interests, not by the ICC"))
+    made = candidates(bank, folder, builtin=False)
+    speaker = made["peskov-interests.quote-speaker"]
+    assert speaker.blanks[0].answer == "Dmitry Peskov"
+    assert speaker.blanks[0].accept == ("Peskov",)
+    assert speaker.prompt.startswith("[[Dmitry Peskov|Peskov]] said that")
+    court = made["peskov-interests.quote-court"]
+    assert court.blanks[0].accepted == ("ICC", "the International Criminal Court", "International Criminal Court")
+    assert parse_cloze(court.prompt)[0] == list(court.blanks)
+
+
+def test_cloze_blank_over_other_words_gets_no_alternatives() -> None:
+    cloze = candidates(bank_of())["peskov-interests.quote-cloze"]
+    assert cloze.blanks[0].accept == ()
+    assert "|" not in cloze.prompt

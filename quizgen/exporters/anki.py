@@ -345,7 +345,7 @@ class NoteMaker:
             raise AssertionError(f"{note_type.name}: {len(fields)} values for {len(note_type.fields)} fields")
         if note_type.cloze:
             cards = max(1, len(q.blanks))
-            sort_text = plain(BLANK_PATTERN.sub(lambda m: m.group(1).partition("::")[0], q.prompt))
+            sort_text = plain(BLANK_PATTERN.sub(lambda m: m.group(1).partition("::")[0].split("|")[0], q.prompt))
         else:
             cards, sort_text = 1, plain(q.prompt)
         return NoteContent(q, note_guid(bank.id, q.id), note_type, fields, tags, deck, cards, sort_text)

@@ -74,10 +74,11 @@ def cloze(bank: Bank, q: Question) -> str:
         else:
             (after if seen else before).append(piece)
     hint = f" ({blank.hint})" if blank.hint else ""
+    answers = " ".join(f"={esc_answer(a)}" for a in blank.accepted)  # GIFT: each right answer after its own =
     if not "".join(after).strip() or not "".join(before).strip():
         # a blank at the end or the start: the text shows "_____", GIFT's answer block closes it
-        return f"[html]{esc(''.join(before) + '_____' + hint + ''.join(after))}{{={esc_answer(blank.answer)}{general(bank, q)}}}"
-    return f"[html]{esc(''.join(before))}{{={esc_answer(blank.answer)}{general(bank, q)}}}{esc(hint + ''.join(after))}"
+        return f"[html]{esc(''.join(before) + '_____' + hint + ''.join(after))}{{{answers}{general(bank, q)}}}"
+    return f"[html]{esc(''.join(before))}{{{answers}{general(bank, q)}}}{esc(hint + ''.join(after))}"
 
 
 def numeric(bank: Bank, q: Question) -> str:

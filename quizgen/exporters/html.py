@@ -48,7 +48,10 @@ def cloze(q: Question) -> dict:
             pieces.append({"b": piece, "hint": q.blanks[piece].hint})
         else:
             pieces.append(piece)
-    return {"pieces": pieces, "blanks": [b.answer for b in q.blanks]}
+    data = {"pieces": pieces, "blanks": [b.answer for b in q.blanks]}
+    if any(b.accept for b in q.blanks):  # each blank's other right answers ([[answer|alternative]])
+        data["accept"] = [list(b.accept) for b in q.blanks]
+    return data
 
 
 def numeric(q: Question) -> dict:

@@ -104,7 +104,8 @@ def cloze(bank: Bank, q: Question) -> tuple[str, list[str]]:
     for piece in cloze_pieces(q):
         if isinstance(piece, int):
             blank = q.blanks[piece]
-            parts.append(f"{{{weight}:SHORTANSWER:={html_text(blank.answer).translate(EMBEDDED_SPECIAL)}}}")
+            right = "~=".join(html_text(a).translate(EMBEDDED_SPECIAL) for a in blank.accepted)  # ~ between answers
+            parts.append(f"{{{weight}:SHORTANSWER:={right}}}")
             if blank.hint:
                 parts.append(html_text(f" ({blank.hint})"))
         else:

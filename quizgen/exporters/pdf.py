@@ -282,7 +282,8 @@ def marking_record(item: PlacedQuestion) -> dict:
 
     ``answer`` is, by type: multiple choice the right letters (["C"], ["A", "C"]); true/false
     true or false; short answer every accepted text; numeric the number (with ``tolerance`` and
-    ``unit``); cloze the blanks' answers in order; matching the right letter for each numbered
+    ``unit``); cloze the blanks' answers in order (and ``accept``, each blank's other right
+    answers, when a blank has any); matching the right letter for each numbered
     item; ordering the number each box should hold, from the top. ``options`` are the printed
     options (multiple choice, the right-hand column of matching, the ordering items).
     """
@@ -299,6 +300,8 @@ def marking_record(item: PlacedQuestion) -> dict:
         record.update(answer=q.number, tolerance=q.tolerance or 0, unit=q.unit)
     elif q.type == "cloze":
         record["answer"] = [b.answer for b in q.blanks]
+        if any(b.accept for b in q.blanks):  # the other answers each blank accepts, in order
+            record["accept"] = [list(b.accept) for b in q.blanks]
     elif q.type == "matching":
         record["answer"] = [letter(k).lower() for k in item.key]
         record["options"] = list(item.options)

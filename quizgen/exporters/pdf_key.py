@@ -238,6 +238,9 @@ def _answer_runs(item: PlacedQuestion, words) -> tuple[str, list[Run]]:
                 runs.append(Run(value, TEXT))
             else:
                 runs.append(Run(clean(value.answer), ANSWER_BOLD))
+                if value.accept:
+                    runs.append(Run(f" ({words['also_accept']} " + "; ".join(clean(a) for a in value.accept) + ")",
+                                    TEXT))
         return (many if len(q.blanks) > 1 else one), runs
     label = one if q.type == "matching" else str(words["boxes"])
     return label, [Run(grid_code(item), ANSWER_BOLD)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Mapping
 
 from ..i18n import count as count_of
@@ -98,6 +98,7 @@ class Layout:
     later_height: float = 560.0  # ... and on the pages after it
     words: Mapping[str, object] = field(default_factory=lambda: words_for("en"))  # i18n.words(bank.language)
     sheet: Mapping[str, str] = field(default_factory=dict)  # title, subtitle, instructions, time_allowed, school
+    blank: str = ""  # what every cloze blank of the sheet prints (sheet_blank); "" until worksheet_blocks sets it
 
 
 def points_label(points: float, words: Mapping[str, object] | None = None) -> str:
@@ -136,11 +137,26 @@ def cloze_plain(item: PlacedQuestion, fill: str | None = None) -> str:
 
 
 def blank_underscores(answer: str) -> str:
-    """A blank as underscores: room for the answer, rounded so its length gives little away."""
+    """A blank as underscores: room for ``answer``, rounded up to a step of 33 pt (66 to 220 pt)."""
     needed = max(66.0, min(220.0, BODY.width(answer) * 1.3 + 14))
     step = 33.0
     width = math.ceil(needed / step) * step
     return "_" * max(8, int(width / BODY.width("_")))
+
+
+def sheet_blank(qset: QuestionSet) -> str:
+    """The one blank every cloze gap of a sheet prints: room for the sheet's longest answer.
+
+    One length for the whole sheet, not one per blank or per question: a blank sized for
+    its own answer tells a student how long the answer is (and, with a word bank, which
+    entry fits), and even one size per question gives away the answer of a question with
+    a single blank. Every version prints the same questions, so every version gets the
+    same blank. Rounding and limits are those of ``blank_underscores``: a very long
+    answer gets the longest blank, 220 pt, not the whole line.
+    """
+    answers = [clean(b.answer) for item in qset.items if item.question.type == "cloze"
+               for b in item.question.blanks]
+    return blank_underscores(max(answers, key=BODY.width)) if answers else blank_underscores("")
 
 
 def word_bank_entries(qset: QuestionSet) -> list[str]:
@@ -175,6 +191,8 @@ def extra_words(bank: Bank, qset: QuestionSet, answers: list[str]) -> list[str]:
     if not answers:
         return []
     taken = {a.casefold() for a in answers}
+    taken |= {clean(other).casefold() for item in qset.items if item.question.type == "cloze"
+              for b in item.question.blanks for other in b.accept}  # an alternative is an answer too
     longest = max(len(a) for a in answers)
     most_words = max(len(a.split()) for a in answers)
     pool: list[str] = []
@@ -424,7 +442,7 @@ def _cloze(b: BlockBuilder, item: PlacedQuestion, layout: Layout, top: float) ->
         if kind == "text":
             runs.append(Run(value, BODY))
         else:
-            runs.append(Run(blank_underscores(value.answer), BODY))
+            runs.append(Run(layout.blank or blank_underscores(value.answer), BODY))
             if value.hint:
                 runs.append(Run(f" ({clean(value.hint)})", HINT, glue=True))
     note = layout.words["question_notes"]["cloze"] if layout.group_by != "type" else None
@@ -552,6 +570,8 @@ def tighten_last_page(blocks: list[Block], layout: Layout) -> list[Block]:
 
 def worksheet_blocks(bank: Bank, qset: QuestionSet, layout: Layout) -> list[Block]:
     """Header plus one block per question, with section headings when grouped by type."""
+    if not layout.blank:
+        layout = replace(layout, blank=sheet_blank(qset))
     blocks: list[Block] = [worksheet_header(bank, qset, layout)]
     entries = word_bank_entries(qset) if layout.word_bank else []
     if entries:

@@ -147,7 +147,9 @@
     cloze: function (q, id) {
       var given = q.blanks.map(function (b, n) { return value(id + "-b" + n); });
       if (given.every(function (g) { return !g.trim(); })) { return null; }
-      return q.blanks.every(function (b, n) { return norm(b) === norm(given[n]); });
+      return q.blanks.every(function (b, n) {  // the answer, or one of the blank's alternatives
+        return [b].concat((q.accept || [])[n] || []).some(function (a) { return norm(a) === norm(given[n]); });
+      });
     },
     numeric: function (q, id) {
       var given = value(id + "-a").replace(/\s/g, "");

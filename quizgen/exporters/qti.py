@@ -141,12 +141,17 @@ def cloze(key: str, q: Question) -> Parts:
     ids = []
     points = share(len(q.blanks))
     for name, blank in zip(names, q.blanks):
-        label = f"{key}_{name}"
-        ids.append(label)
+        # every right answer of the blank is one response_label (Canvas: the blank's answers);
+        # the blank scores when any of them is given
+        labels = [f"{key}_{name}"] + [f"{key}_{name}_{n}" for n in range(1, len(blank.accepted))]
+        ids += labels
         lids.append(f'<response_lid ident="response_{name}">{plain_mattext(name)}<render_choice>'
-                    f'<response_label ident="{label}">{plain_mattext(blank.answer)}</response_label>'
-                    "</render_choice></response_lid>")
-        tests.append(f'<respcondition><conditionvar><varequal respident="response_{name}">{label}</varequal>'
+                    + "".join(f'<response_label ident="{label}">{plain_mattext(text)}</response_label>'
+                              for label, text in zip(labels, blank.accepted))
+                    + "</render_choice></response_lid>")
+        equal = "".join(f'<varequal respident="response_{name}">{label}</varequal>' for label in labels)
+        condition = f"<or>{equal}</or>" if len(labels) > 1 else equal
+        tests.append(f'<respcondition><conditionvar>{condition}'
                      f'</conditionvar><setvar action="Add" varname="SCORE">{points}</setvar></respcondition>')
     presentation = html_mattext("".join(text)) + "".join(lids)
     return Parts("fill_in_multiple_blanks_question", presentation, "".join(tests), ids)
