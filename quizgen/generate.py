@@ -164,9 +164,33 @@ def template_dirs(templates_dir: str | Path | None = None, builtin: bool = True)
     return dirs
 
 
-def load_templates(templates_dir: str | Path | None = None, builtin: bool = True) -> TemplateSet:
-    """Read, check and compile every template; raise TemplateError on the first bad one."""
-    dirs = template_dirs(templates_dir, builtin)
+TEMPLATE_LANGUAGE = "en"  # the language of the templates at the top of each template folder
+
+
+def language_dirs(dirs: Sequence[Path], language: str) -> list[Path]:
+    """The template folders for a bank's language: the folders themselves for English, else
+    their subfolder named after the language ("templates/ru/"), where there is one."""
+    code = (language or TEMPLATE_LANGUAGE).split("-")[0].split("_")[0].lower()
+    if code == TEMPLATE_LANGUAGE:
+        return list(dirs)
+    return [folder / code for folder in dirs if (folder / code).is_dir()]
+
+
+def no_templates_warning(bank: Bank) -> str:
+    """The one warning for a bank whose language has no templates (its facts make no questions)."""
+    return (f"{bank.ref or bank.path}: warning: bank {bank.id}: no templates are written in its language "
+            f"{bank.language!r}, so its {len(bank.facts)} facts generate no questions (English prompts around "
+            f"{bank.language!r} facts would be worse); add templates in templates/{bank.language}/ "
+            "(docs/templates.md) or write the questions by hand")
+
+
+def load_templates(templates_dir: str | Path | None = None, builtin: bool = True,
+                   language: str = TEMPLATE_LANGUAGE) -> TemplateSet | None:
+    """Read, check and compile every template for ``language``; raise TemplateError on the
+    first bad one. None when no template folder has that language."""
+    dirs = language_dirs(template_dirs(templates_dir, builtin), language)
+    if not dirs:
+        return None
     stamp = []
     for folder in dirs:
         files = []
@@ -1387,8 +1411,11 @@ def expand_bank(bank: Bank, include_generated: bool = True, templates_dir: Path 
     warnings: list[str] = []
     notes: list[str] = []
     generated: list[Question] = []
-    if include_generated and bank.facts:
-        rendered = generate_with_notes(bank, load_templates(templates_dir, builtin))
+    templates = load_templates(templates_dir, builtin, bank.language) if include_generated and bank.facts else None
+    if include_generated and bank.facts and templates is None:
+        warnings.append(no_templates_warning(bank))
+    if templates is not None:
+        rendered = generate_with_notes(bank, templates)
         generated, warnings, notes = rendered.questions, rendered.warnings, rendered.notes
         made = {q.id for q in generated}
         for item in bank.disable:
@@ -1431,6 +1458,7 @@ def preview(banks: Iterable[Bank], fact: str | None = None, template: str | None
             templates_dir: Path | None = None) -> Preview:
     """The questions the templates make from the banks' facts, optionally for one fact or template."""
     templates = load_templates(templates_dir)
+    assert templates is not None  # English templates always exist (the built-in ones)
     wanted_template = template.replace("_", "-") if template else None
     questions: list[Question] = []
     status: dict[str, str] = {}
@@ -1438,7 +1466,12 @@ def preview(banks: Iterable[Bank], fact: str | None = None, template: str | None
     notes: list[str] = []
     facts_seen: set[str] = set()
     for bank in banks:
-        rendered = generate_with_notes(bank, templates)
+        own = templates if bank.language == TEMPLATE_LANGUAGE else load_templates(templates_dir, language=bank.language)
+        if own is None:
+            warnings.append(no_templates_warning(bank))
+            facts_seen.update(f.id for f in bank.facts)
+            continue
+        rendered = generate_with_notes(bank, own)
         made, bank_warnings = rendered.questions, rendered.warnings
         notes.extend(n for n in rendered.notes
                      if (not fact or f"fact {fact!r}" in n)

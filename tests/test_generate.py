@@ -844,3 +844,28 @@ def test_cloze_blank_over_other_words_gets_no_alternatives() -> None:
     cloze = candidates(bank_of())["peskov-interests.quote-cloze"]
     assert cloze.blanks[0].accept == ()
     assert "|" not in cloze.prompt
+
+
+def test_a_bank_in_a_language_without_templates_generates_nothing_and_says_so_once(tmp_path, monkeypatch) -> None:
+    from quizgen.banks import load_bank_text
+
+    text = ("bank: ru-bank\ntitle: Россия и МУС\nlanguage: ru\nsources:\n  s: {title: Указ, publisher: Новости}\n"
+            "entities:\n  putin: {name: Владимир Путин, kind: person}\n  peskov: {name: Дмитрий Песков, kind: person}\n"
+            "  lavrov: {name: Сергей Лавров, kind: person}\n  zakharova: {name: Мария Захарова, kind: person}\n"
+            "facts:\n  - {id: f1, kind: action, who: putin, did: подписал указ, source: s}\n"
+            "  - {id: f2, kind: action, who: peskov, did: назвал указ формальностью, source: s}\n")
+    bank = load_bank_text(text, str(tmp_path / "ru.yaml"))
+    monkeypatch.chdir(tmp_path)  # no ./templates here
+    expansion = expand_bank(bank)
+    assert expansion.questions == ()
+    [warning] = [w for w in expansion.warnings if "language" in w]
+    assert f"{tmp_path / 'ru.yaml'}:1: warning: bank ru-bank: no templates are written in its language 'ru', so " \
+           "its 2 facts generate no questions" in warning
+    assert "templates/ru/" in warning
+    # templates in templates/ru/ are used for it (and the English ones are not)
+    (tmp_path / "templates" / "ru").mkdir(parents=True)
+    (tmp_path / "templates" / "ru" / "action.j2").write_text(
+        '{% macro action_who(fact, type="multiple_choice", answer="who") -%}\n'
+        "Кто {{ fact.did }}?\n{%- endmacro %}\n", encoding="utf-8")
+    made = expand_bank(bank).questions
+    assert made and all(q.prompt.startswith("Кто ") for q in made)
