@@ -1,0 +1,82 @@
+"""Findings of the teacher's read-through of the default bank's printed output (QA pass):
+each test fails on the behaviour a teacher would have been embarrassed by."""
+from __future__ import annotations
+
+import pytest
+
+from quizgen.generate import generate_with_notes, load_templates
+from quizgen.banks import load_bank_text
+
+TRANSLATED_QUOTE = """\
+bank: qa-translated
+title: A translated quote
+sources:
+  alpha: {title: Alpha Report, publisher: Alpha News, date: "2016-11-21"}
+entities:
+  ministry: {name: Russian Foreign Ministry, kind: organization}
+facts:
+  - id: ministry-hopes
+    kind: quote
+    who: ministry
+    said: The court has unfortunately failed to match the hopes one had
+    verbatim: true
+    translated: true
+    key: the hopes
+    source: alpha
+"""
+
+
+def test_a_translated_quote_blanked_out_still_says_whose_english_version_it_is() -> None:
+    """The cloze of a translated quote printed one outlet's English version as the speaker's
+    exact words; the true/false statement and the explanation already said whose it was."""
+    bank = load_bank_text(TRANSLATED_QUOTE, path="qa.yaml")
+    questions = {q.id: q for q in generate_with_notes(bank, load_templates(None, True), choose=False).questions}
+    cloze = questions["ministry-hopes.quote-cloze"]
+    assert cloze.prompt == ("The Russian Foreign Ministry said, in the English version quoted by Alpha News: "
+                            "“The court has unfortunately failed to match [[the hopes]] one had.”")
+    assert "in the English version quoted by Alpha News" in questions["ministry-hopes.quote-true"].prompt
+
+
+MATCHING_BANK = load_bank_text("""\
+bank: qa-matching
+title: Matching gives away
+sources:
+  s: {title: Report, publisher: News}
+entities:
+  putin: {name: Vladimir Putin, kind: person, aliases: [Putin]}
+  peskov: {name: Dmitry Peskov, kind: person, aliases: [Peskov]}
+  magazine: {name: Foreign Policy, kind: organization}
+""", path="qa-matching.yaml")
+
+
+def _profile(type_: str, prompt: str, qid: str, **fields):
+    from quizgen.model import Question
+    from quizgen.quizrules import TextAnalyzer, profile_question
+    return profile_question(Question(id=qid, bank=MATCHING_BANK.id, type=type_, prompt=prompt, source="s", **fields),
+                            TextAnalyzer(MATCHING_BANK))
+
+
+@pytest.mark.xfail(strict=True, reason="quizrules.profile_question looks at each side of a matching pair alone; "
+                   "the one-line fix (a passage per pair, both sides) changes the sample bank's quizzes that "
+                   "tests/test_mark.py, test_exporter_pdf.py and test_exporter_lms.py count on: left to the lead")
+def test_a_matching_pair_gives_away_the_question_it_answers() -> None:
+    """Seed 2016's sheet printed "Which Russian president signed the decree?" (Putin) beside a
+    matching question pairing "Vladimir Putin" with "Russian president who signed the
+    directive", and seed 42's "Which magazine does the article quote on the prosecutor's
+    report?" beside "Foreign Policy" / "Magazine quoted on the prosecutor's report": the
+    two sides of a pair were looked at only one at a time."""
+    from quizgen.quizrules import gives_away
+    matching = _profile("matching", "Match each name in the article to its role in the story.", "m",
+                        pairs=(("Vladimir Putin", "Russian president who signed the directive"),
+                               ("Dmitry Peskov", "Kremlin spokesman quoted on the decree"),
+                               ("Foreign Policy", "Magazine quoted on the prosecutor’s report")))
+    who_signed = _profile("short_answer", "Which Russian president signed the November 2016 decree?", "w",
+                          answers=("Vladimir Putin",))
+    magazine = _profile("short_answer", "Which magazine does the article quote on the prosecutor’s report?", "f",
+                        answers=("Foreign Policy",))
+    assert gives_away(matching, who_signed)
+    assert gives_away(matching, magazine)
+    # a pair about something else gives nothing away
+    roles = _profile("matching", "Match each person to their role.", "r",
+                     pairs=(("Vladimir Putin", "President of Russia"), ("Dmitry Peskov", "Kremlin spokesman")))
+    assert not gives_away(roles, _profile("short_answer", "Who signed the decree?", "s", answers=("Vladimir Putin",)))
