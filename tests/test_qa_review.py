@@ -80,3 +80,19 @@ def test_a_matching_pair_gives_away_the_question_it_answers() -> None:
     roles = _profile("matching", "Match each person to their role.", "r",
                      pairs=(("Vladimir Putin", "President of Russia"), ("Dmitry Peskov", "Kremlin spokesman")))
     assert not gives_away(roles, _profile("short_answer", "Who signed the decree?", "s", answers=("Vladimir Putin",)))
+
+
+def test_a_build_without_generated_questions_retires_none_of_them(default_bank_dir, tmp_path) -> None:
+    """`quizgen build --no-generated` ("hand-written questions only") marked every generated
+    question of the deck "Withdrawn" (33 in the default bank), and the next plain build
+    brought them back as 33 updates: students would have seen the banner come and go."""
+    from quizgen.exporters import ExportOptions
+    from quizgen.pipeline import BuildConfig, build
+    build(BuildConfig(paths=(str(default_bank_dir),), out=tmp_path / "a", formats=("anki",),
+                      options=ExportOptions(now=1_700_000_000)))
+    report = build(BuildConfig(paths=(str(default_bank_dir),), out=tmp_path / "b", formats=("anki",),
+                               include_generated=False, options=ExportOptions(now=1_700_086_400)))
+    assert report.manifest[0]["changes"]["retired"] == []
+    again = build(BuildConfig(paths=(str(default_bank_dir),), out=tmp_path / "c", formats=("anki",),
+                              options=ExportOptions(now=1_700_172_800)))
+    assert again.manifest[0]["changes"] == {"new": [], "updated": [], "retired": []}
