@@ -96,3 +96,32 @@ def test_a_build_without_generated_questions_retires_none_of_them(default_bank_d
     again = build(BuildConfig(paths=(str(default_bank_dir),), out=tmp_path / "c", formats=("anki",),
                               options=ExportOptions(now=1_700_172_800)))
     assert again.manifest[0]["changes"] == {"new": [], "updated": [], "retired": []}
+
+
+# Pairs of the default bank that a teacher's read-through found on one printed sheet, where one
+# question told the other's answer or both tested the same point (seeds 2016, 7, 42 and 5).
+FOUND_ON_ONE_SHEET = [
+    ("us-trial-fact-check", "afghanistan"),  # "... the CIA would stand trial for war crimes in Afghanistan"
+    ("us-cia-decided", "us-trial-fact-check"),  # the same claim, asked twice
+    ("case-stages", "us-trial-fact-check"),  # the ordering's stem says the matter was far from trial
+    ("antimedia-people", "who-signed"),  # "Vladimir Putin" / "Russian president who signed the directive"
+    ("antimedia-people", "foreign-policy-source"),  # "Foreign Policy" / "Magazine quoted on the ... report"
+    ("status-before-withdrawal", "treaty-name"),  # "Russia had signed the Rome Statute but never ratified it"
+    ("putin-president.role-true", "who-signed"),
+    ("compare-decree-directive", "who-signed"),  # "the document President Vladimir Putin signed"
+    ("crimean-tatars", "un-committee-resolution"),  # the same resolution
+]
+
+
+@pytest.mark.parametrize("one,other", FOUND_ON_ONE_SHEET)
+def test_questions_that_answer_each_other_never_share_a_sheet(one: str, other: str) -> None:
+    from conftest import DEFAULT_BANK
+    from quizgen.banks import load_bank
+    from quizgen.pipeline import bank_questions
+    from quizgen.quizrules import TextAnalyzer, common_tokens, conflict, profile_question
+    bank = load_bank(DEFAULT_BANK)
+    questions, _ = bank_questions(bank)
+    analyzer = TextAnalyzer(bank)
+    profiles = {q.id: profile_question(q, analyzer) for q in questions}
+    common = common_tokens(list(profiles.values()), bank, analyzer)
+    assert conflict(profiles[one], profiles[other], common) is not None
