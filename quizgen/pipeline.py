@@ -176,7 +176,7 @@ def build(config: BuildConfig, progress: Progress | None = None) -> BuildReport:
         state_file = state_path(bank, config)
         whole = tuple(filter_questions(questions, config.selection.tags, config.selection.types))
         job = ExportJob(bank=bank, sets=sets, questions=whole, quiz=chosen,
-                        options=bank_options(config.options, questions),
+                        options=bank_options(config.options, every_question(bank, questions, config)),
                         previous_state=read_state(state_file) or shipped_state(bank),
                         quiz_requested=config.selection.quiz_requested)
         previous_states[bank.id] = job.previous_state
@@ -226,7 +226,8 @@ def preview_decks(config: BuildConfig) -> list[Artifact]:
     for bank in load_banks(config.paths):
         questions, _ = bank_questions(bank, config.include_generated)
         whole = tuple(filter_questions(questions, config.selection.tags, config.selection.types))
-        job = ExportJob(bank=bank, sets=(), questions=whole, options=bank_options(config.options, questions),
+        job = ExportJob(bank=bank, sets=(), questions=whole,
+                        options=bank_options(config.options, every_question(bank, questions, config)),
                         previous_state=read_state(state_path(bank, config)) or shipped_state(bank))
         decks.extend(a for a in exporter.render(job) if a.kind == "anki")
     return decks
@@ -237,6 +238,12 @@ def bank_options(options: ExportOptions, questions: Sequence[Question]) -> Expor
     the bank (before ``--tags``/``--types``), so the deck can tell a question deleted from the
     bank (retired) from one this build merely filtered out."""
     return replace(options, extra={**options.extra, "bank_questions": frozenset(q.id for q in questions)})
+
+
+def every_question(bank: Bank, questions: Sequence[Question], config: BuildConfig) -> Sequence[Question]:
+    """The bank's questions a deck must not retire: ``questions``, and with ``--no-generated`` the
+    generated ones too (left out of this build, like ``--tags``, not deleted from the bank)."""
+    return questions if config.include_generated else bank_questions(bank, True)[0]
 
 
 def add_deck_changes(report: BuildReport, previous_states: Mapping[str, Mapping | None]) -> None:

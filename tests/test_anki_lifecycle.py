@@ -121,8 +121,12 @@ def test_a_disabled_generated_question_is_retired(default_bank_dir: Path, tmp_pa
     bank = load_bank(default_bank_dir / DEFAULT_BANK.name)
     questions, _ = bank_questions(bank)
     victim = next(q.id for q in questions if q.origin == "template" and q.type == "multiple_choice")
-    with (default_bank_dir / DEFAULT_BANK.name).open("a", encoding="utf-8") as handle:
-        handle.write(f"\ndisable:\n  - {victim}\n")
+    path = default_bank_dir / DEFAULT_BANK.name
+    text = path.read_text(encoding="utf-8")
+    if "\ndisable:\n" in text:  # the bank already disables some: add one to its list
+        path.write_text(text.replace("\ndisable:\n", f"\ndisable:\n  - {victim}\n", 1), encoding="utf-8")
+    else:
+        path.write_text(text + f"\ndisable:\n  - {victim}\n", encoding="utf-8")
     report = build_deck(default_bank_dir, tmp_path / "b", LATER)
     assert report.manifest[0]["changes"] == {"new": [], "updated": [], "retired": [victim]}
     state = json.loads((default_bank_dir / "icc-withdrawal-2016.anki-state.json").read_text())
