@@ -211,12 +211,13 @@ except ImportError:  # the tests that need a collection skip (see the col fixtur
     Collection = None  # type: ignore[assignment,misc]
 
 
-def import_deck(col: Collection, apkg: Path) -> dict[str, int]:
-    """Import as a student does by default: update notes and note types if newer, no merging."""
+def import_deck(col: Collection, apkg: Path, with_scheduling: bool = False) -> dict[str, int]:
+    """Import as a student does by default: update notes and note types if newer, no merging
+    (``with_scheduling``: the import dialog's "Import any learning progress", off by default)."""
     options = ImportAnkiPackageOptions(merge_notetypes=False,
                                        update_notes=IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER,
                                        update_notetypes=IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER,
-                                       with_scheduling=False, with_deck_configs=False)
+                                       with_scheduling=with_scheduling, with_deck_configs=False)
     log = col.import_anki_package(ImportAnkiPackageRequest(package_path=str(apkg), options=options)).log
     return {"new": len(log.new), "updated": len(log.updated), "duplicate": len(log.duplicate),
             "conflicting": len(log.conflicting)}
@@ -240,6 +241,54 @@ def card_state(col: Collection, cid: int) -> tuple:
 
 def quizgen_note_types(col: Collection) -> list[str]:
     return sorted(m.name for m in col.models.all_names_and_ids() if m.name.startswith("quizgen"))
+
+
+def default_bank_deck(tmp_path: Path) -> tuple[Path, list[str]]:
+    """The default bank's deck as a teacher builds it now, from the state committed beside the bank,
+    and the ids of the questions it carries as withdrawn."""
+    banks = tmp_path / "banks"
+    banks.mkdir()
+    for name in ("icc-withdrawal-2016.yaml", "icc-withdrawal-2016.anki-state.json"):
+        shutil.copy(DEFAULT_BANK.parent / name, banks / name)
+    build_deck(banks, tmp_path / "out", 2_000_000_000)
+    state = json.loads((banks / "icc-withdrawal-2016.anki-state.json").read_text())
+    return tmp_path / "out" / "icc-withdrawal-2016.apkg", state["retired"]
+
+
+def refs(col: Collection, note_ids) -> list[str]:
+    return sorted(col.get_note(n)["Ref"].split("/", 1)[1] for n in note_ids)
+
+
+COURSE = "Russia and the International Criminal Court, November 2016"
+
+
+@pytest.mark.real_client
+@pytest.mark.parametrize("with_scheduling", [False, True])
+def test_a_new_student_does_not_study_withdrawn_cards(col: Collection, tmp_path: Path,
+                                                      with_scheduling: bool) -> None:
+    """Anki keeps a new card's deck; it keeps its suspension only when the student imports with
+    scheduling (rslib import_export/gather.rs resets cards to new otherwise). So the withdrawn
+    cards arrive in a deck of their own beside the course, and suspended when Anki keeps it."""
+    apkg, retired = default_bank_deck(tmp_path)
+    log = import_deck(col, apkg, with_scheduling)
+    print(f"fresh import log (with_scheduling={with_scheduling}):", json.dumps(log))
+    notes = col.note_count()
+    assert log == {"new": notes, "updated": 0, "duplicate": 0, "conflicting": 0} and len(retired) > 50
+    tagged = col.find_notes(f"tag:{anki_exporter.RETIRED_TAG}")
+    assert refs(col, tagged) == sorted(retired)
+    withdrawn_deck = COURSE + anki_exporter.WITHDRAWN_DECK_SUFFIX
+    assert sorted(col.find_cards(f'"deck:{withdrawn_deck}"')) == sorted(col.find_cards(f"tag:{anki_exporter.RETIRED_TAG}"))
+    assert col.find_cards(f'"deck:{COURSE}" tag:{anki_exporter.RETIRED_TAG}') == []
+    assert "suspended" in col.decks.by_name(withdrawn_deck)["desc"]
+    suspended = col.find_cards("is:suspended")
+    assert sorted(suspended) == (sorted(col.find_cards(f"tag:{anki_exporter.RETIRED_TAG}")) if with_scheduling else [])
+    # studying the course: every card of today's 20 new ones is a live one
+    col.decks.set_current(col.decks.id_for_name(COURSE))
+    shown = []
+    while (card := col.sched.getCard()) is not None and len(shown) < 40:
+        shown.append(card.note())
+        col.sched.answerCard(card, 4)
+    assert len(shown) == 20 and not any(anki_exporter.RETIRED_TAG in note.tags for note in shown)
 
 
 @pytest.mark.real_client
@@ -267,6 +316,7 @@ def test_the_release_1_deck_upgrades_in_place(col: Collection, tmp_path: Path) -
     for name in ("icc-withdrawal-2016.yaml", "icc-withdrawal-2016.anki-state.json"):
         shutil.copy(DEFAULT_BANK.parent / name, banks / name)
     report = build_deck(banks, tmp_path / "out", 2_000_000_000)
+    decks_before = {cid: col.get_card(cid).did for cid in col.find_cards("")}
     questions, _ = bank_questions(load_bank(banks / "icc-withdrawal-2016.yaml"))
     held = {col.get_note(n)["Ref"].split("/", 1)[1] for n in col.find_notes("")}
     in_deck = {q.id for q in questions if not (q.origin == "template" and q.type == "true_false")}
@@ -297,6 +347,10 @@ def test_the_release_1_deck_upgrades_in_place(col: Collection, tmp_path: Path) -
     assert sorted(col.get_note(n)["Ref"].split("/", 1)[1] for n in retired) == withdrawn
     card = col.get_note(retired[0]).cards()[0]
     assert "Withdrawn" in card.question() and "qg-withdrawn" in card.question()
+    # the student's cards stay where they were, as they were: none moved to the withdrawn deck or suspended
+    assert {cid: col.get_card(cid).did for cid in decks_before} == decks_before
+    withdrawn_deck = COURSE + anki_exporter.WITHDRAWN_DECK_SUFFIX
+    assert col.find_cards(f'"deck:{withdrawn_deck}"') == [] and col.find_cards("is:suspended") == []
 
 
 @pytest.mark.real_client

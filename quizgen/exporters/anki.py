@@ -500,6 +500,12 @@ RETIRED_TAG = "quizgen::retired"
 GENERATED_TRUE_FALSE_OPTION = "anki_generated_true_false"  # True: generated true/false items in the deck
 BANK_QUESTIONS_OPTION = "bank_questions"  # ids of every question of the bank, before --tags/--types (the pipeline sets it)
 CHANGELOG_OPTION = "anki_changelog"  # True: also write B-changes.md
+# A student importing the deck for the first time gets the withdrawn notes' cards in a deck of their
+# own beside the course's (a sub-deck would be studied with its parent) and suspended. Anki's
+# importer keeps a new card's deck, but resets its queue to "new" unless the student imports
+# with scheduling; a student who already holds the note keeps the card where it is, as it is.
+WITHDRAWN_DECK_SUFFIX = " (withdrawn)"
+SUSPENDED_QUEUE = -1
 WITHDRAWN_HTML = ('<div class="qg-withdrawn"><span class="qg-label">Withdrawn</span> Your teacher took '
                   'this question out of the course. Suspend or delete this card: it is tagged '
                   f'{RETIRED_TAG}.</div>')
@@ -511,6 +517,17 @@ class Retiring(NamedTuple):
     notes: list[NoteContent]
     originals: dict[str, str]  # content records of questions left out of the deck but still in the bank
     silent: list[str]  # retired, but the state holds no card to rebuild (written by an older quizgen)
+
+
+def withdrawn_deck_name(bank: Bank) -> str:
+    """The top-level deck of withdrawn notes' cards: ``Title (withdrawn)``."""
+    return deck_name(bank) + WITHDRAWN_DECK_SUFFIX
+
+
+def withdrawn_deck_description(bank: Bank) -> str:
+    return ("Questions your teacher took out of the course (tagged " + RETIRED_TAG + "). They arrive "
+            "suspended, in this deck of their own, so that nobody who studied them loses them; you do "
+            "not need to study them.")
 
 
 def split_deck_questions(questions: Sequence[Question], options: ExportOptions
@@ -590,7 +607,7 @@ def retired_contents(bank: Bank, live: Sequence[NoteContent], left_out: Sequence
         tags = sorted({*kept.tags, RETIRED_TAG}, key=str.casefold)
         question = Question(id=qid, bank=bank.id, type=qtype, prompt=kept.sort, source="")
         out.notes.append(NoteContent(question, note_guid(bank.id, qid), note_type, tuple(fields), tuple(tags),
-                                     kept.deck, max(1, kept.cards), kept.sort))
+                                     withdrawn_deck_name(bank), max(1, kept.cards), kept.sort))
     return out
 
 
@@ -715,7 +732,8 @@ class AnkiExporter:
 
         used = sorted({c.note_type.id: c.note_type for c in contents}.values(), key=lambda nt: nt.id)
         type_mods = {nt.id: note_type_mod(nt, old_types) for nt in used}
-        data = package(self._rows(bank, contents, states, used, type_mods))
+        data = package(self._rows(bank, contents, states, used, type_mods,
+                                  first_withdrawn=len(contents) - len(retiring.notes)))
 
         types_state = dict(old_types)
         for nt in used:
@@ -735,7 +753,10 @@ class AnkiExporter:
 
     @staticmethod
     def _rows(bank: Bank, contents: Sequence[NoteContent], states: Sequence[NoteState],
-              used: Iterable[NoteType], type_mods: Mapping[int, int]) -> CollectionRows:
+              used: Iterable[NoteType], type_mods: Mapping[int, int],
+              first_withdrawn: int | None = None) -> CollectionRows:
+        """The collection's rows; ``contents[first_withdrawn:]`` are withdrawn notes, whose
+        cards are suspended (in their own deck, see ``withdrawn_deck_name``)."""
         note_ids = stable_ids([(s.added, c.guid) for c, s in zip(contents, states)])
         top = deck_name(bank)
         names = {top} | {c.deck for c in contents}
@@ -745,9 +766,9 @@ class AnkiExporter:
         deck_mod = max([s.mod for s in states] + [REVISION])
         decks = {"1": deck_json(1, "Default", "", deck_mod)}
         ids = {name: deck_id(bank.id, name) for name in names}
+        descriptions = {top: deck_description(bank), withdrawn_deck_name(bank): withdrawn_deck_description(bank)}
         for name in sorted(names):
-            decks[str(ids[name])] = deck_json(ids[name], name, deck_description(bank) if name == top else "",
-                                              deck_mod)
+            decks[str(ids[name])] = deck_json(ids[name], name, descriptions.get(name, ""), deck_mod)
         card_ids = stable_ids([(s.added, f"{c.guid}:{ord_}") for c, s in zip(contents, states)
                                for ord_ in range(c.cards)])
 
@@ -769,9 +790,12 @@ class AnkiExporter:
             card_rows.extend((next(next_id), i, ord_) for ord_ in range(content.cards))
         card_rows.sort()
 
+        withdrawn_from = len(contents) if first_withdrawn is None else first_withdrawn
+
         def cards() -> Iterator[tuple]:
             for cid, i, ord_ in card_rows:  # new cards are due in bank order
-                yield (cid, note_ids[i], ids[contents[i].deck], ord_, states[i].mod, -1, 0, 0, i + 1,
+                queue = SUSPENDED_QUEUE if i >= withdrawn_from else 0
+                yield (cid, note_ids[i], ids[contents[i].deck], ord_, states[i].mod, -1, 0, queue, i + 1,
                        0, 0, 0, 0, 0, 0, 0, 0, "")
 
         models = {str(nt.id): note_type_json(nt, type_mods[nt.id]) for nt in used}
