@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -364,3 +365,33 @@ def test_numeric_cards_take_a_typed_answer_when_it_must_be_exact(col: Collection
     import_deck(col, build_deck(sample_bank_dir, tmp_path / "v2", LATER))
     card = note_for(col, "verdicts").cards()[0]
     assert "[[type:" not in card.question() and "\u00b1 1" in card.answer()
+
+
+def test_a_withdrawn_false_statement_strikes_through_the_statement_only(col: Collection, sample_bank_dir: Path,
+                                                                        tmp_path: Path, reviewer) -> None:
+    edit_bank(sample_bank_dir, "explanation: It signed but never ratified it.",
+              "explanation: False. It signed but never ratified it.")
+    import_deck(col, build_deck(sample_bank_dir, tmp_path / "v1", NOW))
+    card = note_for(col, "never-ratified").cards()[0]
+    reviewer.show(card.answer())
+    # the verdict is big above; "What is true" holds the correct statement, not "False. ..."
+    assert reviewer.inner_text("#qa .qg-verdict") == "False"
+    assert reviewer.inner_text("#qa .qg-explanation") == "It signed but never ratified it."
+
+    edit_bank(sample_bank_dir, "  - id: never-ratified\n", "  - id: never-ratified-gone\n")
+    import_deck(col, build_deck(sample_bank_dir, tmp_path / "v2", LATER))
+    card = note_for(col, "never-ratified").cards()[0]
+    assert anki_exporter.RETIRED_TAG in card.note().tags
+    banners = {}
+    for side, html in (("front", card.question()), ("back", card.answer())):
+        for night in (False, True):
+            reviewer.show(html, night=night)
+            banners[side, night] = reviewer.locator("#qa .qg-withdrawn").screenshot()
+            if os.environ.get("QUIZGEN_CARD_SCREENSHOTS"):  # for a person to look at
+                reviewer.screenshot(full_page=True, path=str(Path(os.environ["QUIZGEN_CARD_SCREENSHOTS"]) /
+                                    f"withdrawn-false-{side}-{'night' if night else 'day'}.png"))
+    # the statement on the back is struck through, and the banner looks exactly as on the front
+    assert reviewer.evaluate("() => getComputedStyle(document.querySelector('#qa .qg-prompt'))"
+                             ".textDecorationLine") == "line-through"
+    for night in (False, True):
+        assert banners["front", night] == banners["back", night], f"night={night}: the banner differs on the back"

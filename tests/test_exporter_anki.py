@@ -34,6 +34,7 @@ APKG = "sample-bank.apkg"
 LOOKS = {
     1_764_547_200: "cf8058e27b465dac",
     1_796_083_200: "770b8d789dc62f65",  # shuffled options, false statements corrected, withdrawn notes
+    1_796_140_800: "e8dec6766d8ea13f",  # the withdrawn banner is not struck through with a false statement
 }
 
 
@@ -561,3 +562,21 @@ def test_anki_diff_against_the_bank_as_it_would_build_now(sample_bank_dir: Path,
     assert result.exit_code == 0
     assert result.output.splitlines()[3:5] == ["  updated          1  updated in place (review history kept)",
                                                "      sample-bank/who-signed (Question)"]
+
+
+def test_a_true_false_card_shows_its_explanation_without_the_verdict() -> None:
+    """The generator's explanations start "True."/"False."; on the card the verdict is already shown
+    (and a false statement's explanation sits under "What is true"), so the card leaves it out."""
+    from conftest import SAMPLE_BANK
+
+    bank = load_bank(SAMPLE_BANK)
+    tf = next(q for q in bank.questions if q.id == "never-ratified")
+    mc = next(q for q in bank.questions if q.type == "multiple_choice")
+    for given, shown in [("False. It signed but never ratified it.", "It signed but never ratified it."),
+                         ("True.  It did.", "It did."), ("True to form, it signed.", "True to form, it signed."),
+                         ("False.", "False."), ("It was false.", "It was false.")]:
+        assert anki_exporter.note_content(bank, replace(tf, explanation=given)).fields[2] == shown
+    assert anki_exporter.note_content(bank, replace(mc, explanation="False. Not B.")).fields[3] == "False. Not B."
+    russian = replace(bank, language="ru")
+    assert anki_exporter.note_content(russian, replace(tf, explanation="Неверно. Подписала, но не ратифицировала.")
+                                      ).fields[2] == "Подписала, но не ратифицировала."

@@ -43,10 +43,11 @@ from datetime import datetime, timezone
 from typing import Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 from ..errors import ExportError
+from ..i18n import words as words_for
 from ..model import Bank, Question, Source, format_number, letter as _letter
 from . import Artifact, ExportJob, ExportOptions, register
 from .anki_apkg import CollectionRows, package
-from .anki_notetypes import BASIC, CSS, NOTE_TYPE_FOR, NOTE_TYPES, REVISION, NoteType
+from .anki_notetypes import BASIC, CSS, NOTE_TYPE_FOR, NOTE_TYPES, REVISION, TRUE_FALSE, NoteType
 
 STATE_FORMAT = 1
 STATE_COLUMNS = "hash mod added type"
@@ -297,6 +298,21 @@ def _ordering_html(bank_id: str, q: Question) -> tuple[str, str]:
     return f'<ul class="qg-items">{shown}</ul>', f'<ol class="qg-order">{right}</ol>'
 
 
+def verdict_pattern(language: str | None) -> re.Pattern[str]:
+    """A leading "True."/"False." (or the bank language's words for them) and the space after it."""
+    w = words_for(language)
+    names = {"True", "False", str(w["true"]), str(w["false"])}
+    return re.compile(r"\A(?:%s)[.:!]\s*" % "|".join(sorted(map(re.escape, names), key=len, reverse=True)))
+
+
+def without_verdict(explanation: str, pattern: re.Pattern[str]) -> str:
+    """A true/false card's Explanation field without a leading verdict: the back already shows it,
+    and on a false statement the explanation sits under "What is true" (the generator's
+    explanations start "True."/"False."; worksheets' keys and LMS feedback keep it)."""
+    rest = pattern.sub("", explanation, count=1)
+    return rest if rest.strip() else explanation
+
+
 def _own_fields(bank_id: str, q: Question) -> tuple[str, ...]:
     """The type's own fields, in the order of its note type's field list."""
     if q.type == "multiple_choice":
@@ -326,6 +342,7 @@ class NoteMaker:
         self._citations: dict[str, str] = {}
         self._decks: dict[str | None, str] = {}
         self._tags: dict[tuple, tuple[str, ...]] = {}
+        self.verdict = verdict_pattern(bank.language)
 
     def __call__(self, q: Question) -> NoteContent:
         bank = self.bank
@@ -339,7 +356,10 @@ class NoteMaker:
         tags = self._tags.get((q.tags, q.type))
         if tags is None:
             tags = self._tags[(q.tags, q.type)] = tuple(tag_list(q))
-        fields = _own_fields(bank.id, q) + (esc(q.explanation), esc(q.evidence), citation,
+        explanation = esc(q.explanation)
+        if note_type is TRUE_FALSE:
+            explanation = without_verdict(explanation, self.verdict)
+        fields = _own_fields(bank.id, q) + (explanation, esc(q.evidence), citation,
                                               esc(f"{bank.id}/{q.id}"))
         if len(fields) != len(note_type.fields):  # pragma: no cover - a programming error
             raise AssertionError(f"{note_type.name}: {len(fields)} values for {len(note_type.fields)} fields")
@@ -593,6 +613,7 @@ def retired_contents(bank: Bank, live: Sequence[NoteContent], left_out: Sequence
     if bank_ids is None:
         bank_ids = in_deck | set(originals)
     out = Retiring([], originals, [])
+    verdict = verdict_pattern(bank.language)
     for qid in sorted(old_notes):
         if qid in in_deck or (qid in bank_ids and qid not in originals):
             continue
@@ -603,7 +624,10 @@ def retired_contents(bank: Bank, live: Sequence[NoteContent], left_out: Sequence
         if kept is None or len(kept.fields) != len(note_type.fields):
             out.silent.append(qid)
             continue
-        fields = (WITHDRAWN_HTML + kept.fields[0], *kept.fields[1:])
+        fields = [WITHDRAWN_HTML + kept.fields[0], *kept.fields[1:]]
+        if note_type is TRUE_FALSE:  # kept by an older quizgen, perhaps with its verdict
+            at = note_type.fields.index("Explanation")
+            fields[at] = without_verdict(fields[at], verdict)
         tags = sorted({*kept.tags, RETIRED_TAG}, key=str.casefold)
         question = Question(id=qid, bank=bank.id, type=qtype, prompt=kept.sort, source="")
         out.notes.append(NoteContent(question, note_guid(bank.id, qid), note_type, tuple(fields), tuple(tags),

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 # Seconds since the epoch; the "mod" time of every note type. Bump it whenever a
 # template or the CSS changes (only then), to a time later than the previous value.
-REVISION = 1_796_083_200  # 2026-12-01
+REVISION = 1_796_140_800  # 2026-12-01 16:00 UTC
 
 COMMON_FIELDS = ("Explanation", "Evidence", "Source", "Ref")
 
@@ -277,7 +277,9 @@ hr#answer { border: 0; border-top: 1px solid #d1d9e0; margin: 1em 0; }
 .qg input#typeans { width: 100%; box-sizing: border-box; font-size: 1em; padding: 0.3em; }
 .qg-solution .qg-label { display: block; margin-bottom: 0.3em; }
 .qg-withdrawn { font-size: 0.85em; font-weight: 400; border: 2px solid #bf8700; border-radius: 0.5em;
-  background-color: #fff8c5; color: #3b2300; padding: 0.45em 0.7em; margin: 0 0 0.8em; }
+  background-color: #fff8c5; color: #3b2300; padding: 0.45em 0.7em; margin: 0 0 0.8em;
+  display: inline-block; width: 100%; box-sizing: border-box; }
+/* an inline block: the line through a false statement (.qg-tf-False .qg-prompt) does not reach the banner */
 .qg-withdrawn .qg-label { color: #7d4e00; }
 .qg-tf-False .qg-prompt { text-decoration: line-through; text-decoration-color: #cf222e; color: #59636e; }
 .qg-tf-False .qg-verdict { color: #cf222e; }
