@@ -31,7 +31,8 @@ from . import Artifact, ExportJob
 from .pdf import _item_ids, _item_keys, _item_marking, paper_of, refuse_right_to_left, sheet_texts
 from .pdf_doc import PAPER
 from .pdf_fonts import font_name, fonts
-from .pdf_key import grid_code, ordering_boxes, shorten
+from .pdf_key import grid_code, numeric_code, ordering_boxes, shorten
+from .pdf_worksheet import clean
 
 MARGIN = 40.0
 MARKER = 14.0  # the corner squares
@@ -40,6 +41,9 @@ QR_SIZE = 74.0
 BUBBLE_R = 5.6
 BUBBLE_STEP = 16.0
 ROW_H = 19.0
+KEY_SIZES = (8.5, 8.0, 7.5, 7.0)  # a written answer's key on the overlay: one line, the largest that fits
+KEY_WRAPPED_SIZES = (6.5, 6.0, 5.5)  # else two lines (a box is ROW_H - 3 high)
+KEY_LIMIT = 160  # characters of a key before it is cut (two lines of 5.5-point type hold about 90)
 DIGITS = 6  # student-number columns
 CHOICE_TYPES = ("multiple_choice", "true_false")
 GRAY = Color(0.35, 0.35, 0.35)
@@ -129,6 +133,28 @@ class _Sheet:
         if content:
             size = 8.5 if h < 18 else 9.5
             self.text(x + 3, top + (h - size) / 2, self.fit(content, size, w - 6, True), size, bold=True)
+
+    def key_box(self, x: float, top: float, w: float, h: float, key: str) -> None:
+        """A written answer's box on the overlay, with the whole key: on one line in the largest
+        type that fits, else on two lines in smaller type (a three-blank cloze key such as
+        "expectations; independent; ineffective"), cut with an ellipsis only past that."""
+        self.box(x, top, w, h)
+        width, face = w - 6, self.bold
+        for size in KEY_SIZES:
+            if self.c.stringWidth(key, face, size) <= width:
+                self.text(x + 3, top + (h - size) / 2, key, size, bold=True)
+                return
+        for size in KEY_WRAPPED_SIZES:
+            lines = simpleSplit(key, face, size, width)
+            if len(lines) <= 2 and all(self.c.stringWidth(line, face, size) <= width for line in lines):
+                break
+        else:
+            first, *rest = simpleSplit(key, face, size, width) or [key]
+            lines = [self.fit(first, size, width, True), self.fit(" ".join(rest), size, width, True)]
+        lead = size * 1.15
+        first_top = top + (h - lead * len(lines)) / 2 + (lead - size) / 2
+        for i, line in enumerate(lines):
+            self.text(x + 3, first_top + i * lead, line, size, bold=True)
 
     # ---- the page ----
 
@@ -248,8 +274,10 @@ class _Sheet:
                 self.text(bx, btop + 3, label, 6.5, color=GRAY)
                 self.box(bx + 9, btop, 17, 15, answer if self.overlay else "")
         else:
-            code = grid_code(item) if self.overlay else ""
-            self.box(left, top + 1, col_w - 30, ROW_H - 3, shorten(code, 40) if code else "")
+            if self.overlay:
+                self.key_box(left, top + 1, col_w - 30, ROW_H - 3, shorten(overlay_key(item), KEY_LIMIT))
+            else:
+                self.box(left, top + 1, col_w - 30, ROW_H - 3)
 
     def questions(self, top: float) -> None:
         items = list(self.qset.items)
@@ -307,6 +335,19 @@ def sheet_words(bank: Bank) -> dict:
     except ImportError:  # pragma: no cover - i18n is optional for this exporter
         return ENGLISH
     return {**ENGLISH, **furniture(bank.language, "answer_sheet")}
+
+
+def overlay_key(item: PlacedQuestion) -> str:
+    """What the overlay prints in a written answer's box: the whole answer (the key's quick grid
+    shortens long ones, see ``pdf_key.GRID_WORDS``; the box has room for two lines of small type)."""
+    q = item.question
+    if q.type == "cloze":
+        return "; ".join(clean(b.answer) for b in q.blanks)
+    if q.type == "short_answer":
+        return clean(q.answers[0]) if q.answers else ""
+    if q.type == "numeric":
+        return numeric_code(q.number, q.tolerance, q.unit)
+    return grid_code(item)
 
 
 def render_sheet(bank: Bank, qset: QuestionSet, paper: str, overlay: bool = False,
