@@ -279,7 +279,7 @@ def test_a_new_student_does_not_study_withdrawn_cards(col: Collection, tmp_path:
     withdrawn_deck = COURSE + anki_exporter.WITHDRAWN_DECK_SUFFIX
     assert sorted(col.find_cards(f'"deck:{withdrawn_deck}"')) == sorted(col.find_cards(f"tag:{anki_exporter.RETIRED_TAG}"))
     assert col.find_cards(f'"deck:{COURSE}" tag:{anki_exporter.RETIRED_TAG}') == []
-    assert "suspended" in col.decks.by_name(withdrawn_deck)["desc"]
+    assert "you do not need to study them" in col.decks.by_name(withdrawn_deck)["desc"]
     # the generated statements' explanations began "True."/"False."; the cards leave the verdict out
     explanations = [col.get_note(n)["Explanation"] for n in tagged if "Statement" in col.get_note(n)]
     assert len(explanations) > 50 and not any(e.startswith(("True.", "False.")) for e in explanations)

@@ -545,9 +545,9 @@ def withdrawn_deck_name(bank: Bank) -> str:
 
 
 def withdrawn_deck_description(bank: Bank) -> str:
-    return ("Questions your teacher took out of the course (tagged " + RETIRED_TAG + "). They arrive "
-            "suspended, in this deck of their own, so that nobody who studied them loses them; you do "
-            "not need to study them.")
+    return ("Questions your teacher took out of the course (tagged " + RETIRED_TAG + "). They are kept "
+            "here, apart from the course, so that nobody who studied them loses them; you do not need to "
+            "study them (deleting them does not help: the next import of the deck adds them again).")
 
 
 def split_deck_questions(questions: Sequence[Question], options: ExportOptions
