@@ -150,7 +150,7 @@ class _Sheet:
                 break
         else:
             first, *rest = simpleSplit(key, face, size, width) or [key]
-            lines = [self.fit(first, size, width, True), self.fit(" ".join(rest), size, width, True)]
+            lines = [self.fit(line, size, width, True) for line in (first, " ".join(rest)) if line]
         lead = size * 1.15
         first_top = top + (h - lead * len(lines)) / 2 + (lead - size) / 2
         for i, line in enumerate(lines):
