@@ -527,8 +527,8 @@ CHANGELOG_OPTION = "anki_changelog"  # True: also write B-changes.md
 WITHDRAWN_DECK_SUFFIX = " (withdrawn)"
 SUSPENDED_QUEUE = -1
 WITHDRAWN_HTML = ('<div class="qg-withdrawn"><span class="qg-label">Withdrawn</span> Your teacher took '
-                  'this question out of the course. Suspend or delete this card: it is tagged '
-                  f'{RETIRED_TAG}.</div>')
+                  'this question out of the course. Suspend this card (deleting it only brings it back '
+                  f'with the next update): it is tagged {RETIRED_TAG}.</div>')
 
 
 class Retiring(NamedTuple):
@@ -682,7 +682,7 @@ def changelog_markdown(bank: Bank, changes: Mapping[str, Sequence[str]], state: 
                 ("retired", "Withdrawn questions",
                  f"Taken out of the course. Anki keeps them in your collection, marked \"Withdrawn\" and "
                  f"tagged `{RETIRED_TAG}`: in the browser, search `tag:{RETIRED_TAG}`, select all, and "
-                 "suspend (or delete) them."))
+                 "suspend them (a deleted note comes back with the next import)."))
     if not any(changes.get(key) for key, _, _ in sections):
         out += ["Nothing changed: importing it again changes nothing.", ""]
     for key, heading, note in sections:
