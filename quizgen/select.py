@@ -18,8 +18,8 @@ from typing import Iterable, Sequence
 
 from .errors import SelectionError
 from .model import QUESTION_TYPES, Bank, PlacedQuestion, Question, QuestionSet, letter
-from .quizrules import (LetterBalancer, Profile, TextAnalyzer, balance_score, common_tokens, conflict,
-                        default_targets, gives_away, near_duplicate, next_type, profile_question, tier, type_cap,
+from .quizrules import (LetterBalancer, Profile, TextAnalyzer, attribution_tokens, balance_score, common_tokens,
+                        conflict, default_targets, distinctive_name, gives_away, near_duplicate, next_type, profile_question, tier, type_cap,
                         NEAR_DUPLICATE)
 
 DEFAULT_SEED = 2016
@@ -135,6 +135,7 @@ class RuleBook:
         self.bank = bank
         self.profiles: dict[str, Profile] = {q.id: profile_question(q, analyzer) for q in questions}
         self.common = common_tokens(list(self.profiles.values()), bank, analyzer)
+        self.attribution = attribution_tokens(bank, analyzer)
         frequency: dict[str, int] = {}
         for p in self.profiles.values():
             for token in p.prompt | _passage_tokens(p) | _answer_tokens(p):
@@ -149,7 +150,7 @@ class RuleBook:
 
     def conflict(self, a: Question, b: Question) -> str | None:
         """Why ``a`` and ``b`` cannot share a sheet, or None."""
-        return conflict(self.profile(a), self.profile(b), self.common)
+        return conflict(self.profile(a), self.profile(b), self.common, self.attribution)
 
 
 def _passage_tokens(p: Profile) -> frozenset[str]:
@@ -184,6 +185,8 @@ class Sheet:
             for forms in p.answers:
                 form = forms[0]
                 context = form.context - self.rules.common or form.context
+                if distinctive_name(form, self.rules.common):  # see quizrules.names_the_answer
+                    context = form.context - self.rules.attribution or form.context
                 if not form.needs_context or not context:
                     found = set()
                     break
@@ -221,7 +224,7 @@ class Sheet:
             if fact in self.facts:
                 return self.facts[fact], f"they test the same fact {fact!r}"
         since = self.fits_until.get(q.id, 0)  # only questions added since the last check can block
-        common = self.rules.common
+        common, attribution = self.rules.common, self.rules.attribution
 
         def newer(index: dict[str, list[tuple[int, Profile]]], tokens: Iterable[str]) -> list[Profile]:
             found: dict[int, Profile] = {}
@@ -237,11 +240,11 @@ class Sheet:
                 return other.question, "their prompts are nearly the same"
         for other in newer(self.by_key, p.shown):
             telling = self.telling(other)
-            if (telling is None or not telling.isdisjoint(p.shown)) and gives_away(p, other, common):
+            if (telling is None or not telling.isdisjoint(p.shown)) and gives_away(p, other, common, attribution):
                 return other.question, f"{q.id!r} gives away the answer of {other.question.id!r}"
         telling = self.telling(p)
         for other in newer(self.by_passage, self._keys(p)):
-            if (telling is None or not telling.isdisjoint(other.shown)) and gives_away(other, p, common):
+            if (telling is None or not telling.isdisjoint(other.shown)) and gives_away(other, p, common, attribution):
                 return other.question, f"{other.question.id!r} gives away the answer of {q.id!r}"
         self.fits_until[q.id] = len(self.chosen)
         return None

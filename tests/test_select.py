@@ -24,9 +24,12 @@ def test_filter_by_tags_and_types() -> None:
 def test_same_seed_same_sets_other_seed_other_order() -> None:
     one = select_questions(BANK, QUESTIONS, SelectionSpec(seed=1, group_by="none"))
     again = select_questions(BANK, QUESTIONS, SelectionSpec(seed=1, group_by="none"))
-    other = select_questions(BANK, QUESTIONS, SelectionSpec(seed=2, group_by="none"))
     assert one == again
-    assert [i.question.id for i in one[0].items] != [i.question.id for i in other[0].items]
+    # the plain quiz has only a handful of questions, so two seeds may meet on one order by
+    # chance (1 in 120 for five): other seeds give other orders, nearly every one its own
+    orders = {tuple(i.question.id for i in select_questions(BANK, QUESTIONS, SelectionSpec(
+        seed=seed, group_by="none"))[0].items) for seed in range(1, 9)}
+    assert len(orders) >= 6
 
 
 def test_versions_hold_the_same_questions_in_different_orders() -> None:
