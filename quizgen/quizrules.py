@@ -3,7 +3,8 @@
 A quiz never holds two questions that test the same fact (``shares_fact``), two
 near-identical prompts (``near_duplicate``), or a question whose printed text states
 another chosen question's answer (``gives_away``). Within those rules a default quiz
-spreads its questions over types (``next_type``), sources and tags (``balance_score``)
+spreads its questions over types (``next_type``), templates and tags (``repetition``, then
+``pile`` when a swap can lower it), sources and tags (``balance_score``)
 and prefers a hand-written question to a generated one on the same fact (``tier``).
 Multiple-choice answer letters are balanced within each version (``LetterBalancer``).
 
@@ -26,6 +27,8 @@ mentions it *and* shares the words of its prompt ("Who signed the decree?" is gi
 away by "Putin signs the decree", not by "Vladimir Putin: President of Russia").
 A matching question is given away when one passage mentions both sides of a pair; a
 matching question's passages are its pairs, each read as one claim (left and right together).
+A distinctive name ("Rome Statute", where "Russia" is in every prompt) stated verbatim needs
+less: one shared prompt word, or two of the bank's frequent ones (``names_the_answer``).
 """
 from __future__ import annotations
 
@@ -563,6 +566,31 @@ def tier(q: Question, facts_with_hand_written: frozenset[str]) -> int:
     if q.origin == "hand":
         return 0
     return 1 if not facts_with_hand_written.isdisjoint(q.facts or ((q.fact,) if q.fact else ())) else 0
+
+
+TAG_PILE = 2  # from this many questions on one tag, a sheet prefers questions on other topics
+
+
+def repetition(q: Question, templates: Mapping[str, int], tags: Mapping[str, int]) -> int:
+    """How much choosing ``q`` would repeat what the sheet already asks: one for each chosen
+    question of its generated template ("The term ___ means" twice), and one for each chosen
+    question on its most-used tag from ``TAG_PILE`` on (a third question on ratification).
+    A preference, like the type spread: the least repetitive candidate wins, none is refused."""
+    same_template = templates.get(q.template, 0) if q.template else 0
+    return same_template + sum(max(0, tags.get(t, 0) - TAG_PILE + 1) for t in q.tags)
+
+
+def pile(questions: Iterable[Question]) -> tuple[int, tuple[int, ...]]:
+    """How much a sheet repeats itself: the most questions from one generated template, then how
+    many questions each tag has, largest first. Smaller (compared as tuples) is more varied."""
+    templates: dict[str, int] = {}
+    tags: dict[str, int] = {}
+    for q in questions:
+        if q.template:
+            templates[q.template] = templates.get(q.template, 0) + 1
+        for t in q.tags:
+            tags[t] = tags.get(t, 0) + 1
+    return max(templates.values(), default=0), tuple(sorted(tags.values(), reverse=True))
 
 
 def balance_score(q: Question, sources: Mapping[str, int], tags: Mapping[str, int]) -> float:

@@ -19,7 +19,8 @@ from typing import Iterable, Sequence
 from .errors import SelectionError
 from .model import QUESTION_TYPES, Bank, PlacedQuestion, Question, QuestionSet, letter
 from .quizrules import (LetterBalancer, Profile, TextAnalyzer, attribution_tokens, balance_score, common_tokens,
-                        conflict, default_targets, distinctive_name, gives_away, near_duplicate, next_type, profile_question, tier, type_cap,
+                        conflict, default_targets, distinctive_name, gives_away, near_duplicate, next_type, pile, profile_question,
+                        repetition, tier, type_cap,
                         NEAR_DUPLICATE)
 
 DEFAULT_SEED = 2016
@@ -27,6 +28,7 @@ MAX_VERSIONS = 100  # A..Z, then AA, AB, ...: a class set of 30 is common
 ATTEMPTS = 12  # seeded restarts when a --mix or --count is not filled at the first try
 PLAIN_ATTEMPTS = 4  # seeded tries of a plain build's sheet (every fact once); the fullest is kept
 LARGE_POOL = 500  # from this many candidates a plain build makes one try (each costs about n^2/2 checks at worst)
+SPREAD_SWAPS = 12  # at most this many swaps spread a sheet's tags and templates after it is filled
 LOOKAHEAD = 6  # how many of a type's next candidates are weighed for source and tag spread
 
 
@@ -328,6 +330,8 @@ def choose_quiz(bank: Bank, questions: Sequence[Question], spec: SelectionSpec,
         if wanted is not None and len(sheet) >= wanted:
             break
     assert best is not None
+    if wanted is not None:
+        best = _spread_topics(rules, included, candidates, best)
     warnings: list[str] = []
     if spec.mix and _mix_counts(best) != {n: c for n, c in spec.mix}:
         raise SelectionError(f"{bank.path}: --mix {_mix_text(spec.mix)} cannot be filled from bank {bank.id!r} "
@@ -363,7 +367,10 @@ def _fill(rules: RuleBook, included: Sequence[Question], candidates: Sequence[Qu
     types_count = {t: 0 for t in QUESTION_TYPES}
     sources: dict[str, int] = {}
     tags: dict[str, int] = {}
+    templates: dict[str, int] = {}
     for q in included:
+        if q.template:
+            templates[q.template] = templates.get(q.template, 0) + 1
         types_count[q.type] += 1
         sources[q.source] = sources.get(q.source, 0) + 1
         for t in q.tags:
@@ -400,7 +407,7 @@ def _fill(rules: RuleBook, included: Sequence[Question], candidates: Sequence[Qu
             continue
         first_tier = tier(looked[0], hand_facts)
         looked_same = [q for q in looked if tier(q, hand_facts) == first_tier]
-        pick = max(looked_same, key=lambda q: balance_score(q, sources, tags))
+        pick = max(looked_same, key=lambda q: (-repetition(q, templates, tags), balance_score(q, sources, tags)))
         for q in reversed(looked):
             if q is not pick:
                 queue.insert(0, q)
@@ -409,7 +416,57 @@ def _fill(rules: RuleBook, included: Sequence[Question], candidates: Sequence[Qu
         sources[pick.source] = sources.get(pick.source, 0) + 1
         for t in pick.tags:
             tags[t] = tags.get(t, 0) + 1
+        if pick.template:
+            templates[pick.template] = templates.get(pick.template, 0) + 1
     return sheet.chosen
+
+
+def _spread_topics(rules: RuleBook, included: Sequence[Question], candidates: Sequence[Question],
+                   chosen: Sequence[Question]) -> list[Question]:
+    """Swap questions for unused ones of the same type (and no later tier) while the swap keeps
+    every rule and lowers the sheet's ``pile``: fewer questions on its most-asked tag, never two
+    from one template. A preference: a sheet that cannot be spread further is left as it is."""
+    hand_facts = frozenset(f for q in candidates if q.origin == "hand" for f in rules.profile(q).facts)
+    keep = {q.id for q in included}
+    sheet = list(chosen)
+    for _ in range(SPREAD_SWAPS):
+        now = pile(sheet)
+        worst = _most_asked(sheet, now)
+        swapped = False
+        on_sheet = {q.id for q in sheet}
+        for i, out in enumerate(sheet):
+            if out.id in keep or not (worst & set(out.tags) or _template_repeated(sheet, out)):
+                continue
+            rest = sheet[:i] + sheet[i + 1:]
+            trial = Sheet(rules)
+            for q in rest:
+                trial.add(q)
+            for into in candidates:
+                if (into.id in on_sheet or into.type != out.type
+                        or tier(into, hand_facts) > tier(out, hand_facts)):
+                    continue
+                if pile(rest + [into]) < now and trial.blocker(into) is None:
+                    sheet = rest[:i] + [into] + rest[i:]
+                    swapped = True
+                    break
+            if swapped:
+                break
+        if not swapped:
+            break
+    return sheet
+
+
+def _most_asked(sheet: Sequence[Question], now: tuple[int, tuple[int, ...]]) -> set[str]:
+    counts: dict[str, int] = {}
+    for q in sheet:
+        for t in q.tags:
+            counts[t] = counts.get(t, 0) + 1
+    top = now[1][0] if now[1] else 0
+    return {t for t, n in counts.items() if n == top}
+
+
+def _template_repeated(sheet: Sequence[Question], q: Question) -> bool:
+    return bool(q.template) and sum(1 for other in sheet if other.template == q.template) > 1
 
 
 def _mix_counts(chosen: Sequence[Question]) -> dict[str, int]:

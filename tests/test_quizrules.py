@@ -367,3 +367,49 @@ def test_balance_score_prefers_the_source_and_tags_the_sheet_has_fewer_of() -> N
     a = question("short_answer", "X?", answers=("y",), tags=("crimea",))
     b = question("short_answer", "X?", answers=("y",), tags=("budget",))
     assert balance_score(a, {"s": 1}, {"crimea": 3}) < balance_score(b, {"s": 1}, {"crimea": 3})
+
+
+# ---- variety: templates and tags ----
+
+TAGS = ["crimea", "ratification", "critics", "compare", "background"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.one_of(st.none(), st.sampled_from(["definition-cloze", "role-name"])),
+       st.lists(st.sampled_from(TAGS), max_size=3, unique=True),
+       st.dictionaries(st.sampled_from(["definition-cloze", "role-name", "claim-true"]), st.integers(0, 3)),
+       st.dictionaries(st.sampled_from(TAGS), st.integers(0, 5)))
+def test_repetition_counts_the_same_template_and_a_piled_up_tag(template, tags, templates, tag_counts) -> None:
+    from quizgen.quizrules import TAG_PILE, repetition
+    q = question("cloze", "The term [[x]] means y.", tags=tuple(tags), template=template)
+    r = repetition(q, templates, tag_counts)
+    fresh = {t: min(n, TAG_PILE - 1) for t, n in tag_counts.items()}
+    # nothing repeated: no cost; each question of its template already chosen costs one
+    assert repetition(q, {}, fresh) == 0
+    assert repetition(q, templates, fresh) == (templates.get(template, 0) if template else 0)
+    # one more question on one of its tags, or of its template, always costs more; on another tag, nothing
+    for t in tags:
+        assert repetition(q, templates, {**tag_counts, t: max(tag_counts.get(t, 0), TAG_PILE - 1) + 1}) > \
+            repetition(q, templates, {**tag_counts, t: max(tag_counts.get(t, 0), TAG_PILE - 1)})
+    if template:
+        assert repetition(q, {**templates, template: templates.get(template, 0) + 1}, tag_counts) == r + 1
+    others = [t for t in TAGS if t not in tags]
+    if others:
+        assert repetition(q, templates, {**tag_counts, others[0]: tag_counts.get(others[0], 0) + 4}) == r
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.none(), st.sampled_from(["a", "b"])),
+                          st.lists(st.sampled_from(TAGS), max_size=3, unique=True)), min_size=1, max_size=12),
+       st.randoms(use_true_random=False))
+def test_pile_is_the_most_of_one_template_then_tag_counts_largest_first(specs, rnd) -> None:
+    from quizgen.quizrules import pile
+    sheet = [question("cloze", "x", f"q{i}", template=t, tags=tuple(tags)) for i, (t, tags) in enumerate(specs)]
+    most, counts = pile(sheet)
+    assert most == max([sum(1 for q in sheet if q.template == t) for t in ("a", "b")])
+    assert sorted(counts, reverse=True) == list(counts) and sum(counts) == sum(len(q.tags) for q in sheet)
+    shuffled = list(sheet)
+    rnd.shuffle(shuffled)
+    assert pile(shuffled) == (most, counts)  # the order of a sheet does not matter
+    extra = question("cloze", "x", "extra", template="a", tags=tuple(TAGS[:1]))
+    assert pile(sheet + [extra]) > (most, counts)  # one more question never makes a sheet more varied
