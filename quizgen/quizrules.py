@@ -573,8 +573,8 @@ TAG_PILE = 2  # from this many questions on one tag, a sheet prefers questions o
 
 def repetition(q: Question, templates: Mapping[str, int], tags: Mapping[str, int]) -> int:
     """How much choosing ``q`` would repeat what the sheet already asks: one for each chosen
-    question of its generated template ("The term ___ means" twice), and one for each chosen
-    question on its most-used tag from ``TAG_PILE`` on (a third question on ratification).
+    question of its generated template ("The term ___ means" twice), and for each of its tags
+    one for each chosen question on it from ``TAG_PILE`` on (a third question on ratification).
     A preference, like the type spread: the least repetitive candidate wins, none is refused."""
     same_template = templates.get(q.template, 0) if q.template else 0
     return same_template + sum(max(0, tags.get(t, 0) - TAG_PILE + 1) for t in q.tags)

@@ -19,9 +19,8 @@ from typing import Iterable, Sequence
 from .errors import SelectionError
 from .model import QUESTION_TYPES, Bank, PlacedQuestion, Question, QuestionSet, letter
 from .quizrules import (LetterBalancer, Profile, TextAnalyzer, attribution_tokens, balance_score, common_tokens,
-                        conflict, default_targets, distinctive_name, gives_away, near_duplicate, next_type, pile, profile_question,
-                        repetition, tier, type_cap,
-                        NEAR_DUPLICATE)
+                        conflict, default_targets, distinctive_name, gives_away, near_duplicate, next_type, pile,
+                        profile_question, repetition, tier, type_cap, NEAR_DUPLICATE)
 
 DEFAULT_SEED = 2016
 MAX_VERSIONS = 100  # A..Z, then AA, AB, ...: a class set of 30 is common
@@ -331,7 +330,8 @@ def choose_quiz(bank: Bank, questions: Sequence[Question], spec: SelectionSpec,
             break
     assert best is not None
     if wanted is not None:
-        best = _spread_topics(rules, included, candidates, best)
+        best = _spread_topics(rules, included, candidates, best,
+                              random.Random(f"quizgen:{spec.seed}:{bank.id}:spread"))
     warnings: list[str] = []
     if spec.mix and _mix_counts(best) != {n: c for n, c in spec.mix}:
         raise SelectionError(f"{bank.path}: --mix {_mix_text(spec.mix)} cannot be filled from bank {bank.id!r} "
@@ -407,7 +407,7 @@ def _fill(rules: RuleBook, included: Sequence[Question], candidates: Sequence[Qu
             continue
         first_tier = tier(looked[0], hand_facts)
         looked_same = [q for q in looked if tier(q, hand_facts) == first_tier]
-        pick = max(looked_same, key=lambda q: (-repetition(q, templates, tags), balance_score(q, sources, tags)))
+        pick = max(looked_same, key=lambda q: balance_score(q, sources, tags) - repetition(q, templates, tags))
         for q in reversed(looked):
             if q is not pick:
                 queue.insert(0, q)
@@ -422,13 +422,18 @@ def _fill(rules: RuleBook, included: Sequence[Question], candidates: Sequence[Qu
 
 
 def _spread_topics(rules: RuleBook, included: Sequence[Question], candidates: Sequence[Question],
-                   chosen: Sequence[Question]) -> list[Question]:
+                   chosen: Sequence[Question], rng: random.Random | None = None) -> list[Question]:
     """Swap questions for unused ones of the same type (and no later tier) while the swap keeps
-    every rule and lowers the sheet's ``pile``: fewer questions on its most-asked tag, never two
-    from one template. A preference: a sheet that cannot be spread further is left as it is."""
+    every rule and the spread of sources and lowers the sheet's ``pile``: fewer questions on its
+    most-asked tag, never two from one template. Candidates are tried in ``rng``'s order. A
+    preference: a sheet that cannot be spread further is left as it is."""
     hand_facts = frozenset(f for q in candidates if q.origin == "hand" for f in rules.profile(q).facts)
     keep = {q.id for q in included}
     sheet = list(chosen)
+    sources = {q.source for q in chosen}
+    candidates = list(candidates)
+    if rng is not None:  # in the seed's order: in bank order, the bank's first questions would always win
+        rng.shuffle(candidates)
     for _ in range(SPREAD_SWAPS):
         now = pile(sheet)
         worst = _most_asked(sheet, now)
@@ -445,7 +450,9 @@ def _spread_topics(rules: RuleBook, included: Sequence[Question], candidates: Se
                 if (into.id in on_sheet or into.type != out.type
                         or tier(into, hand_facts) > tier(out, hand_facts)):
                     continue
-                if pile(rest + [into]) < now and trial.blocker(into) is None:
+                trial_sheet = rest + [into]
+                if (pile(trial_sheet) < now and _source_spread(trial_sheet, sources) <= _source_spread(sheet, sources)
+                        and trial.blocker(into) is None):
                     sheet = rest[:i] + [into] + rest[i:]
                     swapped = True
                     break
@@ -454,6 +461,15 @@ def _spread_topics(rules: RuleBook, included: Sequence[Question], candidates: Se
         if not swapped:
             break
     return sheet
+
+
+def _source_spread(sheet: Sequence[Question], sources: Iterable[str]) -> int:
+    """How many more questions the most-used of ``sources`` has on the sheet than the least-used."""
+    counts = {name: 0 for name in sources}
+    for q in sheet:
+        if q.source in counts:
+            counts[q.source] += 1
+    return max(counts.values()) - min(counts.values()) if counts else 0
 
 
 def _most_asked(sheet: Sequence[Question], now: tuple[int, tuple[int, ...]]) -> set[str]:

@@ -286,9 +286,12 @@ def test_spreading_a_piled_up_sheet_keeps_the_rules_types_and_includes(bank_id: 
     bank, questions, rules = REAL[bank_id]
     _, piled = _piled_sheet(bank_id, seed, size)  # a sheet that asks about one topic as often as the rules allow
     include = [piled[0]]
-    spread = _spread_topics(rules, include, [q for q in questions if q is not piled[0]], piled)
+    spread = _spread_topics(rules, include, [q for q in questions if q is not piled[0]], piled, random.Random(seed))
     assert_rules_kept(rules, spread)
     assert len(spread) == len(piled) and piled[0] in spread
+    sources = [sum(q.source == s for q in spread) for s in {q.source for q in piled + spread}]
+    before = [sum(q.source == s for q in piled) for s in {q.source for q in piled + spread}]
+    assert max(sources) - min(sources) <= max(before) - min(before)  # the spread of sources is kept
     assert sorted(q.type for q in spread) == sorted(q.type for q in piled)
     assert pile(spread) <= pile(piled)
     assert pile(spread) < pile(piled) or all(q in spread for q in piled)  # a sheet changes only to spread
