@@ -3,7 +3,8 @@
 A quiz never holds two questions that test the same fact (``shares_fact``), two
 near-identical prompts (``near_duplicate``), or a question whose printed text states
 another chosen question's answer (``gives_away``). Within those rules a default quiz
-spreads its questions over types (``next_type``), sources and tags (``balance_score``)
+spreads its questions over types (``next_type``), templates and tags (``repetition``, then
+``pile`` when a swap can lower it), sources and tags (``balance_score``)
 and prefers a hand-written question to a generated one on the same fact (``tier``).
 Multiple-choice answer letters are balanced within each version (``LetterBalancer``).
 
@@ -24,7 +25,10 @@ fact); a true one states what it says. The answer of a multiple-choice, short-an
 numeric or cloze question is given away when another question's printed passage
 mentions it *and* shares the words of its prompt ("Who signed the decree?" is given
 away by "Putin signs the decree", not by "Vladimir Putin: President of Russia").
-A matching question is given away when one passage mentions both sides of a pair.
+A matching question is given away when one passage mentions both sides of a pair; a
+matching question's passages are its pairs, each read as one claim (left and right together).
+A distinctive name ("Rome Statute", where "Russia" is in every prompt) stated verbatim needs
+less: one shared prompt word, or two of the bank's frequent ones (``names_the_answer``).
 """
 from __future__ import annotations
 
@@ -75,9 +79,17 @@ SUFFIXES = ("ications", "ication", "ational", "ations", "ation", "ments", "ment"
             "ies", "ied", "ers", "er", "ed", "es", "ly", "s")
 
 
+# Forms a suffix-stripping stemmer cannot join: irregular pasts and nouns of an act.
+WORD_FORMS = {"signature": "sign", "signatures": "sign", "signatory": "sign", "signatories": "sign",
+              "withdrew": "withdraw", "withdrawn": "withdraw", "withdrawal": "withdraw",
+              "withdrawals": "withdraw"}
+
+
 def stem(word: str) -> str:
-    """A light stemmer: "ratified", "ratifying", "ratification" -> "ratif"."""
+    """A light stemmer: "ratified", "ratifying", "ratification" -> "ratif"; "signature" -> "sign"."""
     word = word.casefold()
+    if word in WORD_FORMS:
+        return WORD_FORMS[word]
     for suffix in SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: -len(suffix)]
@@ -326,7 +338,9 @@ def profile_question(q: Question, analyzer: TextAnalyzer) -> Profile:
                 answers.append((_form(analyzer, blank.answer, tok(around)),))
     elif q.type == "matching":
         passages.append(prompt)
-        passages.extend(tok(side) for pair in q.pairs for side in pair)
+        # a pair is printed as one line of the key and read as one claim: "Vladimir Putin" is the
+        # "Russian president who signed the directive", which answers "Who signed the decree?"
+        passages.extend(tok(left) | tok(right) for left, right in q.pairs)
         answers.extend((_form(analyzer, left, frozenset(), False), _form(analyzer, right, frozenset(), False))
                        for left, right in q.pairs)
     elif q.type == "ordering":
@@ -410,13 +424,36 @@ def context_needed(form: AnswerForm, common: frozenset[str] = frozenset()) -> in
     return 1 if len((form.required | form.words) - common) >= 2 else 2
 
 
-def gives_away(giver: Profile, receiver: Profile, common: frozenset[str] = frozenset()) -> bool:
+def distinctive_name(form: AnswerForm, common: frozenset[str] = frozenset()) -> bool:
+    """Is this answer a name few of the bank's questions use ("Rome Statute", "Vladimir Putin"
+    where Russia is everywhere), whose mere mention on the right topic tells a student the answer?"""
+    return any(t.startswith("ent:") for t in form.required - common)
+
+
+def names_the_answer(passage: frozenset[str], form: AnswerForm, common: frozenset[str] = frozenset(),
+                     attribution: frozenset[str] = frozenset()) -> bool:
+    """A passage that states a distinctive name verbatim gives away the question whose answer it is
+    when it is about the same act or topic: one telling word of the prompt ("Putin withdrew ..."
+    beside "Who signed the decree withdrawing ...?"), or two of its words that are frequent in the
+    bank but not attributions ("Russia ... the ICC ... the Rome Statute" beside "Russia signed the
+    treaty that established the ICC ... What is that treaty called?")."""
+    if not distinctive_name(form, common) or not mentions(passage, form):
+        return False
+    if about_the_same(passage, form.context, common, enough=1):
+        return True
+    return _concepts((form.context - attribution) & passage) >= 2
+
+
+def gives_away(giver: Profile, receiver: Profile, common: frozenset[str] = frozenset(),
+               attribution: frozenset[str] = frozenset()) -> bool:
     """Does ``giver``'s printed text state ``receiver``'s answer?"""
     if giver.question is receiver.question:
         return False
     def states(passage: frozenset[str], f: AnswerForm) -> bool:
-        return mentions(passage, f) and (not f.needs_context
-                                         or about_the_same(passage, f.context, common, context_needed(f, common)))
+        if not mentions(passage, f):
+            return False
+        return (not f.needs_context or about_the_same(passage, f.context, common, context_needed(f, common))
+                or names_the_answer(passage, f, common, attribution))
 
     for forms in receiver.answers:
         if not all(states(giver.shown, f) for f in forms):
@@ -434,15 +471,16 @@ def _claim_covered(passage: frozenset[str], form: AnswerForm) -> bool:
     return len(words) >= 3 and len(words & passage) * 4 >= 3 * len(words)
 
 
-def conflict(a: Profile, b: Profile, common: frozenset[str] = frozenset()) -> str | None:
+def conflict(a: Profile, b: Profile, common: frozenset[str] = frozenset(),
+             attribution: frozenset[str] = frozenset()) -> str | None:
     """Why ``a`` and ``b`` cannot be on one sheet, or None when they can."""
     if shares_fact(a, b):
         return f"they test the same fact {sorted(a.facts & b.facts)[0]!r}"
     if near_duplicate(a, b):
         return "their prompts are nearly the same"
-    if gives_away(a, b, common):
+    if gives_away(a, b, common, attribution):
         return f"{a.question.id!r} gives away the answer of {b.question.id!r}"
-    if gives_away(b, a, common):
+    if gives_away(b, a, common, attribution):
         return f"{b.question.id!r} gives away the answer of {a.question.id!r}"
     return None
 
@@ -461,13 +499,19 @@ def common_tokens(profiles: Sequence[Profile], bank: Bank | None = None,
             counts[t] = counts.get(t, 0) + 1
     limit = max(3, COMMON_SHARE * len(profiles))
     common = {t for t, n in counts.items() if n > limit}
-    common.update(stem(w) for w in ATTRIBUTION_WORDS)
+    common.update(attribution_tokens(bank, analyzer))
+    return frozenset(common)
+
+
+def attribution_tokens(bank: Bank | None = None, analyzer: TextAnalyzer | None = None) -> frozenset[str]:
+    """Tokens that only say where something was read: "article", "quoted", the sources' names."""
+    out = {stem(w) for w in ATTRIBUTION_WORDS}
     if bank is not None and analyzer is not None:
         for source in bank.sources.values():
-            common.update(analyzer.tokens(source.publisher))
+            out.update(analyzer.tokens(source.publisher))
             if source.author:
-                common.update(analyzer.tokens(source.author))
-    return frozenset(common)
+                out.update(analyzer.tokens(source.author))
+    return frozenset(out)
 
 
 # --- preferences ------------------------------------------------------------------------
@@ -522,6 +566,31 @@ def tier(q: Question, facts_with_hand_written: frozenset[str]) -> int:
     if q.origin == "hand":
         return 0
     return 1 if not facts_with_hand_written.isdisjoint(q.facts or ((q.fact,) if q.fact else ())) else 0
+
+
+TAG_PILE = 2  # from this many questions on one tag, a sheet prefers questions on other topics
+
+
+def repetition(q: Question, templates: Mapping[str, int], tags: Mapping[str, int]) -> int:
+    """How much choosing ``q`` would repeat what the sheet already asks: one for each chosen
+    question of its generated template ("The term ___ means" twice), and for each of its tags
+    one for each chosen question on it from ``TAG_PILE`` on (a third question on ratification).
+    A preference, like the type spread: the least repetitive candidate wins, none is refused."""
+    same_template = templates.get(q.template, 0) if q.template else 0
+    return same_template + sum(max(0, tags.get(t, 0) - TAG_PILE + 1) for t in q.tags)
+
+
+def pile(questions: Iterable[Question]) -> tuple[int, tuple[int, ...]]:
+    """How much a sheet repeats itself: the most questions from one generated template, then how
+    many questions each tag has, largest first. Smaller (compared as tuples) is more varied."""
+    templates: dict[str, int] = {}
+    tags: dict[str, int] = {}
+    for q in questions:
+        if q.template:
+            templates[q.template] = templates.get(q.template, 0) + 1
+        for t in q.tags:
+            tags[t] = tags.get(t, 0) + 1
+    return max(templates.values(), default=0), tuple(sorted(tags.values(), reverse=True))
 
 
 def balance_score(q: Question, sources: Mapping[str, int], tags: Mapping[str, int]) -> float:

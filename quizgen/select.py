@@ -18,15 +18,16 @@ from typing import Iterable, Sequence
 
 from .errors import SelectionError
 from .model import QUESTION_TYPES, Bank, PlacedQuestion, Question, QuestionSet, letter
-from .quizrules import (LetterBalancer, Profile, TextAnalyzer, balance_score, common_tokens, conflict,
-                        default_targets, gives_away, near_duplicate, next_type, profile_question, tier, type_cap,
-                        NEAR_DUPLICATE)
+from .quizrules import (LetterBalancer, Profile, TextAnalyzer, attribution_tokens, balance_score, common_tokens,
+                        conflict, default_targets, distinctive_name, gives_away, near_duplicate, next_type, pile,
+                        profile_question, repetition, tier, type_cap, NEAR_DUPLICATE)
 
 DEFAULT_SEED = 2016
 MAX_VERSIONS = 100  # A..Z, then AA, AB, ...: a class set of 30 is common
 ATTEMPTS = 12  # seeded restarts when a --mix or --count is not filled at the first try
 PLAIN_ATTEMPTS = 4  # seeded tries of a plain build's sheet (every fact once); the fullest is kept
 LARGE_POOL = 500  # from this many candidates a plain build makes one try (each costs about n^2/2 checks at worst)
+SPREAD_SWAPS = 12  # at most this many swaps spread a sheet's tags and templates after it is filled
 LOOKAHEAD = 6  # how many of a type's next candidates are weighed for source and tag spread
 
 
@@ -135,6 +136,7 @@ class RuleBook:
         self.bank = bank
         self.profiles: dict[str, Profile] = {q.id: profile_question(q, analyzer) for q in questions}
         self.common = common_tokens(list(self.profiles.values()), bank, analyzer)
+        self.attribution = attribution_tokens(bank, analyzer)
         frequency: dict[str, int] = {}
         for p in self.profiles.values():
             for token in p.prompt | _passage_tokens(p) | _answer_tokens(p):
@@ -149,7 +151,7 @@ class RuleBook:
 
     def conflict(self, a: Question, b: Question) -> str | None:
         """Why ``a`` and ``b`` cannot share a sheet, or None."""
-        return conflict(self.profile(a), self.profile(b), self.common)
+        return conflict(self.profile(a), self.profile(b), self.common, self.attribution)
 
 
 def _passage_tokens(p: Profile) -> frozenset[str]:
@@ -184,6 +186,8 @@ class Sheet:
             for forms in p.answers:
                 form = forms[0]
                 context = form.context - self.rules.common or form.context
+                if distinctive_name(form, self.rules.common):  # see quizrules.names_the_answer
+                    context = form.context - self.rules.attribution or form.context
                 if not form.needs_context or not context:
                     found = set()
                     break
@@ -221,7 +225,7 @@ class Sheet:
             if fact in self.facts:
                 return self.facts[fact], f"they test the same fact {fact!r}"
         since = self.fits_until.get(q.id, 0)  # only questions added since the last check can block
-        common = self.rules.common
+        common, attribution = self.rules.common, self.rules.attribution
 
         def newer(index: dict[str, list[tuple[int, Profile]]], tokens: Iterable[str]) -> list[Profile]:
             found: dict[int, Profile] = {}
@@ -237,11 +241,11 @@ class Sheet:
                 return other.question, "their prompts are nearly the same"
         for other in newer(self.by_key, p.shown):
             telling = self.telling(other)
-            if (telling is None or not telling.isdisjoint(p.shown)) and gives_away(p, other, common):
+            if (telling is None or not telling.isdisjoint(p.shown)) and gives_away(p, other, common, attribution):
                 return other.question, f"{q.id!r} gives away the answer of {other.question.id!r}"
         telling = self.telling(p)
         for other in newer(self.by_passage, self._keys(p)):
-            if (telling is None or not telling.isdisjoint(other.shown)) and gives_away(other, p, common):
+            if (telling is None or not telling.isdisjoint(other.shown)) and gives_away(other, p, common, attribution):
                 return other.question, f"{other.question.id!r} gives away the answer of {q.id!r}"
         self.fits_until[q.id] = len(self.chosen)
         return None
@@ -325,6 +329,9 @@ def choose_quiz(bank: Bank, questions: Sequence[Question], spec: SelectionSpec,
         if wanted is not None and len(sheet) >= wanted:
             break
     assert best is not None
+    if wanted is not None:
+        best = _spread_topics(rules, included, candidates, best,
+                              random.Random(f"quizgen:{spec.seed}:{bank.id}:spread"))
     warnings: list[str] = []
     if spec.mix and _mix_counts(best) != {n: c for n, c in spec.mix}:
         raise SelectionError(f"{bank.path}: --mix {_mix_text(spec.mix)} cannot be filled from bank {bank.id!r} "
@@ -360,7 +367,10 @@ def _fill(rules: RuleBook, included: Sequence[Question], candidates: Sequence[Qu
     types_count = {t: 0 for t in QUESTION_TYPES}
     sources: dict[str, int] = {}
     tags: dict[str, int] = {}
+    templates: dict[str, int] = {}
     for q in included:
+        if q.template:
+            templates[q.template] = templates.get(q.template, 0) + 1
         types_count[q.type] += 1
         sources[q.source] = sources.get(q.source, 0) + 1
         for t in q.tags:
@@ -397,7 +407,7 @@ def _fill(rules: RuleBook, included: Sequence[Question], candidates: Sequence[Qu
             continue
         first_tier = tier(looked[0], hand_facts)
         looked_same = [q for q in looked if tier(q, hand_facts) == first_tier]
-        pick = max(looked_same, key=lambda q: balance_score(q, sources, tags))
+        pick = max(looked_same, key=lambda q: balance_score(q, sources, tags) - repetition(q, templates, tags))
         for q in reversed(looked):
             if q is not pick:
                 queue.insert(0, q)
@@ -406,7 +416,73 @@ def _fill(rules: RuleBook, included: Sequence[Question], candidates: Sequence[Qu
         sources[pick.source] = sources.get(pick.source, 0) + 1
         for t in pick.tags:
             tags[t] = tags.get(t, 0) + 1
+        if pick.template:
+            templates[pick.template] = templates.get(pick.template, 0) + 1
     return sheet.chosen
+
+
+def _spread_topics(rules: RuleBook, included: Sequence[Question], candidates: Sequence[Question],
+                   chosen: Sequence[Question], rng: random.Random | None = None) -> list[Question]:
+    """Swap questions for unused ones of the same type (and no later tier) while the swap keeps
+    every rule and the spread of sources and lowers the sheet's ``pile``: fewer questions on its
+    most-asked tag, never two from one template. Candidates are tried in ``rng``'s order. A
+    preference: a sheet that cannot be spread further is left as it is."""
+    hand_facts = frozenset(f for q in candidates if q.origin == "hand" for f in rules.profile(q).facts)
+    keep = {q.id for q in included}
+    sheet = list(chosen)
+    sources = {q.source for q in chosen}
+    candidates = list(candidates)
+    if rng is not None:  # in the seed's order: in bank order, the bank's first questions would always win
+        rng.shuffle(candidates)
+    for _ in range(SPREAD_SWAPS):
+        now = pile(sheet)
+        worst = _most_asked(sheet, now)
+        swapped = False
+        on_sheet = {q.id for q in sheet}
+        for i, out in enumerate(sheet):
+            if out.id in keep or not (worst & set(out.tags) or _template_repeated(sheet, out)):
+                continue
+            rest = sheet[:i] + sheet[i + 1:]
+            trial = Sheet(rules)
+            for q in rest:
+                trial.add(q)
+            for into in candidates:
+                if (into.id in on_sheet or into.type != out.type
+                        or tier(into, hand_facts) > tier(out, hand_facts)):
+                    continue
+                trial_sheet = rest + [into]
+                if (pile(trial_sheet) < now and _source_spread(trial_sheet, sources) <= _source_spread(sheet, sources)
+                        and trial.blocker(into) is None):
+                    sheet = rest[:i] + [into] + rest[i:]
+                    swapped = True
+                    break
+            if swapped:
+                break
+        if not swapped:
+            break
+    return sheet
+
+
+def _source_spread(sheet: Sequence[Question], sources: Iterable[str]) -> int:
+    """How many more questions the most-used of ``sources`` has on the sheet than the least-used."""
+    counts = {name: 0 for name in sources}
+    for q in sheet:
+        if q.source in counts:
+            counts[q.source] += 1
+    return max(counts.values()) - min(counts.values()) if counts else 0
+
+
+def _most_asked(sheet: Sequence[Question], now: tuple[int, tuple[int, ...]]) -> set[str]:
+    counts: dict[str, int] = {}
+    for q in sheet:
+        for t in q.tags:
+            counts[t] = counts.get(t, 0) + 1
+    top = now[1][0] if now[1] else 0
+    return {t for t, n in counts.items() if n == top}
+
+
+def _template_repeated(sheet: Sequence[Question], q: Question) -> bool:
+    return bool(q.template) and sum(1 for other in sheet if other.template == q.template) > 1
 
 
 def _mix_counts(chosen: Sequence[Question]) -> dict[str, int]:

@@ -44,19 +44,26 @@ TRUE_ANSWER = "1998"
 STUDENTS = 24
 
 
-def _plain_quiz(text: str) -> tuple:
-    """The questions a plain build of a bank prints (the selection rules decide, not this test)."""
+# The class's sheet: a plain build that includes the short-answer question (its matching
+# question "roles" would give it away, so a plain build leaves it out), so that one written
+# answer is left to a person to review.
+CLASS_SPEC = SelectionSpec(seed=7, include=("spokesman-name",))
+
+
+def _plain_quiz(text: str, spec: SelectionSpec = SelectionSpec(seed=7)) -> tuple:
+    """The questions a build of a bank prints (the selection rules decide, not this test)."""
     from quizgen.banks import load_bank_text
     from quizgen.pipeline import bank_questions
     from quizgen.select import choose_quiz
 
     bank = load_bank_text(text, "sample.yaml")
-    return choose_quiz(bank, bank_questions(bank)[0], SelectionSpec(seed=7)).questions
+    return choose_quiz(bank, bank_questions(bank)[0], spec).questions
 
 
-_SHEET = _plain_quiz(SAMPLE_BANK.read_text(encoding="utf-8") + MISKEYED)
+_SHEET = _plain_quiz(SAMPLE_BANK.read_text(encoding="utf-8") + MISKEYED, CLASS_SPEC)
 _SAMPLE_ALONE = _plain_quiz(SAMPLE_BANK.read_text(encoding="utf-8"))
 assert "statute-year" in {q.id for q in _SHEET}
+assert [q.id for q in _SHEET if q.type == "short_answer"] == ["spokesman-name"]
 QUESTIONS = len(_SHEET)
 MAX_POINTS = float(sum(q.points for q in _SHEET))
 HEADER = "student,version," + ",".join(str(n) for n in range(1, QUESTIONS + 1))
@@ -69,7 +76,8 @@ def built(tmp_path_factory) -> Path:
     banks.mkdir()
     (banks / "sample.yaml").write_text(SAMPLE_BANK.read_text(encoding="utf-8") + MISKEYED, encoding="utf-8")
     build(BuildConfig(paths=(str(banks),), out=folder / "out", formats=("worksheet", "key"),
-                      selection=SelectionSpec(seed=7, versions=3), options=ExportOptions()))
+                      selection=SelectionSpec(seed=7, versions=3, include=CLASS_SPEC.include),
+                      options=ExportOptions()))
     return folder
 
 

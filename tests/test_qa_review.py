@@ -56,9 +56,6 @@ def _profile(type_: str, prompt: str, qid: str, **fields):
                             TextAnalyzer(MATCHING_BANK))
 
 
-@pytest.mark.xfail(strict=True, reason="quizrules.profile_question looks at each side of a matching pair alone; "
-                   "the one-line fix (a passage per pair, both sides) changes the sample bank's quizzes that "
-                   "tests/test_mark.py, test_exporter_pdf.py and test_exporter_lms.py count on: left to the lead")
 def test_a_matching_pair_gives_away_the_question_it_answers() -> None:
     """Seed 2016's sheet printed "Which Russian president signed the decree?" (Putin) beside a
     matching question pairing "Vladimir Putin" with "Russian president who signed the
@@ -125,3 +122,29 @@ def test_questions_that_answer_each_other_never_share_a_sheet(one: str, other: s
     profiles = {q.id: profile_question(q, analyzer) for q in questions}
     common = common_tokens(list(profiles.values()), bank, analyzer)
     assert conflict(profiles[one], profiles[other], common) is not None
+
+
+# Giveaways a review found after the first rules were merged: a one-name answer ("Rome Statute",
+# "Vladimir Putin") stated verbatim in a passage on the same act, which the two-shared-words test
+# let through (DESIGN 11.2; see quizrules.names_the_answer).
+NAMED_VERBATIM = [
+    ("signature-meaning", "treaty-name"),  # "withdrawing its signature from the Rome Statute"
+    ("quit-strictly-speaking", "treaty-name"),  # "Russia ... the ICC ... not a party to the Rome Statute"
+    ("treaty-steps", "treaty-name"),  # "The state signs the Rome Statute"
+    ("who-signed", "treaty-name"),  # "... the decree withdrawing Russia's signature from the Rome Statute"
+    ("bias-framing", "who-signed"),  # "Putin withdrew Russia's support of the ICC"
+    ("week-in-november", "who-signed"),  # "16 November 2016" / "Putin withdraws Russia's support of the ICC"
+]
+
+
+@pytest.mark.parametrize("giver,receiver", NAMED_VERBATIM)
+def test_a_name_stated_verbatim_on_the_same_act_is_a_giveaway(giver: str, receiver: str) -> None:
+    from conftest import DEFAULT_BANK
+    from quizgen.banks import load_bank
+    from quizgen.pipeline import bank_questions
+    from quizgen.select import RuleBook
+    bank = load_bank(DEFAULT_BANK)
+    questions, _ = bank_questions(bank)
+    by_id = {q.id: q for q in questions}
+    rules = RuleBook(bank, questions)
+    assert rules.conflict(by_id[giver], by_id[receiver]) == f"{giver!r} gives away the answer of {receiver!r}"

@@ -226,6 +226,92 @@ def test_a_matching_pair_stated_elsewhere_is_a_giveaway() -> None:
                           matching)  # its answer is not printed
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(FIRST), st.sampled_from(LAST), st.sampled_from(ACTS), st.sampled_from(ACTS))
+def test_a_matching_pair_is_read_as_one_passage(first, last, act, other_act) -> None:
+    """The two sides of a pair together state what neither side states alone."""
+    analyzer = person_bank(first, last)
+    verb, thing = act
+    who = profile_question(question("short_answer", f"Who {verb} {thing}?", "who", answers=(f"{first} {last}",)),
+                           analyzer)
+
+    def matching(*pairs: tuple[str, str]):
+        return profile_question(question("matching", "Match each name to its part in the story.", "m",
+                                         pairs=pairs + (("Someone Else", "A bystander"),)), analyzer)
+
+    assert gives_away(matching((f"{first} {last}", f"The one who {verb} {thing}")), who)
+    # the act on one line and the name on another tell nothing
+    assert not gives_away(matching((f"{first} {last}", "A member of the committee"),
+                                   ("Someone Else", f"The one who {verb} {thing}")), who)
+    if other_act[1] != thing and other_act[0] != verb:
+        assert not gives_away(matching((f"{first} {last}", f"The one who {other_act[0]} {other_act[1]}")), who)
+
+
+TREATY_WORDS = ["Lisbon", "Vienna", "Ottawa", "Kyoto", "Hague", "Montreal", "Geneva", "Oslo"]
+TREATY_KINDS = ["Statute", "Accord", "Protocol", "Convention", "Charter"]
+
+
+def treaty_bank(name: str) -> TextAnalyzer:
+    return TextAnalyzer(load_bank_text(f"""\
+bank: treaty
+title: Treaty
+sources:
+  s: {{title: Report, publisher: News}}
+entities:
+  treaty: {{name: {name}, kind: document}}
+  land: {{name: Ruritania, kind: country}}
+  court: {{name: World Court, kind: organization}}
+""", path="treaty.yaml"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(TREATY_WORDS), st.sampled_from(TREATY_KINDS), st.sampled_from(TREATY_WORDS))
+def test_a_distinctive_name_stated_on_the_same_topic_gives_its_question_away(place, kind, elsewhere) -> None:
+    """"Rome Statute" (one name, one shared word at most) was not a giveaway; now a distinctive name
+    stated verbatim gives away the question it answers when the passage is about the same act:
+    one telling word of the prompt, or two frequent ones that are not attributions."""
+    from quizgen.quizrules import distinctive_name, names_the_answer
+    name = f"{place} {kind}"
+    analyzer = treaty_bank(name)
+    asked = profile_question(question("short_answer", "Ruritania signed the treaty that set up the World Court "
+                                      "but never ratified it. What is that treaty called?", "t",
+                                      answers=(name,)), analyzer)
+    form = asked.answers[0][0]
+    common = frozenset({"ent:land", "ent:court"})  # the bank's main actors, in most of its prompts
+    attribution = frozenset({"report", "ent:news"})
+
+    def passage(text: str) -> frozenset[str]:
+        return analyzer.tokens(text)
+
+    assert distinctive_name(form, common)
+    assert not distinctive_name(form, common | {"ent:treaty"})  # a name every question uses tells nothing
+    # one telling word of the prompt ("signature" is a form of "signed")
+    assert names_the_answer(passage(f"Withdrawing its signature from the {name} showed Ruritania's intent."),
+                            form, common, attribution)
+    # two frequent words, not attributions: the same story
+    assert names_the_answer(passage(f"Ruritania never left the World Court: it was not a party to the {name}."),
+                            form, common, attribution)
+    # the name alone, in another story, or attributed only, gives nothing away
+    assert not names_the_answer(passage(f"The {name} library opened in spring."), form, common, attribution)
+    assert not names_the_answer(passage(f"The News report quotes the {name}."), form, common,
+                                attribution | common)
+    # the same story without the name gives nothing away, nor does another treaty's name
+    assert not names_the_answer(passage("Withdrawing its signature showed Ruritania's intent."), form, common,
+                                attribution)
+    if elsewhere != place:
+        assert not names_the_answer(passage(f"Withdrawing its signature from the {elsewhere} Pact showed intent."),
+                                    form, common, attribution)
+    # and gives_away, which the sheet uses, agrees
+    giver = profile_question(question("true_false", f"Ruritania withdrew its signature from the {name}.", "g",
+                                      truth=True), analyzer)
+    assert gives_away(giver, asked, common, attribution)
+
+
+@pytest.mark.parametrize("words", [("signed", "signature", "signatory"), ("withdrew", "withdrawal", "withdraws")])
+def test_irregular_forms_of_an_act_are_one_stem(words: tuple[str, ...]) -> None:
+    assert len({stem(w) for w in words}) == 1
+
+
 # ---- spread and letters ----
 
 @given(st.integers(1, 60), st.lists(st.sampled_from(QUESTION_TYPES), min_size=1, unique=True))
@@ -281,3 +367,49 @@ def test_balance_score_prefers_the_source_and_tags_the_sheet_has_fewer_of() -> N
     a = question("short_answer", "X?", answers=("y",), tags=("crimea",))
     b = question("short_answer", "X?", answers=("y",), tags=("budget",))
     assert balance_score(a, {"s": 1}, {"crimea": 3}) < balance_score(b, {"s": 1}, {"crimea": 3})
+
+
+# ---- variety: templates and tags ----
+
+TAGS = ["crimea", "ratification", "critics", "compare", "background"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.one_of(st.none(), st.sampled_from(["definition-cloze", "role-name"])),
+       st.lists(st.sampled_from(TAGS), max_size=3, unique=True),
+       st.dictionaries(st.sampled_from(["definition-cloze", "role-name", "claim-true"]), st.integers(0, 3)),
+       st.dictionaries(st.sampled_from(TAGS), st.integers(0, 5)))
+def test_repetition_counts_the_same_template_and_a_piled_up_tag(template, tags, templates, tag_counts) -> None:
+    from quizgen.quizrules import TAG_PILE, repetition
+    q = question("cloze", "The term [[x]] means y.", tags=tuple(tags), template=template)
+    r = repetition(q, templates, tag_counts)
+    fresh = {t: min(n, TAG_PILE - 1) for t, n in tag_counts.items()}
+    # nothing repeated: no cost; each question of its template already chosen costs one
+    assert repetition(q, {}, fresh) == 0
+    assert repetition(q, templates, fresh) == (templates.get(template, 0) if template else 0)
+    # one more question on one of its tags, or of its template, always costs more; on another tag, nothing
+    for t in tags:
+        assert repetition(q, templates, {**tag_counts, t: max(tag_counts.get(t, 0), TAG_PILE - 1) + 1}) > \
+            repetition(q, templates, {**tag_counts, t: max(tag_counts.get(t, 0), TAG_PILE - 1)})
+    if template:
+        assert repetition(q, {**templates, template: templates.get(template, 0) + 1}, tag_counts) == r + 1
+    others = [t for t in TAGS if t not in tags]
+    if others:
+        assert repetition(q, templates, {**tag_counts, others[0]: tag_counts.get(others[0], 0) + 4}) == r
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.none(), st.sampled_from(["a", "b"])),
+                          st.lists(st.sampled_from(TAGS), max_size=3, unique=True)), min_size=1, max_size=12),
+       st.randoms(use_true_random=False))
+def test_pile_is_the_most_of_one_template_then_tag_counts_largest_first(specs, rnd) -> None:
+    from quizgen.quizrules import pile
+    sheet = [question("cloze", "x", f"q{i}", template=t, tags=tuple(tags)) for i, (t, tags) in enumerate(specs)]
+    most, counts = pile(sheet)
+    assert most == max([sum(1 for q in sheet if q.template == t) for t in ("a", "b")])
+    assert sorted(counts, reverse=True) == list(counts) and sum(counts) == sum(len(q.tags) for q in sheet)
+    shuffled = list(sheet)
+    rnd.shuffle(shuffled)
+    assert pile(shuffled) == (most, counts)  # the order of a sheet does not matter
+    extra = question("cloze", "x", "extra", template="a", tags=tuple(TAGS[:1]))
+    assert pile(sheet + [extra]) > (most, counts)  # one more question never makes a sheet more varied
