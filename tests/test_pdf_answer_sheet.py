@@ -26,7 +26,8 @@ def test_a_three_blank_cloze_key_is_printed_whole(tmp_path: Path) -> None:
     """"expectations; independent;…" was cut at the box's edge; the overlay now wraps it onto
     two lines of smaller type, and prints long answers that the key's quick grid shortens."""
     lines = overlay_lines(DEFAULT_BANK.parent, tmp_path / "out", types=("cloze", "short_answer", "numeric"),
-                          count=24, include=("ministry-expectations",))
+                          count=24, include=("ministry-expectations", "armed-conflict-term.definition-cloze",
+                                             "crimes-against-humanity-term.definition-cloze"))
     text = "\n".join(lines)
     assert re.search(r"expectations; independent;\s*ineffective", text)
     assert "international armed conflict" in text and "crimes against humanity" in text
