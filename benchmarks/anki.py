@@ -57,10 +57,10 @@ def words(rng: random.Random, low: int, high: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(rng.randint(low, high)))
 
 
-def synthetic_bank(n: int, seed: int = 7) -> str:
-    """YAML text of a bank with ``n`` questions of every type."""
+def synthetic_bank(n: int, seed: int = 7, mix=None) -> str:
+    """YAML text of a bank with ``n`` questions of every type (or of ``mix``'s types)."""
     rng = random.Random(seed)
-    kinds = [kind for kind, share in MIX for _ in range(share)]
+    kinds = [kind for kind, share in (mix or MIX) for _ in range(share)]
     out = ["bank: bench", "title: Benchmark bank", "description: A synthetic bank for benchmarks.",
            "sources:", "  src:", "    title: A report on the court", "    publisher: Bench News",
            "    date: 2016-11-17", "questions:"]
@@ -249,7 +249,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="runs per measurement at 10,000 (at least 5)")
     parser.add_argument("--large-runs", type=int, default=5, help="runs per measurement for larger sizes")
     parser.add_argument("--sizes", default="10000,100000", help="bank sizes, comma-separated")
+    parser.add_argument("--short-answers", action="store_true",
+                        help="every question a short answer (the issue's first deck row), not the mix")
     args = parser.parse_args()
+    mix = [("short_answer", 1)] if args.short_answers else None
     sizes = [int(s) for s in args.sizes.split(",")]
     lift_file_cap()
     os.environ["QUIZGEN_CACHE_DIR"] = "off"  # the main rows read and validate the YAML every time
@@ -264,7 +267,7 @@ def main() -> None:
             folder = tmp / f"n{n}"
             folder.mkdir()
             bank = folder / "bench.yaml"
-            text = synthetic_bank(n)
+            text = synthetic_bank(n, mix=mix)
             bank.write_text(text, encoding="utf-8")
             from quizgen.banks import load_bank_text
 
@@ -272,7 +275,8 @@ def main() -> None:
             RAW_QUESTIONS[:] = [(q.prompt, q.answer_text, q.id) for q in parsed.questions]
             (folder / "raw.json").write_text(json.dumps(RAW_QUESTIONS))
             del parsed
-            print(f"## {n:,} questions ({len(text.encode()) / 1e6:.1f} MB of YAML), {runs} runs each\n")
+            kind = "short answers" if mix else "questions of 7 types"
+            print(f"## {n:,} {kind} ({len(text.encode()) / 1e6:.1f} MB of YAML), {runs} runs each\n")
 
             out = folder / "out"
             first, first_t = median_of(quizgen_build(bank, out, fresh=True), runs)
