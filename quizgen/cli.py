@@ -231,6 +231,8 @@ def build(
         report = run(lambda: run_build(config, progress=progress))
     for warning in report.warnings:
         _warn(warning)
+    if report.unchanged:
+        say(_unchanged_summary(config.out, report))
     for path in report.written:
         say(f"wrote {path}")
     for path in report.removed:
@@ -241,6 +243,13 @@ def build(
         for bank in report.banks:
             say(f"{bank.path}: bank {bank.id!r}, {len(bank.questions)} hand-written questions, "
                 f"{len(bank.facts)} facts")
+
+
+def _unchanged_summary(out: Path, report) -> str:
+    """One line for a build that found nothing to do."""
+    count = len(report.up_to_date)
+    return (f"nothing to do: the banks, state, templates, options and quizgen are as the last build into {out} "
+            f"left them, and its {count} file{'s' if count != 1 else ''} still match; nothing was written")
 
 
 def _deck_summary(bank_id: str, changes: dict) -> str:

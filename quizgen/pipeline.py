@@ -19,13 +19,37 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
-from .banks import builtin_bank_path, load_banks
+from . import rebuild
 from .errors import ExportError, QuizgenError
-from .flaws import check_questions
 from .exporters import Artifact, ExportJob, ExportOptions, load_exporter
-from .generate import expand_bank
 from .model import Bank, Question
 from .select import SelectionSpec, arrange_versions, check_spec, choose_quiz, filter_questions
+
+# The bank reader (YAML), the generator (jinja2) and the flaw checker are imported when a build
+# first needs them, not with this module: an unchanged rebuild (quizgen.rebuild) needs none of them.
+def load_banks(paths: Iterable[str | Path] | None = None) -> list[Bank]:
+    from .banks import load_banks as load
+
+    return load(paths)
+
+
+def builtin_bank_path() -> Path:
+    from .banks import builtin_bank_path as builtin
+
+    return builtin()
+
+
+def check_questions(bank: Bank, questions: Sequence[Question]) -> list[str]:
+    from .flaws import check_questions as check
+
+    return check(bank, questions)
+
+
+def expand_bank(bank: Bank, include_generated: bool = True):
+    from .generate import expand_bank as expand
+
+    return expand(bank, include_generated=include_generated)
+
 
 DEFAULT_FORMATS = ("anki", "worksheet", "key")
 MANIFEST_NAME = "manifest.json"
@@ -60,6 +84,8 @@ class BuildReport:
     # "retired": [ids]}) and "retired_in_all": how many questions the deck carries as withdrawn
     deck_changes: dict[str, dict] = field(default_factory=dict)
     removed: list[Path] = field(default_factory=list)  # stale outputs of the previous build, removed
+    unchanged: bool = False  # nothing to do: inputs and outputs as the last build left them (quizgen.rebuild)
+    up_to_date: list[Path] = field(default_factory=list)  # the files an unchanged build left as they were
 
 
 class StrictError(QuizgenError):
@@ -146,6 +172,9 @@ def build(config: BuildConfig, progress: Progress | None = None) -> BuildReport:
     twice = sorted({name for name in config.formats if config.formats.count(name) > 1})
     if twice:
         raise ExportError(f"format {twice[0]!r} is listed twice; expected each format once")
+    done_before = rebuild.unchanged(config)
+    if done_before is not None:
+        return unchanged_report(config, done_before, progress)
     exporters = [load_exporter(name) for name in config.formats]  # unknown names fail early
     versions_needed = any(getattr(e, "needs_versions", True) for e in exporters)
     report = BuildReport(banks=load_banks(config.paths))
@@ -213,8 +242,24 @@ def build(config: BuildConfig, progress: Progress | None = None) -> BuildReport:
                           "folder with free space (the previous outputs are unchanged)") from None
     report.written = [config.out / a.name for a in report.artifacts] + [config.out / MANIFEST_NAME]
     report.removed = remove_stale_outputs(config.out, previous_manifest, {p.name for p in report.written})
+    fixed_point = all(previous_states.get(a.bank) == a.state for a in report.artifacts if a.state is not None)
+    rebuild.remember(config, files, fixed_point, {"warnings": report.warnings, "manifest": report.manifest,
+                                                  "deck_changes": report.deck_changes})
     if progress is not None:
         progress(total, total, "done")
+    return report
+
+
+def unchanged_report(config: BuildConfig, record: Mapping, progress: Progress | None) -> BuildReport:
+    """The report of a build that found nothing to do (``rebuild.unchanged``): the last
+    build's warnings, manifest and deck changes, nothing written."""
+    report = BuildReport(warnings=list(record.get("warnings", [])), manifest=list(record.get("manifest", [])),
+                         deck_changes=dict(record.get("deck_changes", {})), unchanged=True,
+                         up_to_date=[Path(p) for p in record.get("files", {})])
+    if config.strict and report.warnings:
+        raise strict_error(report.warnings)
+    if progress is not None:
+        progress(1, 1, "done")
     return report
 
 
