@@ -244,6 +244,40 @@ def fmt(seconds: float) -> str:
     return f"{seconds:7.3f} s"
 
 
+def memory(sizes: list[int], mix) -> None:
+    """Peak resident memory of a cold deck build (no state) against raw genanki, per size."""
+    lift_file_cap()
+    os.environ["QUIZGEN_CACHE_DIR"] = "off"
+    tmp = Path(tempfile.mkdtemp(prefix="quizgen-anki-memory-"))
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}; "
+          "one cold process each (no state, bank cache off)\n")
+    print("| questions | YAML | quizgen peak RSS | time | raw genanki peak RSS | time | ratio | quizgen KiB/question |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    try:
+        for n in sizes:
+            folder = tmp / f"n{n}"
+            folder.mkdir()
+            bank = folder / "bench.yaml"
+            text = synthetic_bank(n, mix=mix)
+            bank.write_text(text, encoding="utf-8")
+            from quizgen.banks import load_bank_text
+
+            parsed = load_bank_text(text, str(bank))
+            (folder / "raw.json").write_text(json.dumps([(q.prompt, q.answer_text, q.id) for q in parsed.questions]))
+            del parsed
+            q_cmd = [sys.executable, "-c", QUIZGEN_SCRIPT, "build", str(bank), "--format", "anki", "--out",
+                     str(folder / "cli"), "--timestamp", str(NOW)]
+            q_time, _, q_peak = process(q_cmd, 1)
+            r_time, _, r_peak = process([sys.executable, "-c", RAW_SCRIPT, str(folder / "raw.json"),
+                                         str(folder / "raw.apkg")], 1)
+            print(f"| {n:,} | {len(text.encode()) / 1e6:.0f} MB | {q_peak / 1024:.0f} MiB | {q_time:.1f} s | "
+                  f"{r_peak / 1024:.0f} MiB | {r_time:.1f} s | {q_peak / r_peak:.2f}\u00d7 | {q_peak / n:.1f} |",
+                  flush=True)
+            shutil.rmtree(folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per measurement at 10,000 (at least 5)")
@@ -251,8 +285,14 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000", help="bank sizes, comma-separated")
     parser.add_argument("--short-answers", action="store_true",
                         help="every question a short answer (the issue's first deck row), not the mix")
+    parser.add_argument("--memory", action="store_true",
+                        help="only peak memory: one whole quizgen process and one raw genanki process per size "
+                        "(e.g. --memory --sizes 10000,50000,100000,200000)")
     args = parser.parse_args()
     mix = [("short_answer", 1)] if args.short_answers else None
+    if args.memory:
+        memory(sorted(int(s) for s in args.sizes.split(",")), mix)
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
     lift_file_cap()
     os.environ["QUIZGEN_CACHE_DIR"] = "off"  # the main rows read and validate the YAML every time
