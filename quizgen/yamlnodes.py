@@ -409,6 +409,7 @@ def parse_fast(text: str) -> object | None:
         return None
     if isinstance(emitted, (bytes, memoryview)):
         emitted = bytes(emitted).decode("utf-8")
+    del tree  # the tree and its arena (a copy of the text) are not needed while the dicts are built
     if not isinstance(emitted, str) or not emitted.strip():
         return None
     for match in _MAYBE_TYPED.finditer(emitted):
