@@ -201,6 +201,9 @@ def main() -> None:
     parser.add_argument("--amc-runs", type=int, default=3, help="runs of auto-multiple-choice (seconds each)")
     args = parser.parse_args()
     runs = max(5, args.runs)
+    # every run a real build: no bank cache, and no record of the last build (an unchanged
+    # rebuild would write nothing: benchmarks/rebuild.py measures that)
+    os.environ["QUIZGEN_CACHE_DIR"] = "off"
     tmp = Path(tempfile.mkdtemp(prefix="quizgen-bench-"))
     try:
         class_dir = tmp / "class"

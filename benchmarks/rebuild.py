@@ -49,21 +49,21 @@ def main() -> None:
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "QUIZGEN_CACHE_DIR": str(tmp / "cache")}
     quizgen = str(BIN / "quizgen")
     try:
-        out = tmp / "out"
-
-        def empty_out() -> None:
-            shutil.rmtree(out, ignore_errors=True)
-
-        build = [quizgen, "build", "--out", str(out)]
-        subprocess.run(build, cwd=tmp, env=env, stdout=subprocess.DEVNULL, check=True)  # warm the file cache
-        results = {
-            "python -c 'import typer' (floor)": timed([sys.executable, "-c", "import typer"], runs, tmp, env),
-            "cold build of the default bank": timed(build, runs, tmp, env, before=empty_out),
-        }
-        subprocess.run(build, cwd=tmp, env=env, stdout=subprocess.DEVNULL, check=True)
-        subprocess.run(build, cwd=tmp, env=env, stdout=subprocess.DEVNULL, check=True)
-        results["unchanged rebuild of the default bank"] = timed(build, runs, tmp, env)
-        said = subprocess.run(build, cwd=tmp, env=env, capture_output=True, text=True, check=True)
+        warm, cold = tmp / "warm", tmp / "cold"
+        build = [quizgen, "build", "--out"]
+        for _ in range(3):  # the second build settles the deck's state, the third is a no-op
+            subprocess.run(build + [str(warm)], cwd=tmp, env=env, stdout=subprocess.DEVNULL, check=True)
+        # paired runs: each round times the floor, the unchanged rebuild and a cold build in turn,
+        # so a change in the machine's load falls on all three alike
+        names = ("python -c 'import typer' (floor)", "unchanged rebuild of the default bank",
+                 "cold build of the default bank into an empty folder")
+        results: dict[str, list[float]] = {name: [] for name in names}
+        for _ in range(runs):
+            results[names[0]] += timed([sys.executable, "-c", "import typer"], 1, tmp, env)
+            results[names[1]] += timed(build + [str(warm)], 1, tmp, env)
+            results[names[2]] += timed(build + [str(cold)], 1, tmp, env,
+                                       before=lambda: shutil.rmtree(cold, ignore_errors=True))
+        said = subprocess.run(build + [str(warm)], cwd=tmp, env=env, capture_output=True, text=True, check=True)
         floor = statistics.median(results["python -c 'import typer' (floor)"])
         print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}; "
               f"whole processes, {runs} runs each\n")
