@@ -317,10 +317,15 @@ def _build_config(ctx: typer.Context, set_name: Optional[str], timestamp: Option
     )
 
 
-def _deck_options(value: dict) -> dict:
-    from .exporters.anki import CHANGELOG_OPTION, GENERATED_TRUE_FALSE_OPTION
+# exporters.anki's CHANGELOG_OPTION and GENERATED_TRUE_FALSE_OPTION, spelled here so that a build
+# with nothing to do need not import the deck writer (it costs as much as typer);
+# tests/test_rebuild.py checks that they agree
+DECK_OPTION_NAMES = ("anki_changelog", "anki_generated_true_false")
 
-    return {CHANGELOG_OPTION: bool(value["changelog"]), GENERATED_TRUE_FALSE_OPTION: bool(value["deck_true_false"])}
+
+def _deck_options(value: dict) -> dict:
+    changelog, generated_true_false = DECK_OPTION_NAMES
+    return {changelog: bool(value["changelog"]), generated_true_false: bool(value["deck_true_false"])}
 
 
 def _sheet_texts(value: dict) -> dict[str, str]:

@@ -32,6 +32,10 @@ def settled(sample_bank_dir: Path, out: Path, **kwargs) -> BuildConfig:
 
 
 def test_the_copies_of_other_modules_names_agree() -> None:
+    from quizgen.cli import DECK_OPTION_NAMES
+    from quizgen.exporters.anki import GENERATED_TRUE_FALSE_OPTION
+
+    assert DECK_OPTION_NAMES == (CHANGELOG_OPTION, GENERATED_TRUE_FALSE_OPTION)
     assert rebuild.CHANGELOG_OPTION == CHANGELOG_OPTION
     assert rebuild.BANK_SUFFIXES == tuple(BANK_SUFFIXES)
 
@@ -201,3 +205,21 @@ def test_the_cli_says_nothing_to_do_as_the_readme_shows(tmp_path: Path, monkeypa
     assert "wrote output/manifest.json" in outputs[0]
     assert line in outputs[2].splitlines() and "wrote" not in outputs[2]
     assert re.search(r"icc-withdrawal-2016\.apkg: 0 new, 0 updated, 0 retired", outputs[2])
+
+
+def test_a_build_with_nothing_to_do_imports_no_heavy_library(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    script = ("import sys\nsys.argv = ['quizgen', 'build', '--out', 'out']\ntry:\n    from quizgen.cli import app\n"
+              "    app()\nfinally:\n    print('heavy:', *sorted(m for m in sys.modules if m.split('.')[0] in "
+              "('yaml', 'ryml', 'jinja2', 'reportlab', 'genanki', 'sqlite3') or m in ('quizgen.banks', "
+              "'quizgen.generate', 'quizgen.flaws', 'quizgen.exporters.anki', 'quizgen.exporters.pdf')))\n")
+    env = {**os.environ, "QUIZGEN_CACHE_DIR": str(tmp_path / "cache"), "SOURCE_DATE_EPOCH": str(NOW)}
+    runs = [subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
+            for _ in range(3)]
+    assert all(r.returncode == 0 for r in runs), runs[-1].stderr
+    assert "jinja2" in runs[0].stdout and "reportlab" in runs[0].stdout  # a real build needs them
+    assert runs[2].stdout.startswith("nothing to do:")
+    assert runs[2].stdout.strip().splitlines()[-1] == "heavy:"
