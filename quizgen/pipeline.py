@@ -7,6 +7,7 @@ outputs as they were.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -163,7 +164,23 @@ def build(config: BuildConfig, progress: Progress | None = None) -> BuildReport:
 
     ``progress``, if given, is called before each step with the number of steps done,
     the number of steps in all, and a label (for a progress bar; the library never prints).
+
+    Python's cyclic garbage collector is paused while the build runs (and restored after):
+    a build makes millions of short-lived objects, freed by reference counting, and the
+    collector only rescans them (issue 15: 7-8% of a 10,000 or 50,000-question deck build's
+    CPU time, the same peak memory).
     """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return build_with_collector_paused(config, progress)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def build_with_collector_paused(config: BuildConfig, progress: Progress | None = None) -> BuildReport:
+    """``build``'s work (called by ``build``, which pauses the garbage collector around it)."""
     check_spec(config.selection)
     now = config.options.now
     if isinstance(now, bool) or not isinstance(now, (int, float)) or not 0 <= now <= MAX_BUILD_TIME:
@@ -244,7 +261,9 @@ def build(config: BuildConfig, progress: Progress | None = None) -> BuildReport:
     report.removed = remove_stale_outputs(config.out, previous_manifest, {p.name for p in report.written})
     fixed_point = all(previous_states.get(a.bank) == a.state for a in report.artifacts if a.state is not None)
     rebuild.remember(config, files, fixed_point, {"warnings": report.warnings, "manifest": report.manifest,
-                                                  "deck_changes": report.deck_changes})
+                                                  "deck_changes": report.deck_changes},
+                     read=[Path(bank.path).parent / source.text_file for bank in report.banks
+                           for source in bank.sources.values() if source.text_file])
     if progress is not None:
         progress(total, total, "done")
     return report

@@ -17,7 +17,8 @@ The fingerprint is the sha256 of:
 - every option of the build (``BuildConfig``, which holds quizgen.toml's settings too) and
   the working folder; the build's clock only where an output prints it (the changelog), as
   a fixed point's outputs never hold it otherwise;
-- the previous build's state files and outputs, by sha256 (checked one by one).
+- the previous build's state files and outputs, and the article texts its banks' sources name
+  (``text_file``, which evidence is checked against), by sha256 (checked one by one).
 
 The record lives in the user's cache folder (``bankcache.cache_dir()``), one small JSON file
 per output folder, never in the output folder itself; ``QUIZGEN_CACHE_DIR=off`` turns this
@@ -157,7 +158,8 @@ def unchanged(config) -> dict | None:
         files = record.get("files")
         if not isinstance(files, dict) or not files or record.get("inputs") != inputs_digest(config):
             return None
-        for name, digest in files.items():
+        read = record.get("read", {})
+        for name, digest in [*files.items(), *read.items()]:
             if _sha256(Path(name)) != digest:
                 return None
         return record
@@ -165,9 +167,11 @@ def unchanged(config) -> dict | None:
         return None
 
 
-def remember(config, files: Mapping[Path, bytes], fixed_point: bool, report: Mapping) -> None:
+def remember(config, files: Mapping[Path, bytes], fixed_point: bool, report: Mapping,
+             read: Sequence[Path] = ()) -> None:
     """Record this build (or forget the last one when this build is not a fixed point).
-    ``files`` are what it wrote; ``report`` the parts of its report a no-op repeats."""
+    ``files`` are what it wrote; ``report`` the parts of its report a no-op repeats; ``read``
+    the other files the banks named (their sources' ``text_file``), checked like the outputs."""
     try:
         where = record_path(config.out)
         if where is None:
@@ -178,7 +182,8 @@ def remember(config, files: Mapping[Path, bytes], fixed_point: bool, report: Map
             return
         record = {"format": RECORD_FORMAT, "inputs": digest, **report,
                   "files": {str(Path(path).resolve()): hashlib.sha256(data).hexdigest()
-                            for path, data in files.items()}}
+                            for path, data in files.items()},
+                  "read": {str(Path(path).resolve()): _sha256(Path(path)) for path in read}}
         where.parent.mkdir(parents=True, exist_ok=True)
         temporary = where.with_name(f".{where.name}.{os.getpid()}.tmp")
         temporary.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")

@@ -223,3 +223,41 @@ def test_a_build_with_nothing_to_do_imports_no_heavy_library(tmp_path: Path) -> 
     assert "jinja2" in runs[0].stdout and "reportlab" in runs[0].stdout  # a real build needs them
     assert runs[2].stdout.startswith("nothing to do:")
     assert runs[2].stdout.strip().splitlines()[-1] == "heavy:"
+
+
+def test_the_garbage_collector_is_paused_during_a_build_and_restored(sample_bank_dir: Path, tmp_path: Path) -> None:
+    import gc
+
+    seen = []
+    config = BuildConfig(paths=(str(sample_bank_dir),), out=tmp_path / "out", state_dir=tmp_path / "out",
+                         options=ExportOptions(now=NOW))
+    build(config, progress=lambda done, total, label: seen.append(gc.isenabled()))
+    assert seen and not any(seen) and gc.isenabled()
+    gc.disable()
+    try:
+        build(config)
+        assert not gc.isenabled()  # a caller's choice is left as it was
+    finally:
+        gc.enable()
+
+
+def test_a_changed_article_text_builds_for_real(sample_bank_dir: Path, tmp_path: Path) -> None:
+    import yaml
+
+    bank_file = next(sample_bank_dir.glob("*.yaml"))
+    data = yaml.safe_load(bank_file.read_text(encoding="utf-8"))
+    evidence = [q["evidence"] for q in data["questions"] if q.get("evidence") and q.get("source") == "alpha"]
+    article = sample_bank_dir / "alpha.txt"
+    article.write_text("The article. " + " ".join(evidence) + "\n", encoding="utf-8")
+    text = bank_file.read_text(encoding="utf-8").replace("    publisher: Alpha News\n",
+                                                         "    publisher: Alpha News\n    text_file: alpha.txt\n", 1)
+    bank_file.write_text(text, encoding="utf-8")
+    config = settled(sample_bank_dir, tmp_path / "out")
+    assert build(config).unchanged
+    article.write_text(article.read_text(encoding="utf-8") + "A new paragraph.\n", encoding="utf-8")
+    assert not build(config).unchanged
+    assert build(config).unchanged  # the new text recorded
+    assert evidence  # evidence no longer in the article: the real build says so
+    article.write_text("Another article.\n", encoding="utf-8")
+    with pytest.raises(Exception, match="evidence|text_file"):
+        build(config)
