@@ -244,7 +244,7 @@ def build_with_collector_paused(config: BuildConfig, progress: Progress | None =
     files = {config.out / a.name: a.data for a in report.artifacts}
     files[config.out / MANIFEST_NAME] = manifest.encode()
     for path, state in states.items():
-        files[path] = (json.dumps(state, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+        files[path] = state_bytes(state)
     files[config.out / MANIFEST_NAME] = files.pop(config.out / MANIFEST_NAME)  # renamed last
     advance("writing")
     try:
@@ -267,6 +267,31 @@ def build_with_collector_paused(config: BuildConfig, progress: Progress | None =
     if progress is not None:
         progress(total, total, "done")
     return report
+
+
+LARGE_MAPPING = 64  # entries: a mapping this large is written one entry at a time (state_bytes)
+
+
+def state_bytes(state: Mapping) -> bytes:
+    """``json.dumps(state, indent=1, sort_keys=True, ensure_ascii=False) + "\n"`` as UTF-8, the same
+    bytes, in less memory: with ``indent`` the json module builds a list of every token of the
+    document (millions for a 100,000-note state) before joining them; here each entry of a large
+    mapping (the notes, their kept content) is encoded on its own and the document joined once."""
+    return b"".join(_json_parts(state, 0)) + b"\n"
+
+
+def _json_parts(value: object, depth: int) -> list[bytes]:
+    if isinstance(value, dict) and len(value) >= LARGE_MAPPING and all(isinstance(k, str) for k in value):
+        inner = b"\n" + b" " * (depth + 1)
+        parts = [b"{"]
+        for number, key in enumerate(sorted(value)):
+            parts.append((b"," if number else b"") + inner + json.dumps(key, ensure_ascii=False).encode() + b": ")
+            parts.extend(_json_parts(value[key], depth + 1))
+        parts.append(b"\n" + b" " * depth + b"}")
+        return parts
+    # a JSON text holds no raw line break (json escapes it), so indenting its lines is safe
+    text = json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False)
+    return [(text.replace("\n", "\n" + " " * depth) if depth else text).encode()]
 
 
 def unchanged_report(config: BuildConfig, record: Mapping, progress: Progress | None) -> BuildReport:

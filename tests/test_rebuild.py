@@ -261,3 +261,30 @@ def test_a_changed_article_text_builds_for_real(sample_bank_dir: Path, tmp_path:
     article.write_text("Another article.\n", encoding="utf-8")
     with pytest.raises(Exception, match="evidence|text_file"):
         build(config)
+
+
+
+def _json_values():
+    from hypothesis import strategies as st
+
+    leaves = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8)
+    return st.recursive(leaves, lambda inner: st.lists(inner, max_size=4)
+                        | st.dictionaries(st.text(max_size=6), inner, max_size=70), max_leaves=300)
+
+
+def test_state_bytes_are_json_dumps_bytes() -> None:
+    import json
+
+    from hypothesis import given, settings
+
+    from quizgen.pipeline import state_bytes
+
+    @settings(max_examples=150, deadline=None)
+    @given(_json_values())
+    def check(value) -> None:
+        assert state_bytes(value) == (json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+    check()
+    big = {f"q{i:03d}": {"mod": i, "text": "\u201cquoted\u201d\nline", "list": [i, {"a": [1, {}]}]} for i in range(200)}
+    state = {"notes": big, "content": {"x": big}, "retired": [], "empty": {}}
+    assert state_bytes(state) == (json.dumps(state, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
