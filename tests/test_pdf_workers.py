@@ -71,3 +71,14 @@ def test_few_documents_or_one_cpu_or_a_setting_never_look(monkeypatch: pytest.Mo
     assert pdf_exporter._workers(job(30, pdf_workers=2)) == 2
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
     assert pdf_exporter._workers(job(30)) == 1
+
+
+@linux
+def test_each_look_starts_where_the_last_one_ended(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pdf_exporter, "_SINCE", (0, 0))  # "since boot": a stale start
+    pdf_exporter.idle_cpus(2)
+    assert pdf_exporter._SINCE != (0, 0) and pdf_exporter._SINCE[1] > 0
+    first = pdf_exporter._SINCE
+    time.sleep(0.02)
+    pdf_exporter.idle_cpus(2)
+    assert pdf_exporter._SINCE[1] >= first[1]

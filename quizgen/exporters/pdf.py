@@ -218,10 +218,12 @@ IDLE_CPU_NEEDED = 0.75  # a second process pays when at least this much of a CPU
 
 
 def idle_cpus(cpus: int, since: tuple[int, int] | None = None, sleep: Callable[[float], None] | None = None) -> float:
-    """How many CPUs sat idle, on average, from ``since`` (default: this module's import) until now:
+    """How many CPUs sat idle, on average, from ``since`` (default: this module's import, or the
+    last time this was asked, so a long-running program looks at the recent past) until now:
     what the machine did, not the load average (which lags a minute and counts waiting tasks)."""
     import time
 
+    global _SINCE
     start = since if since is not None else _SINCE
     now = cpu_times()
     if start is None or now is None:
@@ -229,6 +231,8 @@ def idle_cpus(cpus: int, since: tuple[int, int] | None = None, sleep: Callable[[
     if now[1] - start[1] < MIN_WINDOW_TICKS:
         (sleep or time.sleep)(0.01 * MIN_WINDOW_TICKS / max(cpus, 1))
         now = cpu_times() or now
+    if since is None:
+        _SINCE = now
     idle, total = now[0] - start[0], now[1] - start[1]
     return cpus * idle / total if total > 0 else 0.0
 
