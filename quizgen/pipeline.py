@@ -277,7 +277,9 @@ def state_bytes(state: Mapping) -> bytes:
     bytes, in less memory: with ``indent`` the json module builds a list of every token of the
     document (millions for a 100,000-note state) before joining them; here each entry of a large
     mapping (the notes, their kept content) is encoded on its own and the document joined once."""
-    return b"".join(_json_parts(state, 0)) + b"\n"
+    parts = _json_parts(state, 0)
+    parts.append(b"\n")  # joined once: "join(...) + newline" would copy the whole file again
+    return b"".join(parts)
 
 
 def _json_parts(value: object, depth: int) -> list[bytes]:
