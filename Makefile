@@ -44,9 +44,17 @@ test: test-deps
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
-# The peers the benchmarks compare with (not test dependencies): text2qti for benchmarks/qti.py.
+# The peers the benchmarks compare with (not test dependencies): text2qti for benchmarks/qti.py,
+# genanki (a quizgen dependency already) for benchmarks/anki.py, and Debian's auto-multiple-choice
+# for the class set in benchmarks/pdf.py (installed with apt when missing and we are root).
 bench-peers: $(STAMP)
 	$(BIN)/python -m pip install --quiet 'text2qti>=0.8'
+	@command -v auto-multiple-choice >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing: auto-multiple-choice"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      auto-multiple-choice >/dev/null; \
+	  else echo "note: auto-multiple-choice is missing (apt-get install auto-multiple-choice); the class-set row then has no peer"; fi; }
 
 clean:
 	rm -rf $(VENV) output/*.apkg output/*.pdf output/manifest.json

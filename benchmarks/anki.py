@@ -20,7 +20,9 @@ Target (issue 4): quizgen's whole build within 2x the raw genanki floor, growing
 
 quizgen keeps validated large banks in a cache keyed by the file's bytes
 (quizgen/bankcache.py). The main rows run with that cache off, so every build reads and
-validates the YAML; the "bank cache warm" rows show a re-run on an unchanged bank.
+validates the YAML; the "cache warm" rows show a re-run on an unchanged bank with the cache
+on: the bank cache, and since issue 15 the record of the last build (quizgen/rebuild.py), so
+an unchanged rebuild into the same folder writes nothing.
 
 The loader refuses bank files over 20 MB (``banks.MAX_FILE_BYTES``); a 100,000-question
 bank of this shape is about 40 MB, so the benchmark lifts that cap in its own processes.
@@ -57,10 +59,10 @@ def words(rng: random.Random, low: int, high: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(rng.randint(low, high)))
 
 
-def synthetic_bank(n: int, seed: int = 7) -> str:
-    """YAML text of a bank with ``n`` questions of every type."""
+def synthetic_bank(n: int, seed: int = 7, mix=None) -> str:
+    """YAML text of a bank with ``n`` questions of every type (or of ``mix``'s types)."""
     rng = random.Random(seed)
-    kinds = [kind for kind, share in MIX for _ in range(share)]
+    kinds = [kind for kind, share in (mix or MIX) for _ in range(share)]
     out = ["bank: bench", "title: Benchmark bank", "description: A synthetic bank for benchmarks.",
            "sources:", "  src:", "    title: A report on the court", "    publisher: Bench News",
            "    date: 2016-11-17", "questions:"]
@@ -138,7 +140,7 @@ def stages(bank: Path, out: Path) -> dict[str, float]:
     from quizgen.exporters import ExportJob, ExportOptions, anki
     from quizgen.exporters.anki_apkg import write_collection, zip_package
     from quizgen.pipeline import bank_questions, read_state, write_all_atomically
-    from quizgen.select import SelectionSpec, choose_questions, select_questions
+    from quizgen.select import filter_questions
 
     t = {}
     start = time.perf_counter()
@@ -148,9 +150,11 @@ def stages(bank: Path, out: Path) -> dict[str, float]:
     questions, _ = bank_questions(b)
     t["generate"] = time.perf_counter() - start
     start = time.perf_counter()
-    sets = tuple(select_questions(b, questions, SelectionSpec()))
-    chosen = tuple(choose_questions(b, questions, SelectionSpec()))
-    t["select"] = time.perf_counter() - start
+    # a deck-only build chooses no printed quiz (the anki exporter needs no versions): the deck
+    # is the whole bank after --tags/--types, as pipeline.build gives it
+    sets = ()
+    chosen = tuple(filter_questions(questions, (), ()))
+    t["select (the deck's questions)"] = time.perf_counter() - start
     start = time.perf_counter()
     previous = read_state(out / "bench.anki-state.json")
     t["read state"] = time.perf_counter() - start
@@ -244,12 +248,55 @@ def fmt(seconds: float) -> str:
     return f"{seconds:7.3f} s"
 
 
+def memory(sizes: list[int], mix) -> None:
+    """Peak resident memory of a cold deck build (no state) against raw genanki, per size."""
+    lift_file_cap()
+    os.environ["QUIZGEN_CACHE_DIR"] = "off"
+    tmp = Path(tempfile.mkdtemp(prefix="quizgen-anki-memory-"))
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}; "
+          "one cold process each (no state, bank cache off)\n")
+    print("| questions | YAML | quizgen peak RSS | time | raw genanki peak RSS | time | ratio | quizgen KiB/question |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    try:
+        for n in sizes:
+            folder = tmp / f"n{n}"
+            folder.mkdir()
+            bank = folder / "bench.yaml"
+            text = synthetic_bank(n, mix=mix)
+            bank.write_text(text, encoding="utf-8")
+            from quizgen.banks import load_bank_text
+
+            parsed = load_bank_text(text, str(bank))
+            (folder / "raw.json").write_text(json.dumps([(q.prompt, q.answer_text, q.id) for q in parsed.questions]))
+            del parsed
+            q_cmd = [sys.executable, "-c", QUIZGEN_SCRIPT, "build", str(bank), "--format", "anki", "--out",
+                     str(folder / "cli"), "--timestamp", str(NOW)]
+            q_time, _, q_peak = process(q_cmd, 1)
+            r_time, _, r_peak = process([sys.executable, "-c", RAW_SCRIPT, str(folder / "raw.json"),
+                                         str(folder / "raw.apkg")], 1)
+            print(f"| {n:,} | {len(text.encode()) / 1e6:.0f} MB | {q_peak / 1024:.0f} MiB | {q_time:.1f} s | "
+                  f"{r_peak / 1024:.0f} MiB | {r_time:.1f} s | {q_peak / r_peak:.2f}\u00d7 | {q_peak / n:.1f} |",
+                  flush=True)
+            shutil.rmtree(folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per measurement at 10,000 (at least 5)")
     parser.add_argument("--large-runs", type=int, default=5, help="runs per measurement for larger sizes")
     parser.add_argument("--sizes", default="10000,100000", help="bank sizes, comma-separated")
+    parser.add_argument("--short-answers", action="store_true",
+                        help="every question a short answer (the issue's first deck row), not the mix")
+    parser.add_argument("--memory", action="store_true",
+                        help="only peak memory: one whole quizgen process and one raw genanki process per size "
+                        "(e.g. --memory --sizes 10000,50000,100000,200000)")
     args = parser.parse_args()
+    mix = [("short_answer", 1)] if args.short_answers else None
+    if args.memory:
+        memory(sorted(int(s) for s in args.sizes.split(",")), mix)
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
     lift_file_cap()
     os.environ["QUIZGEN_CACHE_DIR"] = "off"  # the main rows read and validate the YAML every time
@@ -264,7 +311,7 @@ def main() -> None:
             folder = tmp / f"n{n}"
             folder.mkdir()
             bank = folder / "bench.yaml"
-            text = synthetic_bank(n)
+            text = synthetic_bank(n, mix=mix)
             bank.write_text(text, encoding="utf-8")
             from quizgen.banks import load_bank_text
 
@@ -272,7 +319,8 @@ def main() -> None:
             RAW_QUESTIONS[:] = [(q.prompt, q.answer_text, q.id) for q in parsed.questions]
             (folder / "raw.json").write_text(json.dumps(RAW_QUESTIONS))
             del parsed
-            print(f"## {n:,} questions ({len(text.encode()) / 1e6:.1f} MB of YAML), {runs} runs each\n")
+            kind = "short answers" if mix else "questions of 7 types"
+            print(f"## {n:,} {kind} ({len(text.encode()) / 1e6:.1f} MB of YAML), {runs} runs each\n")
 
             out = folder / "out"
             first, first_t = median_of(quizgen_build(bank, out, fresh=True), runs)
@@ -318,7 +366,8 @@ def main() -> None:
             warm, warm_t = median_of(quizgen_build(bank, out, fresh=False), runs)
             w_time, w_t, w_peak = process(q_cmd, runs)
             os.environ["QUIZGEN_CACHE_DIR"] = "off"
-            print("| bank cache warm (unchanged bank re-run) | median | min | vs raw genanki |\n| --- | --- | --- | --- |")
+            print("| cache warm (unchanged bank re-run: bank cache, record of the last build) | median | min | "
+                  "vs raw genanki |\n| --- | --- | --- | --- |")
             print(f"| quizgen rebuild, in one process | {fmt(warm)} | {fmt(min(warm_t))} | {warm / floor:.2f}x |")
             print(f"| quizgen build --format anki, whole process | {fmt(w_time)} | {fmt(min(w_t))} | "
                   f"{w_time / r_time:.2f}x |\n", flush=True)

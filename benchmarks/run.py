@@ -3,7 +3,9 @@
     make bench                       # or: .venv/bin/python benchmarks/run.py [--quick]
 
 - start-up: `quizgen --help` against `import typer`             (benchmarks/startup.py)
-- class set: 20 questions x 30 versions, worksheets + keys;
+- unchanged rebuild of the default bank against `import typer`  (benchmarks/rebuild.py)
+- class set: 20 questions x 30 versions, worksheets + keys, against
+  auto-multiple-choice when installed (`make bench-peers`);
   1,000-question worksheet + key against raw reportlab platypus   (benchmarks/pdf.py)
 - deck: 10,000 questions against raw genanki, and 100,000 for
   linear growth with peak memory                                 (benchmarks/anki.py)
@@ -30,8 +32,13 @@ def main() -> None:
     args = parser.parse_args()
     runs = [
         ("start-up", ["startup.py"] + (["--runs", "7"] if args.quick else [])),
+        ("unchanged rebuild", ["rebuild.py"] + (["--runs", "7"] if args.quick else [])),
         ("worksheets and keys", ["pdf.py"] + (["--runs", "5"] if args.quick else [])),
         ("Anki deck", ["anki.py"] + (["--runs", "5", "--sizes", "10000"] if args.quick else [])),
+        ("Anki deck, short answers", ["anki.py", "--short-answers", "--sizes", "10000"]
+         + (["--runs", "5"] if args.quick else [])),
+        ("Anki deck, peak memory", ["anki.py", "--memory", "--sizes",
+                                    "10000,50000" if args.quick else "10000,50000,100000,200000"]),
         ("Canvas QTI", ["qti.py"] + (["--runs", "3"] if args.quick else [])),
     ]
     failed = []

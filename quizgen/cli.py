@@ -231,6 +231,8 @@ def build(
         report = run(lambda: run_build(config, progress=progress))
     for warning in report.warnings:
         _warn(warning)
+    if report.unchanged:
+        say(_unchanged_summary(config.out, report))
     for path in report.written:
         say(f"wrote {path}")
     for path in report.removed:
@@ -241,6 +243,13 @@ def build(
         for bank in report.banks:
             say(f"{bank.path}: bank {bank.id!r}, {len(bank.questions)} hand-written questions, "
                 f"{len(bank.facts)} facts")
+
+
+def _unchanged_summary(out: Path, report) -> str:
+    """One line for a build that found nothing to do."""
+    count = len(report.up_to_date)
+    return (f"nothing to do: the banks, state, templates, options and quizgen are as the last build into {out} "
+            f"left them, and its {count} file{'s' if count != 1 else ''} still match; nothing was written")
 
 
 def _deck_summary(bank_id: str, changes: dict) -> str:
@@ -308,10 +317,15 @@ def _build_config(ctx: typer.Context, set_name: Optional[str], timestamp: Option
     )
 
 
-def _deck_options(value: dict) -> dict:
-    from .exporters.anki import CHANGELOG_OPTION, GENERATED_TRUE_FALSE_OPTION
+# exporters.anki's CHANGELOG_OPTION and GENERATED_TRUE_FALSE_OPTION, spelled here so that a build
+# with nothing to do need not import the deck writer (it costs as much as typer);
+# tests/test_rebuild.py checks that they agree
+DECK_OPTION_NAMES = ("anki_changelog", "anki_generated_true_false")
 
-    return {CHANGELOG_OPTION: bool(value["changelog"]), GENERATED_TRUE_FALSE_OPTION: bool(value["deck_true_false"])}
+
+def _deck_options(value: dict) -> dict:
+    changelog, generated_true_false = DECK_OPTION_NAMES
+    return {changelog: bool(value["changelog"]), generated_true_false: bool(value["deck_true_false"])}
 
 
 def _sheet_texts(value: dict) -> dict[str, str]:

@@ -160,6 +160,8 @@ def folded_items(text: str) -> list[tuple[int, str, str]]:
 
     Returns (line, this item's text, the folded result) for each one.
     """
+    if not _OTHER_LINE_BREAKS.search(text):
+        return _folded_items_between_list_items(text)
     out: list[tuple[int, str, str]] = []
     lines = text.splitlines()
     previous: tuple[int, str, int] | None = None  # (indent of its dash, its text, line)
@@ -178,6 +180,43 @@ def folded_items(text: str) -> list[tuple[int, str, str]]:
             previous = (len(match.group(1)), match.group(2).strip(), number)
         elif previous is not None and indent > previous[0] + 1 and not match:
             previous = (previous[0], f"{previous[1]} {stripped}", previous[2])  # a continued line
+        else:
+            previous = None
+    return out
+
+
+# line breaks str.splitlines knows besides "\n": with any of them the line-by-line loop above runs
+_OTHER_LINE_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_LIST_ITEMS = re.compile(r"^( *)- (?!-)(.*)$", re.M)
+
+
+def _folded_items_between_list_items(text: str) -> list[tuple[int, str, str]]:
+    """``folded_items`` for a text whose only line break is "\n", the same result without a
+    Python step per line: only list items can fold, so the regex finds them, and the lines
+    between two of them are looked at only after a plain-text item (rare in a bank, where
+    most items are ``- id: ...`` mappings or quoted text)."""
+    out: list[tuple[int, str, str]] = []
+    previous: tuple[int, str] | None = None  # (indent of its dash, its text)
+    after = 0  # where the text after the last list item's line starts
+    for match in _LIST_ITEMS.finditer(text):
+        if previous is not None:
+            for line in text[after:match.start()].split("\n")[:-1]:
+                stripped = line.strip()
+                if not stripped or stripped.startswith("#"):
+                    continue
+                if len(line) - len(line.lstrip(" ")) > previous[0] + 1:
+                    previous = (previous[0], f"{previous[1]} {stripped}")  # a continued line
+                else:
+                    previous = None
+                    break
+        after = match.end() + 1
+        indent, item = len(match.group(1)), match.group(2)
+        if previous is not None and previous[0] < indent <= previous[0] + 3:
+            folded = f"{previous[1]} - {item.strip()}"
+            out.append((text.count("\n", 0, match.start()) + 1, item.strip(), folded))
+            previous = (previous[0], folded)
+        elif _plain_text(item):
+            previous = (indent, item.strip())
         else:
             previous = None
     return out
@@ -409,6 +448,7 @@ def parse_fast(text: str) -> object | None:
         return None
     if isinstance(emitted, (bytes, memoryview)):
         emitted = bytes(emitted).decode("utf-8")
+    del tree  # the tree and its arena (a copy of the text) are not needed while the dicts are built
     if not isinstance(emitted, str) or not emitted.strip():
         return None
     for match in _MAYBE_TYPED.finditer(emitted):

@@ -197,22 +197,60 @@ class _Renderer:
 PARALLEL_MIN_DOCUMENTS = 6
 
 
+def cpu_times() -> tuple[int, int] | None:
+    """(idle, all) clock ticks of every CPU since boot, from /proc/stat (None: not Linux)."""
+    try:
+        with open("/proc/stat", "rb") as handle:
+            fields = handle.readline().split()
+    except OSError:
+        return None
+    if not fields or fields[0] != b"cpu":
+        return None
+    ticks = [int(f) for f in fields[1:9]]  # user nice system idle iowait irq softirq steal
+    return ticks[3] + ticks[4], sum(ticks)
+
+
+# The window the machine is watched over: from this module's import (the build's start) to the
+# first render, topped up to MIN_WINDOW_TICKS of all CPUs' clock ticks (10 ms each) with a short sleep.
+_SINCE = cpu_times()
+MIN_WINDOW_TICKS = 8
+IDLE_CPU_NEEDED = 0.75  # a second process pays when at least this much of a CPU sat idle meanwhile
+
+
+def idle_cpus(cpus: int, since: tuple[int, int] | None = None, sleep: Callable[[float], None] | None = None) -> float:
+    """How many CPUs sat idle, on average, from ``since`` (default: this module's import, or the
+    last time this was asked, so a long-running program looks at the recent past) until now:
+    what the machine did, not the load average (which lags a minute and counts waiting tasks)."""
+    import time
+
+    global _SINCE
+    start = since if since is not None else _SINCE
+    now = cpu_times()
+    if start is None or now is None:
+        return 0.0
+    if now[1] - start[1] < MIN_WINDOW_TICKS:
+        (sleep or time.sleep)(0.01 * MIN_WINDOW_TICKS / max(cpus, 1))
+        now = cpu_times() or now
+    if since is None:
+        _SINCE = now
+    idle, total = now[0] - start[0], now[1] - start[1]
+    return cpus * idle / total if total > 0 else 0.0
+
+
 def _workers(job: ExportJob) -> int:
     """How many processes may render: ``options.extra["pdf_workers"]`` if set, else 2 when a
-    second CPU is there and idle (a busy machine makes a second process cost, not save)."""
+    second CPU is there and was idle while this build ran (a busy machine makes a second
+    process cost, not save)."""
     wanted = job.options.extra.get("pdf_workers")
     if wanted is not None:
         return max(1, int(wanted))
+    if len(job.sets) < PARALLEL_MIN_DOCUMENTS:
+        return 1  # render_all would not fork anyway: no need to look at the machine
     try:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cpus = os.cpu_count() or 1
-    try:
-        busy = os.getloadavg()[0]
-    except (AttributeError, OSError):
-        busy = 0.0
-    # the 1-minute load counts this process too: below cpus - 1.2 a whole other CPU is free
-    return 2 if cpus >= 2 and busy < cpus - 1.2 else 1
+    return 2 if cpus >= 2 and idle_cpus(cpus) >= IDLE_CPU_NEEDED else 1
 
 
 def render_all(render: Callable[[int], bytes], count: int, workers: int = 1) -> list[bytes]:

@@ -1,0 +1,84 @@
+"""The second process for PDFs is chosen by what the machine did (/proc/stat), not the load average."""
+from __future__ import annotations
+
+import os
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from quizgen.exporters import ExportOptions
+from quizgen.exporters import pdf as pdf_exporter
+
+linux = pytest.mark.skipif(not os.path.exists("/proc/stat"), reason="needs /proc/stat")
+
+
+def job(sets: int, **extra) -> SimpleNamespace:
+    return SimpleNamespace(sets=tuple(range(sets)), options=ExportOptions(extra=extra))
+
+
+@linux
+def test_cpu_times_count_up_and_idle_is_part_of_all() -> None:
+    first = pdf_exporter.cpu_times()
+    time.sleep(0.05)
+    second = pdf_exporter.cpu_times()
+    assert first is not None and second is not None
+    assert 0 <= second[0] - first[0] <= second[1] - first[1]
+    assert second[1] > first[1]
+
+
+@linux
+def test_idle_cpus_is_between_none_and_all_and_tops_up_a_short_window() -> None:
+    slept = []
+    now = pdf_exporter.cpu_times()
+    idle = pdf_exporter.idle_cpus(2, since=now, sleep=lambda s: (slept.append(s), time.sleep(s)))
+    assert slept == [pytest.approx(0.04)]  # no ticks yet: a short look at the machine
+    assert 0.0 <= idle <= 2.0
+
+
+@linux
+def test_a_spinning_cpu_is_not_idle() -> None:
+    since = pdf_exporter.cpu_times()
+    end = time.perf_counter() + 0.3
+    while time.perf_counter() < end:  # this process keeps one CPU busy
+        pass
+    with open("/proc/stat") as handle:
+        cpus = sum(line.startswith("cpu") for line in handle) - 1
+    assert pdf_exporter.idle_cpus(cpus, since=since) < cpus - 0.5
+
+
+def test_no_proc_stat_means_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pdf_exporter, "cpu_times", lambda: None)
+    assert pdf_exporter.idle_cpus(2) == 0.0
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert pdf_exporter._workers(job(30)) == 1
+
+
+@pytest.mark.parametrize("idle,expected", [(0.2, 1), (0.74, 1), (0.75, 2), (1.6, 2)])
+def test_workers_follow_the_idle_cpu(monkeypatch: pytest.MonkeyPatch, idle: float, expected: int) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (99.0, 99.0, 99.0))  # never consulted
+    monkeypatch.setattr(pdf_exporter, "idle_cpus", lambda cpus: idle)
+    assert pdf_exporter._workers(job(30)) == expected
+
+
+def test_few_documents_or_one_cpu_or_a_setting_never_look(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(cpus: int) -> float:
+        raise AssertionError("looked at the machine")
+
+    monkeypatch.setattr(pdf_exporter, "idle_cpus", fail)
+    assert pdf_exporter._workers(job(pdf_exporter.PARALLEL_MIN_DOCUMENTS - 1)) == 1
+    assert pdf_exporter._workers(job(30, pdf_workers=2)) == 2
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert pdf_exporter._workers(job(30)) == 1
+
+
+@linux
+def test_each_look_starts_where_the_last_one_ended(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pdf_exporter, "_SINCE", (0, 0))  # "since boot": a stale start
+    pdf_exporter.idle_cpus(2)
+    assert pdf_exporter._SINCE != (0, 0) and pdf_exporter._SINCE[1] > 0
+    first = pdf_exporter._SINCE
+    time.sleep(0.02)
+    pdf_exporter.idle_cpus(2)
+    assert pdf_exporter._SINCE[1] >= first[1]
