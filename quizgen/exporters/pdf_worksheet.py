@@ -46,35 +46,6 @@ BUBBLE_R = 6.0
 LINE_GRAY = 0.45
 BLANK_MARKUP = re.compile(r"\[\[(.*?)\]\]", re.S)
 
-SECTION_TITLES = {
-    "multiple_choice": "Multiple choice",
-    "true_false": "True or false",
-    "short_answer": "Short answer",
-    "cloze": "Fill in the blanks",
-    "numeric": "Numeric answers",
-    "matching": "Matching",
-    "ordering": "Ordering",
-}
-SECTION_INSTRUCTIONS = {
-    "multiple_choice": "Fill in the bubble next to the best answer.",
-    "true_false": "Circle True or False.",
-    "short_answer": "Answer in a few words on the lines below each question.",
-    "cloze": "Write the missing word or words on each line.",
-    "numeric": "Write the number on the line; the unit is printed after it.",
-    "matching": "Write the letter of the matching item on the line before each numbered item.",
-    "ordering": "Number the boxes 1, 2, 3, \u2026 to put the items in order.",
-}
-SELECT_ALL_INSTRUCTION = " Where a question says \u201cSelect all that apply\u201d, tick every box that is right."
-WORD_BANK_INSTRUCTION = " Choose from the word bank."
-SELECT_ALL_NOTE = "Select all that apply."
-# Printed under a question when questions are not grouped into sections.
-QUESTION_NOTES = {
-    "true_false": "Circle True or False.",
-    "short_answer": "Answer on the lines.",
-    "cloze": "Fill in the blanks.",
-    "matching": "Write the letter of the matching item on the line before each numbered item.",
-    "ordering": "Number the boxes to put the items in order.",
-}
 TYPE_NAMES = {
     "multiple_choice": "multiple choice",
     "true_false": "true or false",
