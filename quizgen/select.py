@@ -19,7 +19,7 @@ from typing import Iterable, Sequence
 from .errors import SelectionError
 from .model import QUESTION_TYPES, Bank, PlacedQuestion, Question, QuestionSet, letter
 from .quizrules import (LetterBalancer, Profile, TextAnalyzer, attribution_tokens, balance_score, common_tokens,
-                        conflict, default_targets, distinctive_name, gives_away, near_duplicate, next_type, pile,
+                        conflict, default_targets, distinctive_name, gives_away, next_type, pile,
                         profile_question, repetition, tier, type_cap, NEAR_DUPLICATE)
 
 DEFAULT_SEED = 2016
@@ -162,6 +162,10 @@ def _answer_tokens(p: Profile) -> frozenset[str]:
     return frozenset(t for forms in p.answers for f in forms for t in f.required | f.words)
 
 
+# a profile's answers, each as its forms' (required tokens, words, how many words)
+AnswerForms = tuple[tuple[tuple[frozenset[str], frozenset[str], int], ...], ...]
+
+
 class Sheet:
     """The questions chosen so far, indexed so that a candidate is checked against them quickly."""
 
@@ -172,11 +176,14 @@ class Sheet:
         # token -> (when added, profile) of chosen questions: near-duplicate candidates by prompt
         # prefix, questions whose answer a passage with the token may state, questions whose
         # passages hold the token
-        self.by_prefix: dict[str, list[tuple[int, Profile]]] = {}
-        self.by_key: dict[str, list[tuple[int, Profile]]] = {}
-        self.by_passage: dict[str, list[tuple[int, Profile]]] = {}
+        # (each entry also holds what the check reads: the prompt and its size; the telling tokens
+        # and answer forms; the passage tokens)
+        self.by_prefix: dict[str, list[tuple[int, Profile, frozenset[str], int]]] = {}
+        self.by_key: dict[str, list[tuple[int, Profile, frozenset[str] | None, AnswerForms]]] = {}
+        self.by_passage: dict[str, list[tuple[int, Profile, frozenset[str]]]] = {}
         self.fits_until: dict[str, int] = {}  # question id -> sheet size when it last fitted
         self._telling: dict[int, frozenset[str] | None] = {}
+        self._forms: dict[int, tuple[Profile, AnswerForms]] = {}
 
     def telling(self, p: Profile) -> frozenset[str] | None:
         """Tokens one of which a passage must share to give an answer of ``p`` away (None: any passage)."""
@@ -194,6 +201,14 @@ class Sheet:
                 found |= context
             self._telling[key] = frozenset(found) or None
         return self._telling[key]
+
+    def answer_forms(self, p: Profile) -> AnswerForms:
+        """``p``'s answers as (required, words, how many words) for ``_may_state``."""
+        known = self._forms.get(id(p))
+        if known is None or known[0] is not p:
+            known = self._forms[id(p)] = (p, tuple(tuple((f.required, f.words, len(f.words)) for f in answer)
+                                                   for answer in p.answers))
+        return known[1]
 
     def _order(self, tokens: Iterable[str]) -> list[str]:
         rarity = self.rules.rarity
@@ -219,34 +234,71 @@ class Sheet:
         return keys
 
     def blocker(self, q: Question) -> tuple[Question, str] | None:
-        """A chosen question ``q`` conflicts with, and why; None when ``q`` fits."""
+        """A chosen question ``q`` conflicts with, and why; None when ``q`` fits.
+
+        Each candidate is checked only against the chosen questions the indexes name (those
+        that share a prompt token of the near-duplicate prefix, an answer key token, or a
+        passage token) and were added since ``q`` last fitted; cheap exact tests (prompt
+        sizes, telling tokens, whether the answer's tokens are shown at all) come before the
+        rules' own functions. When several chosen questions block ``q``, which one is named
+        may depend on the index order; whether ``q`` fits does not.
+        """
         p = self.rules.profile(q)
         for fact in sorted(p.facts):
             if fact in self.facts:
                 return self.facts[fact], f"they test the same fact {fact!r}"
         since = self.fits_until.get(q.id, 0)  # only questions added since the last check can block
         common, attribution = self.rules.common, self.rules.attribution
-
-        def newer(index: dict[str, list[tuple[int, Profile]]], tokens: Iterable[str]) -> list[Profile]:
-            found: dict[int, Profile] = {}
-            for token in tokens:
-                for added, other in reversed(index.get(token, ())):
+        prompt, shown = p.prompt, p.shown
+        size = len(prompt)
+        if size:
+            # Jaccard similarity is at most smaller / larger: other sizes cannot be near-duplicates
+            low, high = NEAR_DUPLICATE * size - 1e-9, (size + 1e-9) / NEAR_DUPLICATE
+            seen: set[int] = set()
+            for token in self._prefix(p):
+                entries = self.by_prefix.get(token)
+                for k in range(len(entries) - 1, -1, -1) if entries else ():
+                    added, other, other_prompt, other_size = entries[k]
                     if added < since:
                         break
-                    found[added] = other
-            return [found[k] for k in sorted(found)]
+                    if added in seen or not low <= other_size <= high or not other_size:
+                        continue
+                    seen.add(added)
+                    shared = len(prompt & other_prompt)  # as quizrules.near_duplicate computes it
+                    if shared / (size + other_size - shared) >= NEAR_DUPLICATE:
+                        return other.question, "their prompts are nearly the same"
+        seen = set()
+        for token in shown:
+            entries = self.by_key.get(token)
+            for k in range(len(entries) - 1, -1, -1) if entries else ():
+                added, other, other_telling, other_forms = entries[k]
+                if added < since:
+                    break
+                if added in seen:
+                    continue
+                seen.add(added)
+                if ((other_telling is None or not other_telling.isdisjoint(shown))
+                        and _may_state(shown, other_forms) and gives_away(p, other, common, attribution)):
+                    return other.question, f"{q.id!r} gives away the answer of {other.question.id!r}"
+        telling, forms = self.telling(p), self.answer_forms(p)
+        if not forms:
+            return self._fits(q)
+        seen = set()
+        for token in self._keys(p):
+            entries = self.by_passage.get(token)
+            for k in range(len(entries) - 1, -1, -1) if entries else ():
+                added, other, other_shown = entries[k]
+                if added < since:
+                    break
+                if added in seen:
+                    continue
+                seen.add(added)
+                if ((telling is None or not telling.isdisjoint(other_shown)) and _may_state(other_shown, forms)
+                        and gives_away(other, p, common, attribution)):
+                    return other.question, f"{other.question.id!r} gives away the answer of {q.id!r}"
+        return self._fits(q)
 
-        for other in newer(self.by_prefix, self._prefix(p)):
-            if near_duplicate(p, other):
-                return other.question, "their prompts are nearly the same"
-        for other in newer(self.by_key, p.shown):
-            telling = self.telling(other)
-            if (telling is None or not telling.isdisjoint(p.shown)) and gives_away(p, other, common, attribution):
-                return other.question, f"{q.id!r} gives away the answer of {other.question.id!r}"
-        telling = self.telling(p)
-        for other in newer(self.by_passage, self._keys(p)):
-            if (telling is None or not telling.isdisjoint(other.shown)) and gives_away(other, p, common, attribution):
-                return other.question, f"{other.question.id!r} gives away the answer of {q.id!r}"
+    def _fits(self, q: Question) -> None:
         self.fits_until[q.id] = len(self.chosen)
         return None
 
@@ -257,11 +309,30 @@ class Sheet:
         for fact in p.facts:
             self.facts[fact] = q
         for token in self._prefix(p):
-            self.by_prefix.setdefault(token, []).append((added, p))
-        for token in self._keys(p):
-            self.by_key.setdefault(token, []).append((added, p))
+            self.by_prefix.setdefault(token, []).append((added, p, p.prompt, len(p.prompt)))
+        if p.answers:
+            entry = (added, p, self.telling(p), self.answer_forms(p))
+            for token in self._keys(p):
+                self.by_key.setdefault(token, []).append(entry)
         for token in p.shown:
-            self.by_passage.setdefault(token, []).append((added, p))
+            self.by_passage.setdefault(token, []).append((added, p, p.shown))
+
+
+def _may_state(shown: frozenset[str], forms: AnswerForms) -> bool:
+    """False when no passage whose tokens all lie in ``shown`` can state any of the answers
+    ``forms`` (see ``Sheet.answer_forms``): ``quizrules.gives_away``'s first test
+    (``quizrules.mentions`` of every form), without its calls, as a quick refusal for most pairs."""
+    for answer in forms:
+        for required, words, n in answer:
+            if not required <= shown:
+                break
+            if n:
+                found = len(words & shown)
+                if (found != n) if n <= 2 else (found * 3 < 2 * n):
+                    break
+        else:
+            return True
+    return False
 
 
 def choose_quiz(bank: Bank, questions: Sequence[Question], spec: SelectionSpec,
@@ -446,13 +517,21 @@ def _spread_topics(rules: RuleBook, included: Sequence[Question], candidates: Se
             trial = Sheet(rules)
             for q in rest:
                 trial.add(q)
+            # the pile and the source spread of rest + [into] depend only on into's template, tags and
+            # source: computed once for each of those, not once per candidate
+            lowers_pile: dict[tuple[str | None, tuple[str, ...]], bool] = {}
+            keeps_spread: dict[str, bool] = {}
+            spread_now = _source_spread(sheet, sources)
+            out_tier = tier(out, hand_facts)
             for into in candidates:
-                if (into.id in on_sheet or into.type != out.type
-                        or tier(into, hand_facts) > tier(out, hand_facts)):
+                if into.id in on_sheet or into.type != out.type or tier(into, hand_facts) > out_tier:
                     continue
-                trial_sheet = rest + [into]
-                if (pile(trial_sheet) < now and _source_spread(trial_sheet, sources) <= _source_spread(sheet, sources)
-                        and trial.blocker(into) is None):
+                shape = (into.template, tuple(into.tags))
+                if shape not in lowers_pile:
+                    lowers_pile[shape] = pile(rest + [into]) < now
+                if into.source not in keeps_spread:
+                    keeps_spread[into.source] = _source_spread(rest + [into], sources) <= spread_now
+                if lowers_pile[shape] and keeps_spread[into.source] and trial.blocker(into) is None:
                     sheet = rest[:i] + [into] + rest[i:]
                     swapped = True
                     break
