@@ -12,6 +12,7 @@ composes them.
 from __future__ import annotations
 
 import difflib
+import math
 import random
 from dataclasses import dataclass
 from typing import Iterable, Sequence
@@ -173,14 +174,17 @@ class Sheet:
         self.rules = rules
         self.chosen: list[Question] = []
         self.facts: dict[str, Question] = {}
-        # token -> (when added, profile) of chosen questions: near-duplicate candidates by prompt
-        # prefix, questions whose answer a passage with the token may state, questions whose
-        # passages hold the token
-        # (each entry also holds what the check reads: the prompt and its size; the telling tokens
-        # and answer forms; the passage tokens)
-        self.by_prefix: dict[str, list[tuple[int, Profile, frozenset[str], int]]] = {}
-        self.by_key: dict[str, list[tuple[int, Profile, frozenset[str] | None, AnswerForms]]] = {}
-        self.by_passage: dict[str, list[tuple[int, Profile, frozenset[str]]]] = {}
+        # token -> bit mask of chosen questions (bit i: the i-th added): near-duplicate candidates
+        # by prompt prefix, questions whose answer a passage with the token may state (their
+        # keys), questions whose telling tokens hold it, questions whose passages hold it
+        self.by_prefix: dict[str, int] = {}
+        self.by_key: dict[str, int] = {}
+        self.by_telling: dict[str, int] = {}
+        self.by_passage: dict[str, int] = {}
+        self.by_prompt: dict[str, int] = {}  # questions whose prompts hold the token
+        self.by_size: dict[int, int] = {}  # prompt size -> mask
+        self.any_passage = 0  # mask of questions with telling None: any passage may give them away
+        self._profiles: list[Profile] = []
         self.fits_until: dict[str, int] = {}  # question id -> sheet size when it last fitted
         self._telling: dict[int, frozenset[str] | None] = {}
         self._forms: dict[int, tuple[Profile, AnswerForms]] = {}
@@ -236,12 +240,12 @@ class Sheet:
     def blocker(self, q: Question) -> tuple[Question, str] | None:
         """A chosen question ``q`` conflicts with, and why; None when ``q`` fits.
 
-        Each candidate is checked only against the chosen questions the indexes name (those
-        that share a prompt token of the near-duplicate prefix, an answer key token, or a
-        passage token) and were added since ``q`` last fitted; cheap exact tests (prompt
-        sizes, telling tokens, whether the answer's tokens are shown at all) come before the
-        rules' own functions. When several chosen questions block ``q``, which one is named
-        may depend on the index order; whether ``q`` fits does not.
+        ``q`` is checked only against the chosen questions the indexes name (those that share
+        a token of its near-duplicate prefix, answer keys or passages) and were added since it
+        last fitted, in the order they were added. The indexes are bit masks (bit i: the i-th
+        question added), so a whole sheet is narrowed down with a few integer operations;
+        tests that each rule implies (prompt sizes, telling tokens, whether an answer's tokens
+        are shown at all) narrow it further before the rules' own functions run.
         """
         p = self.rules.profile(q)
         for fact in sorted(p.facts):
@@ -251,52 +255,65 @@ class Sheet:
         common, attribution = self.rules.common, self.rules.attribution
         prompt, shown = p.prompt, p.shown
         size = len(prompt)
-        if size:
+        newer = ((1 << len(self.chosen)) - 1) >> since << since
+        profiles = self._profiles
+        if size and newer:
             # Jaccard similarity is at most smaller / larger: other sizes cannot be near-duplicates
             low, high = NEAR_DUPLICATE * size - 1e-9, (size + 1e-9) / NEAR_DUPLICATE
-            seen: set[int] = set()
-            for token in self._prefix(p):
-                entries = self.by_prefix.get(token)
-                for k in range(len(entries) - 1, -1, -1) if entries else ():
-                    added, other, other_prompt, other_size = entries[k]
-                    if added < since:
-                        break
-                    if added in seen or not low <= other_size <= high or not other_size:
-                        continue
-                    seen.add(added)
-                    shared = len(prompt & other_prompt)  # as quizrules.near_duplicate computes it
-                    if shared / (size + other_size - shared) >= NEAR_DUPLICATE:
-                        return other.question, "their prompts are nearly the same"
-        seen = set()
-        for token in shown:
-            entries = self.by_key.get(token)
-            for k in range(len(entries) - 1, -1, -1) if entries else ():
-                added, other, other_telling, other_forms = entries[k]
-                if added < since:
-                    break
-                if added in seen:
-                    continue
-                seen.add(added)
-                if ((other_telling is None or not other_telling.isdisjoint(shown))
-                        and _may_state(shown, other_forms) and gives_away(p, other, common, attribution)):
-                    return other.question, f"{q.id!r} gives away the answer of {other.question.id!r}"
-        telling, forms = self.telling(p), self.answer_forms(p)
-        if not forms:
-            return self._fits(q)
-        seen = set()
-        for token in self._keys(p):
-            entries = self.by_passage.get(token)
-            for k in range(len(entries) - 1, -1, -1) if entries else ():
-                added, other, other_shown = entries[k]
-                if added < since:
-                    break
-                if added in seen:
-                    continue
-                seen.add(added)
-                if ((telling is None or not telling.isdisjoint(other_shown)) and _may_state(other_shown, forms)
-                        and gives_away(other, p, common, attribution)):
-                    return other.question, f"{other.question.id!r} gives away the answer of {q.id!r}"
+            sized = 0
+            for other_size, mask in self.by_size.items():
+                if other_size and low <= other_size <= high:
+                    sized |= mask
+            found = _any_of(self.by_prefix, self._prefix(p)) & sized & newer
+            if found:  # a near-duplicate shares at least NEAR_DUPLICATE of the prompt's tokens
+                found = _lacking_at_most(self.by_prompt, prompt, size - math.ceil(NEAR_DUPLICATE * size - 1e-9),
+                                         found)
+            for added in _bits(found):
+                other = profiles[added]
+                shared = len(prompt & other.prompt)  # as quizrules.near_duplicate computes it
+                if shared / (size + len(other.prompt) - shared) >= NEAR_DUPLICATE:
+                    return other.question, "their prompts are nearly the same"
+        found = _any_of(self.by_key, shown) & newer
+        if found:
+            found &= self.any_passage | _any_of(self.by_telling, shown)
+        for added in _bits(found):
+            other = profiles[added]
+            if _may_state(shown, self.answer_forms(other)) and gives_away(p, other, common, attribution):
+                return other.question, f"{q.id!r} gives away the answer of {other.question.id!r}"
+        forms = self.answer_forms(p)
+        found = _any_of(self.by_passage, self._keys(p)) & newer if forms else 0
+        if found:
+            found &= self._may_state_mask(forms, found)
+            telling = self.telling(p)
+            if telling is not None:
+                found &= _any_of(self.by_passage, telling)
+        for added in _bits(found):
+            other = profiles[added]
+            if gives_away(other, p, common, attribution):
+                return other.question, f"{other.question.id!r} gives away the answer of {q.id!r}"
         return self._fits(q)
+
+    def _may_state_mask(self, forms: AnswerForms, within: int) -> int:
+        """The questions of ``within`` whose passages, all together, may state one of the answers
+        ``forms`` (``_may_state`` for many questions at once, on bit masks)."""
+        index = self.by_passage
+        out = 0
+        for answer in forms:
+            mask = within
+            for required, words, n in answer:
+                for token in required:
+                    mask &= index.get(token, 0)
+                if not mask:
+                    break
+                if n and n <= 2:
+                    for token in words:
+                        mask &= index.get(token, 0)
+                elif n:  # at least two thirds of the words: at most the rest of them absent
+                    mask = _lacking_at_most(index, words, n - -(-2 * n // 3), mask)
+                if not mask:
+                    break
+            out |= mask
+        return out
 
     def _fits(self, q: Question) -> None:
         self.fits_until[q.id] = len(self.chosen)
@@ -308,14 +325,57 @@ class Sheet:
         self.chosen.append(q)
         for fact in p.facts:
             self.facts[fact] = q
+        bit = 1 << added
+        self._profiles.append(p)
         for token in self._prefix(p):
-            self.by_prefix.setdefault(token, []).append((added, p, p.prompt, len(p.prompt)))
+            self.by_prefix[token] = self.by_prefix.get(token, 0) | bit
+        for token in p.prompt:
+            self.by_prompt[token] = self.by_prompt.get(token, 0) | bit
+        size = len(p.prompt)
+        self.by_size[size] = self.by_size.get(size, 0) | bit
         if p.answers:
-            entry = (added, p, self.telling(p), self.answer_forms(p))
             for token in self._keys(p):
-                self.by_key.setdefault(token, []).append(entry)
+                self.by_key[token] = self.by_key.get(token, 0) | bit
+            telling = self.telling(p)
+            if telling is None:
+                self.any_passage |= bit
+            else:
+                for token in telling:
+                    self.by_telling[token] = self.by_telling.get(token, 0) | bit
         for token in p.shown:
-            self.by_passage.setdefault(token, []).append((added, p, p.shown))
+            self.by_passage[token] = self.by_passage.get(token, 0) | bit
+
+
+def _any_of(index: dict[str, int], tokens: Iterable[str]) -> int:
+    """The mask of questions that ``index`` files under any of ``tokens``."""
+    mask = 0
+    for token in tokens:
+        mask |= index.get(token, 0)
+    return mask
+
+
+def _lacking_at_most(index: dict[str, int], tokens: Iterable[str], missing: int, within: int) -> int:
+    """The questions of ``within`` that ``index`` files under all of ``tokens`` but at most ``missing``."""
+    if missing < 0:
+        return 0
+    lacking = [within] * (missing + 1)  # [j]: the questions that lack at most j of the tokens so far
+    for token in tokens:
+        has = index.get(token, 0)
+        for j in range(missing, 0, -1):
+            lacking[j] = (lacking[j] & has) | (lacking[j - 1] & ~has)
+        lacking[0] &= has
+    return lacking[missing]
+
+
+def _bits(mask: int) -> Iterable[int]:
+    """The positions of the set bits of ``mask``, lowest first."""
+    if not mask:
+        return
+    digits = bin(mask)[:1:-1]  # lowest bit first
+    at = digits.find("1")
+    while at >= 0:
+        yield at
+        at = digits.find("1", at + 1)
 
 
 def _may_state(shown: frozenset[str], forms: AnswerForms) -> bool:
