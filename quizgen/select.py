@@ -19,7 +19,7 @@ from typing import Iterable, Sequence
 
 from .errors import SelectionError
 from .model import QUESTION_TYPES, Bank, PlacedQuestion, Question, QuestionSet, letter
-from .quizrules import (LetterBalancer, Profile, TextAnalyzer, attribution_tokens, balance_score, common_tokens,
+from .quizrules import (AnswerForm, LetterBalancer, Profile, TextAnalyzer, attribution_tokens, balance_score, common_tokens,
                         conflict, default_targets, distinctive_name, gives_away, next_type, pile,
                         profile_question, repetition, tier, type_cap, NEAR_DUPLICATE)
 
@@ -207,11 +207,10 @@ class Sheet:
         return self._telling[key]
 
     def answer_forms(self, p: Profile) -> AnswerForms:
-        """``p``'s answers as (required, words, how many words) for ``_may_state``."""
+        """``p``'s answers as (required, words, how many words a passage must hold) for ``_may_state``."""
         known = self._forms.get(id(p))
         if known is None or known[0] is not p:
-            known = self._forms[id(p)] = (p, tuple(tuple((f.required, f.words, len(f.words)) for f in answer)
-                                                   for answer in p.answers))
+            known = self._forms[id(p)] = (p, tuple(_answer_needs(answer) for answer in p.answers))
         return known[1]
 
     def _order(self, tokens: Iterable[str]) -> list[str]:
@@ -300,16 +299,11 @@ class Sheet:
         out = 0
         for answer in forms:
             mask = within
-            for required, words, n in answer:
+            for required, words, need in answer:
                 for token in required:
                     mask &= index.get(token, 0)
-                if not mask:
-                    break
-                if n and n <= 2:
-                    for token in words:
-                        mask &= index.get(token, 0)
-                elif n:  # at least two thirds of the words: at most the rest of them absent
-                    mask = _lacking_at_most(index, words, n - -(-2 * n // 3), mask)
+                if mask and need:  # at least `need` of the words: at most the rest of them absent
+                    mask = _lacking_at_most(index, words, len(words) - need, mask)
                 if not mask:
                     break
             out |= mask
@@ -378,18 +372,28 @@ def _bits(mask: int) -> Iterable[int]:
         at = digits.find("1", at + 1)
 
 
+def _answer_needs(answer: tuple[AnswerForm, ...]) -> tuple[tuple[frozenset[str], frozenset[str], int], ...]:
+    """How many of each form's words a passage must hold to state this answer (``quizrules.mentions``:
+    all of one or two, else two thirds; a true statement, one form needing no context, is stated
+    only by a passage that holds three quarters of its three or more words: ``_claim_covered``)."""
+    out = []
+    for form in answer:
+        n = len(form.words)
+        need = n if n <= 2 else -(-2 * n // 3)
+        if len(answer) == 1 and not form.needs_context:
+            need = max(need, -(-3 * n // 4)) if n >= 3 else n + 1  # n + 1: never
+        out.append((form.required, form.words, need))
+    return tuple(out)
+
+
 def _may_state(shown: frozenset[str], forms: AnswerForms) -> bool:
     """False when no passage whose tokens all lie in ``shown`` can state any of the answers
-    ``forms`` (see ``Sheet.answer_forms``): ``quizrules.gives_away``'s first test
-    (``quizrules.mentions`` of every form), without its calls, as a quick refusal for most pairs."""
+    ``forms`` (see ``Sheet.answer_forms``): what ``quizrules.gives_away`` requires first, without
+    its calls, as a quick refusal for most pairs."""
     for answer in forms:
-        for required, words, n in answer:
-            if not required <= shown:
+        for required, words, need in answer:
+            if not required <= shown or (need and len(words & shown) < need):
                 break
-            if n:
-                found = len(words & shown)
-                if (found != n) if n <= 2 else (found * 3 < 2 * n):
-                    break
         else:
             return True
     return False
