@@ -578,9 +578,7 @@ def _spread_topics(rules: RuleBook, included: Sequence[Question], candidates: Se
             if out.id in keep or not (worst & set(out.tags) or _template_repeated(sheet, out)):
                 continue
             rest = sheet[:i] + sheet[i + 1:]
-            trial = Sheet(rules)
-            for q in rest:
-                trial.add(q)
+            trial: Sheet | None = None  # the rest of the sheet, indexed when a candidate first needs it
             # the pile and the source spread of rest + [into] depend only on into's template, tags and
             # source: computed once for each of those, not once per candidate
             lowers_pile: dict[tuple[str | None, tuple[str, ...]], bool] = {}
@@ -595,7 +593,13 @@ def _spread_topics(rules: RuleBook, included: Sequence[Question], candidates: Se
                     lowers_pile[shape] = pile(rest + [into]) < now
                 if into.source not in keeps_spread:
                     keeps_spread[into.source] = _source_spread(rest + [into], sources) <= spread_now
-                if lowers_pile[shape] and keeps_spread[into.source] and trial.blocker(into) is None:
+                if not (lowers_pile[shape] and keeps_spread[into.source]):
+                    continue
+                if trial is None:
+                    trial = Sheet(rules)
+                    for q in rest:
+                        trial.add(q)
+                if trial.blocker(into) is None:
                     sheet = rest[:i] + [into] + rest[i:]
                     swapped = True
                     break
