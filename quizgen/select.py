@@ -184,7 +184,8 @@ class Sheet:
         self.by_prompt: dict[str, int] = {}  # questions whose prompts hold the token
         self.by_size: dict[int, int] = {}  # prompt size -> mask
         self.any_passage = 0  # mask of questions with telling None: any passage may give them away
-        self._profiles: list[Profile] = []
+        self._profiles: list[Profile] = []  # the chosen questions' profiles, in the order they were added
+        self._answers: list[AnswerForms] = []  # and their answer_forms
         self.fits_until: dict[str, int] = {}  # question id -> sheet size when it last fitted
         self._telling: dict[int, frozenset[str] | None] = {}
         self._forms: dict[int, tuple[Profile, AnswerForms]] = {}
@@ -255,7 +256,7 @@ class Sheet:
         prompt, shown = p.prompt, p.shown
         size = len(prompt)
         newer = ((1 << len(self.chosen)) - 1) >> since << since
-        profiles = self._profiles
+        profiles, answers = self._profiles, self._answers
         if size and newer:
             # Jaccard similarity is at most smaller / larger: other sizes cannot be near-duplicates
             low, high = NEAR_DUPLICATE * size - 1e-9, (size + 1e-9) / NEAR_DUPLICATE
@@ -277,7 +278,7 @@ class Sheet:
             found &= self.any_passage | _any_of(self.by_telling, shown)
         for added in _bits(found):
             other = profiles[added]
-            if _may_state(shown, self.answer_forms(other)) and gives_away(p, other, common, attribution):
+            if _may_state(shown, answers[added]) and gives_away(p, other, common, attribution):
                 return other.question, f"{q.id!r} gives away the answer of {other.question.id!r}"
         forms = self.answer_forms(p)
         found = _any_of(self.by_passage, self._keys(p)) & newer if forms else 0
@@ -321,6 +322,7 @@ class Sheet:
             self.facts[fact] = q
         bit = 1 << added
         self._profiles.append(p)
+        self._answers.append(self.answer_forms(p))
         for token in self._prefix(p):
             self.by_prefix[token] = self.by_prefix.get(token, 0) | bit
         for token in p.prompt:
