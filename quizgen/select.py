@@ -19,8 +19,8 @@ from typing import Iterable, Sequence
 
 from .errors import SelectionError
 from .model import QUESTION_TYPES, Bank, PlacedQuestion, Question, QuestionSet, letter
-from .quizrules import (AnswerForm, LetterBalancer, Profile, TextAnalyzer, attribution_tokens, balance_score, common_tokens,
-                        conflict, default_targets, distinctive_name, gives_away, next_type, pile,
+from .quizrules import (AnswerForm, LetterBalancer, Profile, TextAnalyzer, attribution_tokens, balance_score,
+                        common_tokens, conflict, default_targets, distinctive_name, gives_away, next_type, pile,
                         profile_question, repetition, tier, type_cap, NEAR_DUPLICATE)
 
 DEFAULT_SEED = 2016

@@ -90,7 +90,7 @@ def test_letters() -> None:
 # ---- the printed quiz keeps the rules: both realistic banks, many seeds, counts and versions ----
 
 from quizgen.pipeline import bank_questions  # noqa: E402
-from quizgen.select import RuleBook, choose_quiz, arrange_versions, parse_mix  # noqa: E402
+from quizgen.select import RuleBook, Sheet, choose_quiz, arrange_versions, parse_mix  # noqa: E402
 
 from conftest import DATA, DEFAULT_BANK  # noqa: E402
 
@@ -345,7 +345,8 @@ def _pinned_bank_text(n: int) -> str:
             out += [f'    prompt: "Who {say(3, 8)}?"', f'    answer: "{names[0]}"',
                     "    distractors: [" + ", ".join(f'"{o}"' for o in names[1:]) + "]"]
         elif kind == "true_false":
-            out += [f'    statement: "{rng.choice(PINNED_NAMES)} {say(3, 8)}."', f"    answer: {rng.choice(['true', 'false'])}"]
+            out += [f'    statement: "{rng.choice(PINNED_NAMES)} {say(3, 8)}."',
+                    f"    answer: {rng.choice(['true', 'false'])}"]
         elif kind == "short_answer":
             out += [f'    prompt: "Name the {say(3, 7)}."', f'    answer: "{rng.choice(PINNED_NAMES)}"']
         elif kind == "cloze":
@@ -368,6 +369,8 @@ def _pinned_banks():
     banks["pinned"] = (pinned, list(pinned.questions))
     return banks
 
+
+PINNED_BANKS = _pinned_banks()
 
 PINNED_SPECS = {
     "plain": {}, "count5": {"count": 5}, "count12": {"count": 12}, "count20": {"count": 20},
@@ -433,7 +436,7 @@ PINNED = {
 
 def _pinned_digests() -> dict[str, str]:
     out = {}
-    for bank_id, (bank, questions) in sorted(_pinned_banks().items()):
+    for bank_id, (bank, questions) in sorted(PINNED_BANKS.items()):
         for name, settings in PINNED_SPECS.items():
             text = "\n".join(_pinned_choice(bank, questions, seed, settings) for seed in (0, 1, 7, 2016, 99))
             out[f"{bank_id}/{name}"] = hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -442,3 +445,24 @@ def _pinned_digests() -> dict[str, str]:
 
 def test_the_chosen_questions_are_the_ones_chosen_before_selection_was_made_fast() -> None:
     assert _pinned_digests() == PINNED
+
+
+@settings(max_examples=40, deadline=None)
+@given(bank_id=st.sampled_from(["icc-withdrawal-2016", "chile-miners-2010", "pinned"]), seed=st.integers(0, 10**6),
+       size=st.integers(1, 40))
+def test_the_sheet_index_finds_every_conflict_the_rules_find(bank_id: str, seed: int, size: int) -> None:
+    """Sheet.blocker narrows a sheet down with bit masks before the rules run: it must refuse exactly
+    the candidates that conflict with a chosen question by the rules' own pairwise test."""
+    bank, questions = PINNED_BANKS[bank_id]
+    rules = RuleBook(bank, questions)
+    order = list(questions)
+    random.Random(seed).shuffle(order)
+    sheet = Sheet(rules)
+    for q in order[:size]:
+        if sheet.blocker(q) is None:
+            sheet.add(q)
+    for q in order[size:size + 60]:
+        if q in sheet.chosen:
+            continue
+        clash = [c.id for c in sheet.chosen if rules.conflict(q, c)]
+        assert (sheet.blocker(q) is not None) == bool(clash), (q.id, clash)
