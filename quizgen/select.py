@@ -12,14 +12,15 @@ composes them.
 from __future__ import annotations
 
 import difflib
+import math
 import random
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from .errors import SelectionError
 from .model import QUESTION_TYPES, Bank, PlacedQuestion, Question, QuestionSet, letter
-from .quizrules import (LetterBalancer, Profile, TextAnalyzer, attribution_tokens, balance_score, common_tokens,
-                        conflict, default_targets, distinctive_name, gives_away, near_duplicate, next_type, pile,
+from .quizrules import (AnswerForm, LetterBalancer, Profile, TextAnalyzer, attribution_tokens, balance_score,
+                        common_tokens, conflict, default_targets, distinctive_name, gives_away, next_type, pile,
                         profile_question, repetition, tier, type_cap, NEAR_DUPLICATE)
 
 DEFAULT_SEED = 2016
@@ -162,6 +163,10 @@ def _answer_tokens(p: Profile) -> frozenset[str]:
     return frozenset(t for forms in p.answers for f in forms for t in f.required | f.words)
 
 
+# a profile's answers, each as its forms' (required tokens, words, how many words)
+AnswerForms = tuple[tuple[tuple[frozenset[str], frozenset[str], int], ...], ...]
+
+
 class Sheet:
     """The questions chosen so far, indexed so that a candidate is checked against them quickly."""
 
@@ -169,14 +174,21 @@ class Sheet:
         self.rules = rules
         self.chosen: list[Question] = []
         self.facts: dict[str, Question] = {}
-        # token -> (when added, profile) of chosen questions: near-duplicate candidates by prompt
-        # prefix, questions whose answer a passage with the token may state, questions whose
-        # passages hold the token
-        self.by_prefix: dict[str, list[tuple[int, Profile]]] = {}
-        self.by_key: dict[str, list[tuple[int, Profile]]] = {}
-        self.by_passage: dict[str, list[tuple[int, Profile]]] = {}
+        # token -> bit mask of chosen questions (bit i: the i-th added): near-duplicate candidates
+        # by prompt prefix, questions whose answer a passage with the token may state (their
+        # keys), questions whose telling tokens hold it, questions whose passages hold it
+        self.by_prefix: dict[str, int] = {}
+        self.by_key: dict[str, int] = {}
+        self.by_telling: dict[str, int] = {}
+        self.by_passage: dict[str, int] = {}
+        self.by_prompt: dict[str, int] = {}  # questions whose prompts hold the token
+        self.by_size: dict[int, int] = {}  # prompt size -> mask
+        self.any_passage = 0  # mask of questions with telling None: any passage may give them away
+        self._profiles: list[Profile] = []  # the chosen questions' profiles, in the order they were added
+        self._answers: list[AnswerForms] = []  # and their answer_forms
         self.fits_until: dict[str, int] = {}  # question id -> sheet size when it last fitted
         self._telling: dict[int, frozenset[str] | None] = {}
+        self._forms: dict[int, tuple[Profile, AnswerForms]] = {}
 
     def telling(self, p: Profile) -> frozenset[str] | None:
         """Tokens one of which a passage must share to give an answer of ``p`` away (None: any passage)."""
@@ -194,6 +206,13 @@ class Sheet:
                 found |= context
             self._telling[key] = frozenset(found) or None
         return self._telling[key]
+
+    def answer_forms(self, p: Profile) -> AnswerForms:
+        """``p``'s answers as (required, words, how many words a passage must hold) for ``_may_state``."""
+        known = self._forms.get(id(p))
+        if known is None or known[0] is not p:
+            known = self._forms[id(p)] = (p, tuple(_answer_needs(answer) for answer in p.answers))
+        return known[1]
 
     def _order(self, tokens: Iterable[str]) -> list[str]:
         rarity = self.rules.rarity
@@ -219,34 +238,79 @@ class Sheet:
         return keys
 
     def blocker(self, q: Question) -> tuple[Question, str] | None:
-        """A chosen question ``q`` conflicts with, and why; None when ``q`` fits."""
+        """A chosen question ``q`` conflicts with, and why; None when ``q`` fits.
+
+        ``q`` is checked only against the chosen questions the indexes name (those that share
+        a token of its near-duplicate prefix, answer keys or passages) and were added since it
+        last fitted, in the order they were added. The indexes are bit masks (bit i: the i-th
+        question added), so a whole sheet is narrowed down with a few integer operations;
+        tests that each rule implies (prompt sizes, telling tokens, whether an answer's tokens
+        are shown at all) narrow it further before the rules' own functions run.
+        """
         p = self.rules.profile(q)
         for fact in sorted(p.facts):
             if fact in self.facts:
                 return self.facts[fact], f"they test the same fact {fact!r}"
         since = self.fits_until.get(q.id, 0)  # only questions added since the last check can block
         common, attribution = self.rules.common, self.rules.attribution
-
-        def newer(index: dict[str, list[tuple[int, Profile]]], tokens: Iterable[str]) -> list[Profile]:
-            found: dict[int, Profile] = {}
-            for token in tokens:
-                for added, other in reversed(index.get(token, ())):
-                    if added < since:
-                        break
-                    found[added] = other
-            return [found[k] for k in sorted(found)]
-
-        for other in newer(self.by_prefix, self._prefix(p)):
-            if near_duplicate(p, other):
-                return other.question, "their prompts are nearly the same"
-        for other in newer(self.by_key, p.shown):
-            telling = self.telling(other)
-            if (telling is None or not telling.isdisjoint(p.shown)) and gives_away(p, other, common, attribution):
+        prompt, shown = p.prompt, p.shown
+        size = len(prompt)
+        newer = ((1 << len(self.chosen)) - 1) >> since << since
+        profiles, answers = self._profiles, self._answers
+        if size and newer:
+            # Jaccard similarity is at most smaller / larger: other sizes cannot be near-duplicates
+            low, high = NEAR_DUPLICATE * size - 1e-9, (size + 1e-9) / NEAR_DUPLICATE
+            sized = 0
+            for other_size, mask in self.by_size.items():
+                if other_size and low <= other_size <= high:
+                    sized |= mask
+            found = _any_of(self.by_prefix, self._prefix(p)) & sized & newer
+            if found:  # a near-duplicate shares at least NEAR_DUPLICATE of the prompt's tokens
+                found = _lacking_at_most(self.by_prompt, prompt, size - math.ceil(NEAR_DUPLICATE * size - 1e-9),
+                                         found)
+            for added in _bits(found):
+                other = profiles[added]
+                shared = len(prompt & other.prompt)  # as quizrules.near_duplicate computes it
+                if shared / (size + len(other.prompt) - shared) >= NEAR_DUPLICATE:
+                    return other.question, "their prompts are nearly the same"
+        found = _any_of(self.by_key, shown) & newer
+        if found:
+            found &= self.any_passage | _any_of(self.by_telling, shown)
+        for added in _bits(found):
+            other = profiles[added]
+            if _may_state(shown, answers[added]) and gives_away(p, other, common, attribution):
                 return other.question, f"{q.id!r} gives away the answer of {other.question.id!r}"
-        telling = self.telling(p)
-        for other in newer(self.by_passage, self._keys(p)):
-            if (telling is None or not telling.isdisjoint(other.shown)) and gives_away(other, p, common, attribution):
+        forms = self.answer_forms(p)
+        found = _any_of(self.by_passage, self._keys(p)) & newer if forms else 0
+        if found:
+            found &= self._may_state_mask(forms, found)
+            telling = self.telling(p)
+            if telling is not None:
+                found &= _any_of(self.by_passage, telling)
+        for added in _bits(found):
+            other = profiles[added]
+            if gives_away(other, p, common, attribution):
                 return other.question, f"{other.question.id!r} gives away the answer of {q.id!r}"
+        return self._fits(q)
+
+    def _may_state_mask(self, forms: AnswerForms, within: int) -> int:
+        """The questions of ``within`` whose passages, all together, may state one of the answers
+        ``forms`` (``_may_state`` for many questions at once, on bit masks)."""
+        index = self.by_passage
+        out = 0
+        for answer in forms:
+            mask = within
+            for required, words, need in answer:
+                for token in required:
+                    mask &= index.get(token, 0)
+                if mask and need:  # at least `need` of the words: at most the rest of them absent
+                    mask = _lacking_at_most(index, words, len(words) - need, mask)
+                if not mask:
+                    break
+            out |= mask
+        return out
+
+    def _fits(self, q: Question) -> None:
         self.fits_until[q.id] = len(self.chosen)
         return None
 
@@ -256,12 +320,85 @@ class Sheet:
         self.chosen.append(q)
         for fact in p.facts:
             self.facts[fact] = q
+        bit = 1 << added
+        self._profiles.append(p)
+        self._answers.append(self.answer_forms(p))
         for token in self._prefix(p):
-            self.by_prefix.setdefault(token, []).append((added, p))
-        for token in self._keys(p):
-            self.by_key.setdefault(token, []).append((added, p))
+            self.by_prefix[token] = self.by_prefix.get(token, 0) | bit
+        for token in p.prompt:
+            self.by_prompt[token] = self.by_prompt.get(token, 0) | bit
+        size = len(p.prompt)
+        self.by_size[size] = self.by_size.get(size, 0) | bit
+        if p.answers:
+            for token in self._keys(p):
+                self.by_key[token] = self.by_key.get(token, 0) | bit
+            telling = self.telling(p)
+            if telling is None:
+                self.any_passage |= bit
+            else:
+                for token in telling:
+                    self.by_telling[token] = self.by_telling.get(token, 0) | bit
         for token in p.shown:
-            self.by_passage.setdefault(token, []).append((added, p))
+            self.by_passage[token] = self.by_passage.get(token, 0) | bit
+
+
+def _any_of(index: dict[str, int], tokens: Iterable[str]) -> int:
+    """The mask of questions that ``index`` files under any of ``tokens``."""
+    mask = 0
+    for token in tokens:
+        mask |= index.get(token, 0)
+    return mask
+
+
+def _lacking_at_most(index: dict[str, int], tokens: Iterable[str], missing: int, within: int) -> int:
+    """The questions of ``within`` that ``index`` files under all of ``tokens`` but at most ``missing``."""
+    if missing < 0:
+        return 0
+    lacking = [within] * (missing + 1)  # [j]: the questions that lack at most j of the tokens so far
+    for token in tokens:
+        has = index.get(token, 0)
+        for j in range(missing, 0, -1):
+            lacking[j] = (lacking[j] & has) | (lacking[j - 1] & ~has)
+        lacking[0] &= has
+    return lacking[missing]
+
+
+def _bits(mask: int) -> Iterable[int]:
+    """The positions of the set bits of ``mask``, lowest first."""
+    if not mask:
+        return
+    digits = bin(mask)[:1:-1]  # lowest bit first
+    at = digits.find("1")
+    while at >= 0:
+        yield at
+        at = digits.find("1", at + 1)
+
+
+def _answer_needs(answer: tuple[AnswerForm, ...]) -> tuple[tuple[frozenset[str], frozenset[str], int], ...]:
+    """How many of each form's words a passage must hold to state this answer (``quizrules.mentions``:
+    all of one or two, else two thirds; a true statement, one form needing no context, is stated
+    only by a passage that holds three quarters of its three or more words: ``_claim_covered``)."""
+    out = []
+    for form in answer:
+        n = len(form.words)
+        need = n if n <= 2 else -(-2 * n // 3)
+        if len(answer) == 1 and not form.needs_context:
+            need = max(need, -(-3 * n // 4)) if n >= 3 else n + 1  # n + 1: never
+        out.append((form.required, form.words, need))
+    return tuple(out)
+
+
+def _may_state(shown: frozenset[str], forms: AnswerForms) -> bool:
+    """False when no passage whose tokens all lie in ``shown`` can state any of the answers
+    ``forms`` (see ``Sheet.answer_forms``): what ``quizrules.gives_away`` requires first, without
+    its calls, as a quick refusal for most pairs."""
+    for answer in forms:
+        for required, words, need in answer:
+            if not required <= shown or (need and len(words & shown) < need):
+                break
+        else:
+            return True
+    return False
 
 
 def choose_quiz(bank: Bank, questions: Sequence[Question], spec: SelectionSpec,
@@ -443,16 +580,28 @@ def _spread_topics(rules: RuleBook, included: Sequence[Question], candidates: Se
             if out.id in keep or not (worst & set(out.tags) or _template_repeated(sheet, out)):
                 continue
             rest = sheet[:i] + sheet[i + 1:]
-            trial = Sheet(rules)
-            for q in rest:
-                trial.add(q)
+            trial: Sheet | None = None  # the rest of the sheet, indexed when a candidate first needs it
+            # the pile and the source spread of rest + [into] depend only on into's template, tags and
+            # source: computed once for each of those, not once per candidate
+            lowers_pile: dict[tuple[str | None, tuple[str, ...]], bool] = {}
+            keeps_spread: dict[str, bool] = {}
+            spread_now = _source_spread(sheet, sources)
+            out_tier = tier(out, hand_facts)
             for into in candidates:
-                if (into.id in on_sheet or into.type != out.type
-                        or tier(into, hand_facts) > tier(out, hand_facts)):
+                if into.id in on_sheet or into.type != out.type or tier(into, hand_facts) > out_tier:
                     continue
-                trial_sheet = rest + [into]
-                if (pile(trial_sheet) < now and _source_spread(trial_sheet, sources) <= _source_spread(sheet, sources)
-                        and trial.blocker(into) is None):
+                shape = (into.template, tuple(into.tags))
+                if shape not in lowers_pile:
+                    lowers_pile[shape] = pile(rest + [into]) < now
+                if into.source not in keeps_spread:
+                    keeps_spread[into.source] = _source_spread(rest + [into], sources) <= spread_now
+                if not (lowers_pile[shape] and keeps_spread[into.source]):
+                    continue
+                if trial is None:
+                    trial = Sheet(rules)
+                    for q in rest:
+                        trial.add(q)
+                if trial.blocker(into) is None:
                     sheet = rest[:i] + [into] + rest[i:]
                     swapped = True
                     break

@@ -90,7 +90,7 @@ def test_letters() -> None:
 # ---- the printed quiz keeps the rules: both realistic banks, many seeds, counts and versions ----
 
 from quizgen.pipeline import bank_questions  # noqa: E402
-from quizgen.select import RuleBook, choose_quiz, arrange_versions, parse_mix  # noqa: E402
+from quizgen.select import RuleBook, Sheet, choose_quiz, arrange_versions, parse_mix  # noqa: E402
 
 from conftest import DATA, DEFAULT_BANK  # noqa: E402
 
@@ -317,3 +317,152 @@ def test_spreading_lowers_the_pile_of_a_sheet_on_one_topic(seed: int) -> None:
     top, piled = _piled_sheet("icc-withdrawal-2016", seed, 12)
     spread = _spread_topics(rules, (), questions, piled)
     assert sum(top in q.tags for q in spread) < sum(top in q.tags for q in piled) - 2, (top, seed)
+
+
+# ---- the choice is pinned: a faster selection must choose exactly what it chose before ----
+
+import hashlib  # noqa: E402
+
+from quizgen.banks import load_bank_text  # noqa: E402
+
+PINNED_WORDS = ("treaty court statute decree ministry signature withdrawal verdict prosecutor member state "
+                "report vote sanction tribunal charter").split()
+PINNED_NAMES = ["Vladimir Putin", "Dmitry Peskov", "Fatou Bensouda", "Sergei Lavrov", "Ban Ki-moon", "Xi Jinping"]
+
+
+def _pinned_bank_text(n: int) -> str:
+    """A bank whose prompts share a small vocabulary and whose answers a few names: many near-giveaways."""
+    rng = random.Random(11)
+    say = lambda low, high: " ".join(rng.choice(PINNED_WORDS) for _ in range(rng.randint(low, high)))  # noqa: E731
+    out = ["bank: pinned", "title: Pinned", "description: Shared vocabulary.", "sources:", "  src:",
+           "    title: A report", "    publisher: Bench News", "    date: 2016-11-17", "questions:"]
+    for i in range(n):
+        kind = ("multiple_choice", "true_false", "short_answer", "cloze", "numeric", "matching", "ordering")[i % 7]
+        out += [f"  - id: p{i:04d}", f"    type: {kind}", "    source: src",
+                f"    tags: [{rng.choice(PINNED_WORDS)}]"]
+        if kind == "multiple_choice":
+            names = rng.sample(PINNED_NAMES, 4)
+            out += [f'    prompt: "Who {say(3, 8)}?"', f'    answer: "{names[0]}"',
+                    "    distractors: [" + ", ".join(f'"{o}"' for o in names[1:]) + "]"]
+        elif kind == "true_false":
+            out += [f'    statement: "{rng.choice(PINNED_NAMES)} {say(3, 8)}."',
+                    f"    answer: {rng.choice(['true', 'false'])}"]
+        elif kind == "short_answer":
+            out += [f'    prompt: "Name the {say(3, 7)}."', f'    answer: "{rng.choice(PINNED_NAMES)}"']
+        elif kind == "cloze":
+            out += [f'    text: "The [[{rng.choice(PINNED_WORDS)}]] of the {say(3, 7)}."']
+        elif kind == "numeric":
+            out += [f'    prompt: "How many {say(3, 7)}?"', f"    answer: {rng.randint(1, 30)}"]
+        elif kind == "matching":
+            out += [f'    prompt: "Match the {say(2, 4)}."', "    pairs:"]
+            out += [f'      - ["{p}", "{w}"]' for p, w in zip(rng.sample(PINNED_NAMES, 3), rng.sample(PINNED_WORDS, 3))]
+        else:
+            out += [f'    prompt: "Put the {say(2, 4)} in order."', "    items:"]
+            out += [f'      - "{w}"' for w in rng.sample(PINNED_WORDS, 4)]
+    return "\n".join(out) + "\n"
+
+
+def _pinned_banks():
+    banks = {bank_id: (bank, questions) for bank_id, (bank, questions, _) in REAL.items()}
+    banks["sample-bank"] = (BANK, list(QUESTIONS))
+    pinned = load_bank_text(_pinned_bank_text(420), "pinned.yaml")
+    banks["pinned"] = (pinned, list(pinned.questions))
+    return banks
+
+
+PINNED_BANKS = _pinned_banks()
+
+PINNED_SPECS = {
+    "plain": {}, "count5": {"count": 5}, "count12": {"count": 12}, "count20": {"count": 20},
+    "count30": {"count": 30}, "mix": {"mix": (("multiple_choice", 3), ("true_false", 2), ("cloze", 1))},
+    "mc-only": {"types": ("multiple_choice",)}, "exclude": {"count": 10, "exclude_first": 6},
+    "include": {"count": 8, "include_first": 1},
+}
+
+
+def _pinned_choice(bank, questions, seed: int, settings: dict) -> str:
+    settings = dict(settings)
+    ids = [q.id for q in questions]
+    exclude = tuple(ids[:settings.pop("exclude_first", 0)])
+    include = tuple(ids[:settings.pop("include_first", 0)])
+    try:
+        quiz = choose_quiz(bank, questions, SelectionSpec(seed=seed, exclude=exclude, include=include, **settings))
+    except SelectionError as error:
+        return f"error {error}"
+    return " ".join(q.id for q in quiz.questions) + " | " + " / ".join(quiz.warnings)
+
+
+# sha256 (first 16 hex digits) of the chosen ids and warnings of seeds 0, 1, 7, 2016 and 99,
+# recorded with the selection before it was made to scale (issue 15)
+PINNED = {
+    "chile-miners-2010/plain": "816aca369e09376e",
+    "chile-miners-2010/count5": "3de57d40136fcf3b",
+    "chile-miners-2010/count12": "4d156e08faa94e34",
+    "chile-miners-2010/count20": "07a3cb6da5b12f3f",
+    "chile-miners-2010/count30": "5e170ef70405ac0e",
+    "chile-miners-2010/mix": "c58b87ff597d9fbc",
+    "chile-miners-2010/mc-only": "3837865b3cb84549",
+    "chile-miners-2010/exclude": "4993efbf67729baf",
+    "chile-miners-2010/include": "0ec179a5c476b00c",
+    "icc-withdrawal-2016/plain": "5ad5c159f4dd347e",
+    "icc-withdrawal-2016/count5": "ff767bd02ffc4214",
+    "icc-withdrawal-2016/count12": "49541dbdadc88325",
+    "icc-withdrawal-2016/count20": "c1ca984f1e11a18a",
+    "icc-withdrawal-2016/count30": "5275c1514118c04d",
+    "icc-withdrawal-2016/mix": "9378af9b110f13ed",
+    "icc-withdrawal-2016/mc-only": "987cb0794c200971",
+    "icc-withdrawal-2016/exclude": "8bf271b7cc96bba5",
+    "icc-withdrawal-2016/include": "4a112c75cf8a1262",
+    "pinned/plain": "f3a85bb4d804a492",
+    "pinned/count5": "37d457a5f117913f",
+    "pinned/count12": "67e52e531cde7d10",
+    "pinned/count20": "3f2debfdf90c21c0",
+    "pinned/count30": "e6f9142da148eacc",
+    "pinned/mix": "d75fa03530ac2af5",
+    "pinned/mc-only": "532a90ad1f5125ef",
+    "pinned/exclude": "19df9e65ee860815",
+    "pinned/include": "61dd51e78b314e9e",
+    "sample-bank/plain": "9bcfbbc65543a5bc",
+    "sample-bank/count5": "7606f4eaf2726f86",
+    "sample-bank/count12": "9bb8ec1647561d5c",
+    "sample-bank/count20": "32999bb14ee13d98",
+    "sample-bank/count30": "d87a947eae87f4d1",
+    "sample-bank/mix": "453fe5ebd407a93e",
+    "sample-bank/mc-only": "c543c4fe0a773b7a",
+    "sample-bank/exclude": "cec85e948bd4ccde",
+    "sample-bank/include": "ae4be9e90104d7cf",
+}
+
+
+def _pinned_digests() -> dict[str, str]:
+    out = {}
+    for bank_id, (bank, questions) in sorted(PINNED_BANKS.items()):
+        for name, settings in PINNED_SPECS.items():
+            text = "\n".join(_pinned_choice(bank, questions, seed, settings) for seed in (0, 1, 7, 2016, 99))
+            out[f"{bank_id}/{name}"] = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return out
+
+
+def test_the_chosen_questions_are_the_ones_chosen_before_selection_was_made_fast() -> None:
+    assert _pinned_digests() == PINNED
+
+
+@settings(max_examples=40, deadline=None)
+@given(bank_id=st.sampled_from(["icc-withdrawal-2016", "chile-miners-2010", "pinned"]), seed=st.integers(0, 10**6),
+       size=st.integers(1, 40))
+def test_the_sheet_index_finds_every_conflict_the_rules_find(bank_id: str, seed: int, size: int) -> None:
+    """Sheet.blocker narrows a sheet down with bit masks before the rules run: it must refuse exactly
+    the candidates that conflict with a chosen question by the rules' own pairwise test."""
+    bank, questions = PINNED_BANKS[bank_id]
+    rules = RuleBook(bank, questions)
+    order = list(questions)
+    random.Random(seed).shuffle(order)
+    sheet = Sheet(rules)
+    for q in order[:size]:
+        if sheet.blocker(q) is None:
+            sheet.add(q)
+    for q in order[size:size + 60]:
+        if q in sheet.chosen:
+            continue
+        clash = [c.id for c in sheet.chosen if rules.conflict(q, c)]
+        assert (sheet.blocker(q) is not None) == bool(clash), (q.id, clash)
