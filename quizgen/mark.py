@@ -36,7 +36,7 @@ import statistics
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from .errors import BankError, BankErrors, QuizgenError, SourceRef
 
@@ -354,34 +354,34 @@ def _cloze(p: Printed, cell: str) -> Mark:
     return Mark(p.points * sum(right) / len(blanks), p.points)
 
 
-def _matching(p: Printed, cell: str) -> Mark:
+def _item_by_item(p: Printed, cell: str, unit: str, places: tuple[str, str], reads: Callable[[object], object]) -> Mark:
+    """Matching and ordering: one mark (letter or box number) per item, each right one worth its share.
+    ``reads`` turns a written mark (or the key's) into what is compared, or raises CellError for a
+    mark that was not printed."""
     parts = split_marks(cell)
     key = list(p.answer)
     if len(parts) > len(key):
-        raise CellError(f"{len(parts)} letters for {len(key)} items; expected one letter per item, separated by ;")
-    right = 0
-    for part, want in zip(parts, key):
-        if not part:
-            continue
-        if _letter_index(part.upper()) is None or _letter_index(part.upper()) >= len(p.options):
-            raise CellError(f"{part!r} is not a printed letter; expected a to {_letter(len(p.options) - 1).lower()}")
-        right += part.lower() == want.lower()
+        raise CellError(f"{len(parts)} {unit}s for {len(key)} {places[1]}; expected one {unit} per {places[0]}, "
+                        "separated by ;")
+    right = sum(reads(part) == reads(want) for part, want in zip(parts, key) if part)
     return Mark(p.points * right / len(key), p.points)
+
+
+def _matching(p: Printed, cell: str) -> Mark:
+    def reads(mark: object) -> object:
+        index = _letter_index(str(mark).upper())
+        if index is None or index >= len(p.options):
+            raise CellError(f"{mark!r} is not a printed letter; expected a to {_letter(len(p.options) - 1).lower()}")
+        return index
+    return _item_by_item(p, cell, "letter", ("item", "items"), reads)
 
 
 def _ordering(p: Printed, cell: str) -> Mark:
-    parts = split_marks(cell)
-    key = list(p.answer)
-    if len(parts) > len(key):
-        raise CellError(f"{len(parts)} numbers for {len(key)} boxes; expected one number per box, separated by ;")
-    right = 0
-    for part, want in zip(parts, key):
-        if not part:
-            continue
-        if not part.isdigit():
-            raise CellError(f"{part!r} is not a box number; expected 1 to {len(key)}")
-        right += int(part) == int(want)
-    return Mark(p.points * right / len(key), p.points)
+    def reads(mark: object) -> object:
+        if not str(mark).isdigit():
+            raise CellError(f"{mark!r} is not a box number; expected 1 to {len(p.answer)}")
+        return int(str(mark))
+    return _item_by_item(p, cell, "number", ("box", "boxes"), reads)
 
 
 MARKERS = {

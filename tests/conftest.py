@@ -20,6 +20,18 @@ NEW_QUESTION = """
     answer: true
     source: alpha
 """
+# The sample bank's ordering question, as written there (tests remove it or move it).
+TIMELINE = """  - id: timeline
+    type: ordering
+    prompt: Put these events in order, earliest first.
+    items:
+      - The Rome Statute is adopted
+      - Russia annexes Crimea
+      - The ICC prosecutor's report on Crimea
+      - Putin signs the decree
+    source: beta
+    tags: [timeline]
+"""
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -7,7 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
-from conftest import DATA, DEFAULT_BANK, NEW_QUESTION
+from conftest import DATA, DEFAULT_BANK, NEW_QUESTION, TIMELINE
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -23,17 +23,6 @@ from quizgen.select import SelectionSpec
 NOW = 1_700_000_000
 LATER = NOW + 86_400
 RELEASE_1_DECK = DATA / "anki" / "release-1-icc-withdrawal-2016.apkg"
-TIMELINE = """  - id: timeline
-    type: ordering
-    prompt: Put these events in order, earliest first.
-    items:
-      - The Rome Statute is adopted
-      - Russia annexes Crimea
-      - The ICC prosecutor's report on Crimea
-      - Putin signs the decree
-    source: beta
-    tags: [timeline]
-"""
 
 
 def build_deck(bank_dir: Path, out: Path, now: int, **options):

@@ -9,7 +9,7 @@ import zipfile
 from dataclasses import replace
 from pathlib import Path
 
-from conftest import NEW_QUESTION
+from conftest import NEW_QUESTION, TIMELINE
 
 import genanki
 import pytest
@@ -391,17 +391,7 @@ def test_anki_diff_reports_each_kind(sample_bank_dir: Path, tmp_path: Path) -> N
     edit_bank(sample_bank_dir, "Who signed the decree?", "Who signed the 2016 decree?")
     with (sample_bank_dir / "sample.yaml").open("a") as handle:
         handle.write(NEW_QUESTION)
-    edit_bank(sample_bank_dir, """  - id: timeline
-    type: ordering
-    prompt: Put these events in order, earliest first.
-    items:
-      - The Rome Statute is adopted
-      - Russia annexes Crimea
-      - The ICC prosecutor's report on Crimea
-      - Putin signs the decree
-    source: beta
-    tags: [timeline]
-""", "")
+    edit_bank(sample_bank_dir, TIMELINE, "")
     new = tmp_path / "new.apkg"
     new.write_bytes(build_deck(sample_bank_dir, tmp_path / "b", now=LATER))
     diff = diff_files(old, new)
