@@ -10,7 +10,7 @@
 - deck: 10,000 questions against raw genanki, and 100,000 for
   linear growth with peak memory                                 (benchmarks/anki.py)
 - quiz selection: choose_quiz for a plain build and --count 20 at
-  1,000, 3,000 and 10,000 synthetic questions                    (benchmarks/select.py)
+  1,000, 3,000 and 10,000 synthetic questions                    (benchmarks/selection.py)
 - Canvas QTI: 1,000 multiple-choice questions against text2qti
   (needs `make bench-peers`; skipped with a note without it)      (benchmarks/qti.py)
 
@@ -41,7 +41,7 @@ def main() -> None:
          + (["--runs", "5"] if args.quick else [])),
         ("Anki deck, peak memory", ["anki.py", "--memory", "--sizes",
                                     "10000,50000" if args.quick else "10000,50000,100000,200000"]),
-        ("quiz selection", ["select.py"] + (["--runs", "1", "--sizes", "1000,3000"] if args.quick else [])),
+        ("quiz selection", ["selection.py"] + (["--runs", "1", "--sizes", "1000,3000"] if args.quick else [])),
         ("Canvas QTI", ["qti.py"] + (["--runs", "3"] if args.quick else [])),
     ]
     failed = []

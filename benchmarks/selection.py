@@ -1,6 +1,6 @@
 """Benchmark choosing a printed quiz on large banks (a script, not a test).
 
-    .venv/bin/python benchmarks/select.py [--runs 3] [--sizes 1000,3000,10000] [--profile 10000]
+    .venv/bin/python benchmarks/selection.py [--runs 3] [--sizes 1000,3000,10000] [--profile 10000]
 
 For each size, the synthetic bank of benchmarks/anki.py (seven types, answers drawn from
 eleven names, prompts from a 25-word vocabulary: heavy shared vocabulary, so many
