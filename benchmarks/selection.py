@@ -15,6 +15,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from installed import compile_quizgen
+
 # this file's name is also the standard library's `select` (which subprocess imports): run as
 # a script, its folder must not come first on the path
 HERE = Path(__file__).resolve().parent
@@ -62,6 +64,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,3000,10000", help="bank sizes, comma-separated")
     parser.add_argument("--profile", type=int, default=0, help="profile a plain build at this size instead")
     args = parser.parse_args()
+    compile_quizgen()  # benchmarks/installed.py: quizgen from bytecode, as its peers
     from quizgen.select import SelectionSpec, choose_quiz
 
     if args.profile:

@@ -24,22 +24,13 @@ import os
 import tempfile
 from pathlib import Path
 
+from .cachedir import cache_dir
 from .model import Bank, Blank, Entity, Fact, Question, Source, SourceRef  # SourceRef: model's import
 
 MIN_BYTES = 256 * 1024  # smaller banks load in well under a tenth of a second anyway
 KEEP = 16  # entries kept; the least recently used go first
 SUFFIX = ".marshal"
 _CODE = ("banks.py", "model.py", "yamlnodes.py", "errors.py", "bankcache.py")
-
-
-def cache_dir() -> Path | None:
-    configured = os.environ.get("QUIZGEN_CACHE_DIR", "")
-    if configured.lower() in ("off", "0", "no", "none"):
-        return None
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "quizgen"
 
 
 @functools.lru_cache(maxsize=1)

@@ -291,7 +291,7 @@ def _build_config(ctx: typer.Context, set_name: Optional[str], timestamp: Option
     from .config import load_config
     from .exporters import ExportOptions
     from .pipeline import DEFAULT_FORMATS, BuildConfig
-    from .select import SelectionSpec, parse_mix
+    from .spec import SelectionSpec, parse_mix
 
     settings = load_config().settings_for(set_name)
     value = {}

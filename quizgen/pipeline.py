@@ -18,16 +18,19 @@ import tempfile
 import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 
 from . import rebuild
 from .errors import ExportError, QuizgenError
 from .exporters import Artifact, ExportJob, ExportOptions, load_exporter
-from .model import Bank, Question
-from .select import SelectionSpec, arrange_versions, check_spec, choose_quiz, filter_questions
+from .spec import SelectionSpec, check_spec
 
-# The bank reader (YAML), the generator (jinja2) and the flaw checker are imported when a build
-# first needs them, not with this module: an unchanged rebuild (quizgen.rebuild) needs none of them.
+if TYPE_CHECKING:
+    from .model import Bank, Question
+
+# The bank reader (YAML), the generator (jinja2), the flaw checker, the selection and the
+# exporters' modules are imported when a build first needs them, not with this module: an
+# unchanged rebuild (quizgen.rebuild) needs none of them.
 def load_banks(paths: Iterable[str | Path] | None = None) -> list[Bank]:
     from .banks import load_banks as load
 
@@ -181,6 +184,12 @@ def build(config: BuildConfig, progress: Progress | None = None) -> BuildReport:
 
 def build_with_collector_paused(config: BuildConfig, progress: Progress | None = None) -> BuildReport:
     """``build``'s work (called by ``build``, which pauses the garbage collector around it)."""
+    # first, as it is the cheapest way out: a record exists only for a build that passed every check below
+    done_before = rebuild.unchanged(config)
+    if done_before is not None:
+        return unchanged_report(config, done_before, progress)
+    from .select import arrange_versions, choose_quiz, filter_questions
+
     check_spec(config.selection)
     now = config.options.now
     if isinstance(now, bool) or not isinstance(now, (int, float)) or not 0 <= now <= MAX_BUILD_TIME:
@@ -189,9 +198,6 @@ def build_with_collector_paused(config: BuildConfig, progress: Progress | None =
     twice = sorted({name for name in config.formats if config.formats.count(name) > 1})
     if twice:
         raise ExportError(f"format {twice[0]!r} is listed twice; expected each format once")
-    done_before = rebuild.unchanged(config)
-    if done_before is not None:
-        return unchanged_report(config, done_before, progress)
     exporters = [load_exporter(name) for name in config.formats]  # unknown names fail early
     versions_needed = any(getattr(e, "needs_versions", True) for e in exporters)
     report = BuildReport(banks=load_banks(config.paths))
@@ -312,6 +318,8 @@ def unchanged_report(config: BuildConfig, record: Mapping, progress: Progress | 
 def preview_decks(config: BuildConfig) -> list[Artifact]:
     """The Anki decks a build with ``config`` would write now, rendered in memory from each
     bank's saved state; nothing is written (``quizgen anki-diff`` compares them with a package)."""
+    from .select import filter_questions
+
     exporter = load_exporter("anki")
     decks = []
     for bank in load_banks(config.paths):
@@ -402,6 +410,8 @@ class QuizPlan:
 
 def plan(config: BuildConfig) -> QuizPlan:
     """Choose and lay out the printed quizzes exactly as ``build`` would; write nothing."""
+    from .select import arrange_versions, choose_quiz
+
     check_spec(config.selection)
     result = QuizPlan(banks=load_banks(config.paths))
     for bank in result.banks:

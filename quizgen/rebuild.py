@@ -20,7 +20,7 @@ The fingerprint is the sha256 of:
 - the previous build's state files and outputs, and the article texts its banks' sources name
   (``text_file``, which evidence is checked against), by sha256 (checked one by one).
 
-The record lives in the user's cache folder (``bankcache.cache_dir()``), one small JSON file
+The record lives in the user's cache folder (``cachedir.cache_dir()``), one small JSON file
 per output folder, never in the output folder itself; ``QUIZGEN_CACHE_DIR=off`` turns this
 off and every build is a real one. A damaged or foreign record is a miss: it can only save
 time, never change a result. This module imports nothing heavy, so an unchanged rebuild
@@ -55,14 +55,16 @@ def _hash_tree(digest, root: Path) -> None:
 
 
 def _shipped(package: str) -> Path | None:
-    from importlib import resources
+    """The folder of a data package shipped with quizgen (its first, when a namespace package
+    has several), found without importing it (importlib.resources would, at a cost)."""
+    from importlib.util import find_spec
 
     try:
-        found = resources.files(package)
-    except ModuleNotFoundError:
+        spec = find_spec(package)
+    except (ImportError, ValueError):
         return None
-    paths = getattr(found, "_paths", None)  # a namespace package: MultiplexedPath
-    return Path(str(paths[0] if paths else found)).resolve()
+    places = list(spec.submodule_search_locations or ()) if spec is not None else []
+    return Path(places[0]).resolve() if places else None
 
 
 def _bank_files(paths: Sequence[str]) -> list[Path] | None:
@@ -128,7 +130,7 @@ def inputs_digest(config) -> str | None:
 
 def record_path(out: Path) -> Path | None:
     """Where the record of builds into ``out`` lives (None: the cache is off)."""
-    from .bankcache import cache_dir
+    from .cachedir import cache_dir
 
     folder = cache_dir()
     if folder is None:

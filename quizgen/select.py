@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from .errors import SelectionError
+# what a build asks for lives in quizgen.spec (imported by an unchanged rebuild without this module)
+from .spec import DEFAULT_SEED, MAX_VERSIONS, SelectionSpec, check_spec, parse_mix  # noqa: F401
 from .model import QUESTION_TYPES, Bank, PlacedQuestion, Question, QuestionSet, letter
 from .quizrules import (AnswerForm, LetterBalancer, Profile, TextAnalyzer, attribution_tokens, balance_score,
                         common_tokens, conflict, default_targets, distinctive_name, gives_away, next_type, pile,
                         profile_question, repetition, tier, type_cap, NEAR_DUPLICATE)
 
-DEFAULT_SEED = 2016
-MAX_VERSIONS = 100  # A..Z, then AA, AB, ...: a class set of 30 is common
 ATTEMPTS = 12  # seeded restarts when a --mix or --count is not filled at the first try
 PLAIN_ATTEMPTS = 4  # seeded tries of a plain build's sheet (every fact once); the fullest is kept
 LARGE_POOL = 500  # from this many candidates a plain build makes one try (each costs about n^2/2 checks at worst)
@@ -33,50 +33,11 @@ LOOKAHEAD = 6  # how many of a type's next candidates are weighed for source and
 
 
 @dataclass(frozen=True)
-class SelectionSpec:
-    """What to take from a bank and how to lay it out."""
-
-    seed: int = DEFAULT_SEED
-    count: int | None = None  # None: the best question of each fact (every question that fits the rules)
-    versions: int = 1
-    tags: tuple[str, ...] = ()  # keep questions with any of these tags
-    types: tuple[str, ...] = ()  # keep questions of any of these types
-    group_by: str = "type"  # "type": one section per question type; "none": fully shuffled
-    mix: tuple[tuple[str, int], ...] = ()  # exactly N questions of each named type
-    include: tuple[str, ...] = ()  # question ids always chosen
-    exclude: tuple[str, ...] = ()  # question ids never chosen
-
-    @property
-    def quiz_requested(self) -> bool:
-        """True when the user asked for a particular quiz (--count, --mix, --include, --exclude)."""
-        return bool(self.count is not None or self.mix or self.include or self.exclude)
-
-
-@dataclass(frozen=True)
 class Quiz:
     """The questions chosen for a printed quiz (bank order), and what the choice could not honour."""
 
     questions: tuple[Question, ...]
     warnings: tuple[str, ...] = ()
-
-
-def parse_mix(text: str) -> tuple[tuple[str, int], ...]:
-    """"multiple_choice=5,true_false=3" -> (("multiple_choice", 5), ("true_false", 3))."""
-    out: list[tuple[str, int]] = []
-    for part in text.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        name, sep, number = part.partition("=")
-        name = name.strip()
-        if not sep or not number.strip().isdigit():
-            raise SelectionError(f"--mix {part!r} is not TYPE=N; expected for example multiple_choice=5,true_false=3")
-        if name not in QUESTION_TYPES:
-            raise SelectionError(f"--mix: unknown question type {name!r}; expected one of: {', '.join(QUESTION_TYPES)}")
-        if any(name == seen for seen, _ in out):
-            raise SelectionError(f"--mix names {name!r} twice; expected each type once")
-        out.append((name, int(number)))
-    return tuple(out)
 
 
 def filter_questions(questions: Iterable[Question], tags: Sequence[str] = (),
@@ -91,31 +52,6 @@ def filter_questions(questions: Iterable[Question], tags: Sequence[str] = (),
             continue
         out.append(q)
     return out
-
-
-def check_spec(spec: SelectionSpec) -> None:
-    """Reject impossible settings before any work is done."""
-    unknown = [t for t in spec.types if t not in QUESTION_TYPES]
-    if unknown:
-        raise SelectionError(f"unknown question type {unknown[0]!r}; expected one of: "
-                             f"{', '.join(QUESTION_TYPES)}")
-    if not 1 <= spec.versions <= MAX_VERSIONS:
-        raise SelectionError(f"--versions {spec.versions} is out of range; expected 1 to {MAX_VERSIONS}")
-    if spec.count is not None and spec.count < 1:
-        raise SelectionError(f"--count {spec.count} is out of range; expected 1 or more")
-    if spec.group_by not in ("type", "none"):
-        raise SelectionError(f"--group-by {spec.group_by!r} is not allowed; expected type or none")
-    for name, number in spec.mix:
-        if name not in QUESTION_TYPES:
-            raise SelectionError(f"--mix: unknown question type {name!r}; expected one of: {', '.join(QUESTION_TYPES)}")
-        if number < 1:
-            raise SelectionError(f"--mix {name}={number} is out of range; expected 1 or more")
-    if spec.mix and spec.count is not None and spec.count != sum(n for _, n in spec.mix):
-        raise SelectionError(f"--count {spec.count} does not match --mix, which adds up to "
-                             f"{sum(n for _, n in spec.mix)}; expected one of them, or both equal")
-    both = sorted(set(spec.include) & set(spec.exclude))
-    if both:
-        raise SelectionError(f"question {both[0]!r} is both in --include and in --exclude; expected one or the other")
 
 
 def choose_questions(bank: Bank, questions: Sequence[Question], spec: SelectionSpec,

@@ -215,7 +215,8 @@ def test_a_build_with_nothing_to_do_imports_no_heavy_library(tmp_path: Path) -> 
     script = ("import sys\nsys.argv = ['quizgen', 'build', '--out', 'out']\ntry:\n    from quizgen.cli import app\n"
               "    app()\nfinally:\n    print('heavy:', *sorted(m for m in sys.modules if m.split('.')[0] in "
               "('yaml', 'ryml', 'jinja2', 'reportlab', 'genanki', 'sqlite3') or m in ('quizgen.banks', "
-              "'quizgen.generate', 'quizgen.flaws', 'quizgen.exporters.anki', 'quizgen.exporters.pdf')))\n")
+              "'quizgen.generate', 'quizgen.flaws', 'quizgen.exporters.anki', 'quizgen.exporters.pdf', 'quizgen.select', "
+              "'quizgen.quizrules', 'quizgen.model', 'quizgen.bankcache', 'importlib.resources')))\n")
     env = {**os.environ, "QUIZGEN_CACHE_DIR": str(tmp_path / "cache"), "SOURCE_DATE_EPOCH": str(NOW)}
     runs = [subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
             for _ in range(3)]

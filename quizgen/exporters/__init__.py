@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Protocol
+from typing import TYPE_CHECKING, Callable, Mapping, Protocol
 
 from ..errors import ExportError
-from ..model import Bank, Question, QuestionSet
+
+if TYPE_CHECKING:  # annotations only: an unchanged rebuild (quizgen.rebuild) never loads the model
+    from ..model import Bank, Question, QuestionSet
 
 
 @dataclass(frozen=True)
