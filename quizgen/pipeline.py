@@ -18,7 +18,7 @@ import tempfile
 import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequence, Union
 
 from . import rebuild
 from .errors import ExportError, QuizgenError
@@ -250,7 +250,7 @@ def build_with_collector_paused(config: BuildConfig, progress: Progress | None =
     files = {config.out / a.name: a.data for a in report.artifacts}
     files[config.out / MANIFEST_NAME] = manifest.encode()
     for path, state in states.items():
-        files[path] = state_bytes(state)
+        files[path] = StateFile(state)
     files[config.out / MANIFEST_NAME] = files.pop(config.out / MANIFEST_NAME)  # renamed last
     advance("writing")
     try:
@@ -275,31 +275,49 @@ def build_with_collector_paused(config: BuildConfig, progress: Progress | None =
     return report
 
 
-LARGE_MAPPING = 64  # entries: a mapping this large is written one entry at a time (state_bytes)
+LARGE_MAPPING = 64  # entries: a mapping this large is written one entry at a time (state_chunks)
 
 
 def state_bytes(state: Mapping) -> bytes:
-    """``json.dumps(state, indent=1, sort_keys=True, ensure_ascii=False) + "\n"`` as UTF-8, the same
-    bytes, in less memory: with ``indent`` the json module builds a list of every token of the
-    document (millions for a 100,000-note state) before joining them; here each entry of a large
-    mapping (the notes, their kept content) is encoded on its own and the document joined once."""
-    parts = _json_parts(state, 0)
-    parts.append(b"\n")  # joined once: "join(...) + newline" would copy the whole file again
-    return b"".join(parts)
+    """``json.dumps(state, indent=1, sort_keys=True, ensure_ascii=False) + "\n"`` as UTF-8: the
+    same bytes as ``StateFile(state)`` writes piece by piece."""
+    return b"".join(state_chunks(state))
 
 
-def _json_parts(value: object, depth: int) -> list[bytes]:
-    if isinstance(value, dict) and len(value) >= LARGE_MAPPING and all(isinstance(k, str) for k in value):
+def state_chunks(state: Mapping) -> Iterator[bytes]:
+    """The bytes of ``state_bytes``, in pieces: with ``indent`` the json module builds a list of
+    every token of the document (millions for a 100,000-note state) before joining them; here
+    each entry of a large mapping (the notes, their kept content) is encoded on its own, so a
+    state is written without ever being whole in memory."""
+    yield from _json_chunks(state, 0)
+    yield b"\n"
+
+
+def _json_chunks(value: object, depth: int) -> Iterator[bytes]:
+    # the document itself entry by entry (its large mappings are its entries), and any large mapping
+    if (isinstance(value, dict) and value and (depth == 0 or len(value) >= LARGE_MAPPING)
+            and all(isinstance(k, str) for k in value)):
         inner = b"\n" + b" " * (depth + 1)
-        parts = [b"{"]
+        yield b"{"
         for number, key in enumerate(sorted(value)):
-            parts.append((b"," if number else b"") + inner + json.dumps(key, ensure_ascii=False).encode() + b": ")
-            parts.extend(_json_parts(value[key], depth + 1))
-        parts.append(b"\n" + b" " * depth + b"}")
-        return parts
+            yield (b"," if number else b"") + inner + json.dumps(key, ensure_ascii=False).encode() + b": "
+            yield from _json_chunks(value[key], depth + 1)
+        yield b"\n" + b" " * depth + b"}"
+        return
     # a JSON text holds no raw line break (json escapes it), so indenting its lines is safe
     text = json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False)
-    return [(text.replace("\n", "\n" + " " * depth) if depth else text).encode()]
+    yield (text.replace("\n", "\n" + " " * depth) if depth else text).encode()
+
+
+class StateFile:
+    """A state file to write: its bytes are made while they are written (``state_chunks``),
+    so a large deck's state (77 MB of JSON at 100,000 notes) never sits in memory whole."""
+
+    def __init__(self, state: Mapping):
+        self.state = state
+
+    def chunks(self) -> Iterator[bytes]:
+        return state_chunks(self.state)
 
 
 def unchanged_report(config: BuildConfig, record: Mapping, progress: Progress | None) -> BuildReport:
@@ -579,6 +597,9 @@ def check_state_paths(banks: Sequence[Bank], config: BuildConfig) -> None:
                               "extension (rename one of them)")
 
 
+FileData = Union[bytes, StateFile]  # what write_all_atomically writes: bytes, or bytes made as written
+
+
 class MixedOutputsError(OSError):
     """Some outputs were replaced, and putting the old ones back failed too."""
 
@@ -588,8 +609,11 @@ class MixedOutputsError(OSError):
         self.replaced = list(replaced)
 
 
-def write_all_atomically(files: Mapping[Path, bytes]) -> None:
+def write_all_atomically(files: Mapping[Path, FileData]) -> None:
     """Change a set of files all together, or not at all (as far as the filesystem allows).
+
+    Each file is given as its bytes, or as an object whose ``chunks()`` yields them
+    (``StateFile``), written as they come.
 
     1. Stage: every file is written and synced under a temporary name in its own folder
        (``.NAME.PID.XXXX.tmp``). A failure here (a full disk, say) removes the temporary
@@ -614,7 +638,11 @@ def write_all_atomically(files: Mapping[Path, bytes]) -> None:
             staged.append((tmp, path))
             os.fchmod(fd, 0o644)  # mkstemp makes files private; outputs are for sharing
             with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+                if isinstance(data, (bytes, bytearray, memoryview)):
+                    handle.write(data)
+                else:
+                    for chunk in data.chunks():
+                        handle.write(chunk)
                 handle.flush()
                 os.fsync(handle.fileno())
     except BaseException:

@@ -147,6 +147,14 @@ def _sha256(path: Path) -> str | None:
         return None
 
 
+def _written_sha256(path: Path, data: object) -> str | None:
+    """The sha256 of a file just written from ``data``: its bytes, or (a file written piece
+    by piece, pipeline.StateFile) the file itself."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return hashlib.sha256(data).hexdigest()
+    return _sha256(path)
+
+
 def unchanged(config) -> dict | None:
     """The record of the last build into ``config.out`` when building again would write
     the same bytes (same fingerprint, every recorded file as it was written), else None."""
@@ -169,7 +177,7 @@ def unchanged(config) -> dict | None:
         return None
 
 
-def remember(config, files: Mapping[Path, bytes], fixed_point: bool, report: Mapping,
+def remember(config, files: Mapping[Path, object], fixed_point: bool, report: Mapping,
              read: Sequence[Path] = ()) -> None:
     """Record this build (or forget the last one when this build is not a fixed point).
     ``files`` are what it wrote; ``report`` the parts of its report a no-op repeats; ``read``
@@ -183,7 +191,7 @@ def remember(config, files: Mapping[Path, bytes], fixed_point: bool, report: Map
             where.unlink(missing_ok=True)
             return
         record = {"format": RECORD_FORMAT, "inputs": digest, **report,
-                  "files": {str(Path(path).resolve()): hashlib.sha256(data).hexdigest()
+                  "files": {str(Path(path).resolve()): _written_sha256(Path(path), data)
                             for path, data in files.items()},
                   "read": {str(Path(path).resolve()): _sha256(Path(path)) for path in read}}
         where.parent.mkdir(parents=True, exist_ok=True)

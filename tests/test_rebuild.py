@@ -289,3 +289,19 @@ def test_state_bytes_are_json_dumps_bytes() -> None:
     big = {f"q{i:03d}": {"mod": i, "text": "\u201cquoted\u201d\nline", "list": [i, {"a": [1, {}]}]} for i in range(200)}
     state = {"notes": big, "content": {"x": big}, "retired": [], "empty": {}}
     assert state_bytes(state) == (json.dumps(state, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def test_a_state_file_is_written_piece_by_piece_with_the_same_bytes(tmp_path: Path) -> None:
+    import json
+
+    from quizgen.pipeline import StateFile, write_all_atomically
+
+    notes = {f"q{i:05d}": ["h" * 16, i, i, "short_answer"] for i in range(500)}
+    state = {"bank": "b", "notes": notes, "content": {k: f"text \u201c{k}\u201d\x1f" for k in notes}}
+    chunks = list(StateFile(state).chunks())
+    assert len(chunks) > 1000  # made entry by entry, never as one string
+    target = tmp_path / "b.anki-state.json"
+    write_all_atomically({target: StateFile(state), tmp_path / "other.txt": b"other"})
+    assert target.read_bytes() == (json.dumps(state, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    assert (tmp_path / "other.txt").read_bytes() == b"other"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.anki-state.json", "other.txt"]  # no temporaries
