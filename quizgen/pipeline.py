@@ -297,16 +297,41 @@ def _json_chunks(value: object, depth: int) -> Iterator[bytes]:
     # the document itself entry by entry (its large mappings are its entries), and any large mapping
     if (isinstance(value, dict) and value and (depth == 0 or len(value) >= LARGE_MAPPING)
             and all(isinstance(k, str) for k in value)):
-        inner = b"\n" + b" " * (depth + 1)
-        yield b"{"
+        inner = "\n" + " " * (depth + 1)
+        batch: list[str] = ["{"]  # entries whose value is text are joined a few hundred at a time
         for number, key in enumerate(sorted(value)):
-            yield (b"," if number else b"") + inner + json.dumps(key, ensure_ascii=False).encode() + b": "
-            yield from _json_chunks(value[key], depth + 1)
-        yield b"\n" + b" " * depth + b"}"
+            entry = value[key]
+            batch.append(("," if number else "") + inner + _encode_scalar(key) + ": ")
+            if isinstance(entry, str):
+                batch.append(_encode_scalar(entry))
+                if len(batch) < CHUNK_ENTRIES:
+                    continue
+                yield "".join(batch).encode()
+            else:
+                yield "".join(batch).encode()
+                yield from _json_chunks(entry, depth + 1)
+            batch = []
+        batch.append("\n" + " " * depth + "}")
+        yield "".join(batch).encode()
+        return
+    if isinstance(value, str):
+        yield _encode_scalar(value).encode()
+        return
+    if isinstance(value, list) and value and all(type(item) in _SCALARS for item in value):
+        pad = "\n" + " " * (depth + 1)
+        yield ("[" + ",".join(pad + _encode_scalar(item) for item in value) + "\n" + " " * depth + "]").encode()
         return
     # a JSON text holds no raw line break (json escapes it), so indenting its lines is safe
     text = json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False)
     yield (text.replace("\n", "\n" + " " * depth) if depth else text).encode()
+
+
+# json.dumps with ``indent`` runs the json module's pure-Python encoder; a string, a number or a
+# flat list of them is encoded here with its C encoder instead (the same text: indent only lays
+# out containers)
+_encode_scalar = json.JSONEncoder(ensure_ascii=False).encode
+_SCALARS = (str, int, float, bool, type(None))
+CHUNK_ENTRIES = 512  # text pieces joined into one chunk (a few hundred KB at most for a state's content)
 
 
 class StateFile:
