@@ -547,6 +547,9 @@ STATE_WAY_OUT = ("Restore the file from version control (or a backup) and build 
                  "notes are not)")
 
 
+CONFLICT_MARKERS = tuple(sign * 7 for sign in "<=>")  # what git writes around the two sides of a conflict
+
+
 def read_state(path: Path) -> Mapping | None:
     """The saved exporter state, or None when there is none yet.
 
@@ -569,7 +572,8 @@ def read_state(path: Path) -> Mapping | None:
     except UnicodeDecodeError as exc:
         raise _damaged_state(path, data.count(b"\n", 0, exc.start) + 1,
                              f"byte 0x{data[exc.start]:02x} is not UTF-8") from None
-    conflict = re.search(r"^(<<<<<<<|=======|>>>>>>>)( |$)", text, re.M)
+    conflict = (re.search(r"^(<<<<<<<|=======|>>>>>>>)( |$)", text, re.M)
+                if any(marker in text for marker in CONFLICT_MARKERS) else None)  # a plain search first: fast
     if conflict:
         line = text.count("\n", 0, conflict.start()) + 1
         raise ExportError(f"{path}:{line}: the saved Anki state holds a merge conflict marker "
