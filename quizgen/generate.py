@@ -1428,18 +1428,37 @@ def expand_bank(bank: Bank, include_generated: bool = True, templates_dir: Path 
                                 "generated question; expected an id that `quizgen generate` lists")
     hand_ids = {q.id for q in hand}
     disabled = set(bank.disable)
-    kept: list[Question] = []
-    seen: dict[tuple[str, str], Question] = {}
-    for q in hand + [g for g in generated if g.id not in disabled and g.id not in hand_ids]:
-        key = dedupe_key(q)
-        if key in seen:
-            first = seen[key]
-            warnings.append(f"{q.ref}: warning: question {q.id}: dropped: same prompt and answer as question "
-                            f"{first.id!r} ({first.ref}); expected each question once")
-            continue
-        seen[key] = q
-        kept.append(q)
+    candidates = hand + [g for g in generated if g.id not in disabled and g.id not in hand_ids]
+    kept, dropped = drop_duplicates(candidates)
+    warnings.extend(f"{q.ref}: warning: question {q.id}: dropped: same prompt and answer as question "
+                    f"{first.id!r} ({first.ref}); expected each question once" for q, first in dropped)
     return Expansion(questions=tuple(kept), warnings=tuple(warnings), notes=tuple(notes))
+
+
+def drop_duplicates(questions: Sequence[Question]) -> tuple[list[Question], list[tuple[Question, Question]]]:
+    """The questions without any whose ``dedupe_key`` an earlier one has, and each dropped
+    question with that earlier one. Prompts are compared first; answers are normalized only
+    for questions whose prompts are the same (most prompts differ)."""
+    kept: list[Question] = []
+    dropped: list[tuple[Question, Question]] = []
+    # normalized prompt -> its first question, or (once another shares the prompt) answer -> first question
+    seen: dict[str, Question | dict[str, Question]] = {}
+    for q in questions:
+        prompt = normalize(q.prompt)
+        first = seen.get(prompt)
+        if first is None:
+            seen[prompt] = q
+            kept.append(q)
+            continue
+        if isinstance(first, Question):
+            first = seen[prompt] = {normalize(first.answer_text): first}
+        answer = normalize(q.answer_text)
+        if answer in first:
+            dropped.append((q, first[answer]))
+            continue
+        first[answer] = q
+        kept.append(q)
+    return kept, dropped
 
 
 # -- preview (quizgen generate) -------------------------------------------------------

@@ -17,6 +17,8 @@ from quizgen.distractors import CORE_FIELDS, SlotTruth, nearby_numbers, text_key
 from quizgen.errors import TemplateError
 from quizgen.generate import (
     builtin_templates_dir,
+    dedupe_key,
+    drop_duplicates,
     expand_bank,
     format_preview,
     generate_with_notes,
@@ -869,3 +871,36 @@ def test_a_bank_in_a_language_without_templates_generates_nothing_and_says_so_on
         "Кто {{ fact.did }}?\n{%- endmacro %}\n", encoding="utf-8")
     made = expand_bank(bank).questions
     assert made and all(q.prompt.startswith("Кто ") for q in made)
+
+
+# -- duplicates: prompts compared first, answers only where prompts meet ----------------------
+
+SAME_WORDS = ("Who", "who", "WHO", "signed", "\u2018it\u2019", "'it'", "?", "  ", "\t")
+
+
+@st.composite
+def near_twins(draw) -> list[Question]:
+    """Questions whose prompts and answers often differ only in case, spacing and quotes."""
+    words = st.lists(st.sampled_from(SAME_WORDS), min_size=1, max_size=4).map(" ".join)
+    made = []
+    for i in range(draw(st.integers(0, 12))):
+        kind = draw(st.sampled_from(("short_answer", "true_false")))
+        made.append(Question(id=f"q{i}", bank="b", type=kind, prompt=draw(words), source="s",
+                             answers=(draw(words),) if kind == "short_answer" else (), truth=draw(st.booleans())))
+    return made
+
+
+@given(near_twins())
+def test_duplicates_are_dropped_as_by_their_dedupe_key(questions: list[Question]) -> None:
+    """drop_duplicates keeps the first question of each dedupe_key (normalized prompt and
+    answer) and names it for every later one, though it normalizes answers only where
+    normalized prompts meet."""
+    first: dict[tuple[str, str], Question] = {}
+    expected_kept, expected_dropped = [], []
+    for q in questions:
+        if dedupe_key(q) in first:
+            expected_dropped.append((q, first[dedupe_key(q)]))
+        else:
+            first[dedupe_key(q)] = q
+            expected_kept.append(q)
+    assert drop_duplicates(questions) == (expected_kept, expected_dropped)
