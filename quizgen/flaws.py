@@ -2,7 +2,9 @@
 
 Each rule is a small named function ``rule(question, context) -> str | None``: the
 problem and how to fix it ("what is wrong; how to fix it"), or None when the
-question passes. The rules follow the guidelines reviewed by Haladyna, Downing and
+question passes. A rule is registered with the question types it checks
+(``@rule(types=...)``), and ``find_flaws`` runs a question through its type's rules only;
+a cheap test (a substring of the casefolded prompt) comes before any costly search. The rules follow the guidelines reviewed by Haladyna, Downing and
 Rodriguez (2002), "A review of multiple-choice item-writing guidelines for classroom
 assessment", Applied Measurement in Education 15(3), 309-333; docs/item-writing.md
 says which guideline each rule comes from.
