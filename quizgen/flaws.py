@@ -4,10 +4,12 @@ Each rule is a small named function ``rule(question, context) -> str | None``: t
 problem and how to fix it ("what is wrong; how to fix it"), or None when the
 question passes. A rule is registered with the question types it checks
 (``@rule(types=...)``), and ``find_flaws`` runs a question through its type's rules only;
-a cheap test (a substring of the casefolded prompt) comes before any costly search. The rules follow the guidelines reviewed by Haladyna, Downing and
-Rodriguez (2002), "A review of multiple-choice item-writing guidelines for classroom
-assessment", Applied Measurement in Education 15(3), 309-333; docs/item-writing.md
-says which guideline each rule comes from.
+a cheap test (a substring of the casefolded prompt) comes before any costly search.
+
+The rules follow the guidelines reviewed by Haladyna, Downing and Rodriguez (2002), "A
+review of multiple-choice item-writing guidelines for classroom assessment", Applied
+Measurement in Education 15(3), 309-333; docs/item-writing.md says which guideline each
+rule comes from.
 
 Hand-written questions that trip a rule get a warning (DESIGN §11.4); generated
 questions that trip one are not generated (``quizgen generate`` says why). No I/O
@@ -133,12 +135,12 @@ def rule(function: Rule | None = None, *, types: Iterable[str] | None = None):
     """Register a rule under its function name, hyphenated (answer_length_cue -> answer-length-cue).
     ``@rule(types=(...))`` says which question types the rule can find a flaw in; the checker
     runs it on those only (the rule still answers None for any other type)."""
-    def register(function: Rule) -> Rule:
-        name = function.__name__.replace("_", "-")
-        RULES[name] = function
+    def register(checker: Rule) -> Rule:
+        name = checker.__name__.replace("_", "-")
+        RULES[name] = checker
         RULE_TYPES[name] = tuple(types) if types is not None else None
         _RULES_BY_TYPE.clear()
-        return function
+        return checker
     return register(function) if function is not None else register
 
 
