@@ -114,7 +114,9 @@ _SPACE = re.compile(r"\s")
 
 def normalize(text: str) -> str:
     """Compare answers as a student would: case, spacing and curly quotes don't count."""
-    return " ".join(text.translate(_STRAIGHT_QUOTES).casefold().split())
+    if not text.isascii():  # ASCII text has no curly quotes (and str.translate is slow)
+        text = text.translate(_STRAIGHT_QUOTES)
+    return " ".join(text.casefold().split())
 
 
 def parse_cloze(text: str) -> tuple[list[Blank], str | None]:

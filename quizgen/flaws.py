@@ -2,10 +2,14 @@
 
 Each rule is a small named function ``rule(question, context) -> str | None``: the
 problem and how to fix it ("what is wrong; how to fix it"), or None when the
-question passes. The rules follow the guidelines reviewed by Haladyna, Downing and
-Rodriguez (2002), "A review of multiple-choice item-writing guidelines for classroom
-assessment", Applied Measurement in Education 15(3), 309-333; docs/item-writing.md
-says which guideline each rule comes from.
+question passes. A rule is registered with the question types it checks
+(``@rule(types=...)``), and ``find_flaws`` runs a question through its type's rules only;
+a cheap test (a substring of the casefolded prompt) comes before any costly search.
+
+The rules follow the guidelines reviewed by Haladyna, Downing and Rodriguez (2002), "A
+review of multiple-choice item-writing guidelines for classroom assessment", Applied
+Measurement in Education 15(3), 309-333; docs/item-writing.md says which guideline each
+rule comes from.
 
 Hand-written questions that trip a rule get a warning (DESIGN §11.4); generated
 questions that trip one are not generated (``quizgen generate`` says why). No I/O
@@ -15,11 +19,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 from .banks import FACT_FIELDS, normalize
-from .distractors import SlotTruth, text_key
 from .model import Bank, Question
+
+if TYPE_CHECKING:
+    from .distractors import SlotTruth
+
+# quizgen.distractors (the bank's truths, option keys) is imported where it is first needed:
+# checking the hand-written questions of a bank without facts does not need it.
 
 STOPWORDS = frozenset("""
     a an the and or but of to in on at by for with from as into about over after before under than that
@@ -40,6 +49,13 @@ AMOUNT = re.compile(r"^\s*(?:about |over |nearly |some )?[$€£]?\s*(\d[\d,]*(?
 DEFAULT_RELATIVE_TOLERANCE = 0.05
 MONTH = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|"
                    r"December)\b", re.IGNORECASE)
+WORD = re.compile(r"[a-z0-9]+(?:['\u2019][a-z]+)?")
+CATCH_ALL = re.compile(r"(all|none|both|neither) of the (above|options)( answers)?")
+# one search for every absolute word; the group that matched says which word it was
+ABSOLUTE = re.compile(r"(?<!\w)(?:" + "|".join(f"({word})" for word in ABSOLUTE_WORDS) + r")(?!\w)", re.IGNORECASE)
+NEGATIVE = {word: re.compile(rf"(?<![\w*_]){word}(?![\w*_])", re.IGNORECASE) for word in NEGATIVE_WORDS}
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
+REPORTED_CLAUSE = re.compile(r"\bthat\b|:")
 
 
 @dataclass
@@ -50,12 +66,28 @@ class FlawContext:
     bank: Bank | None = None
     truth: SlotTruth | None = None
     facts: Mapping[str, object] = field(default_factory=dict)
+    # the question whose option keys were last worked out, and those keys (see option_keys)
+    _keyed: Question | None = field(default=None, repr=False, compare=False)
+    _keys: list[str] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
     def of(cls, bank: Bank | None, truth: SlotTruth | None = None) -> "FlawContext":
         if bank is None:
             return cls()
-        return cls(bank, truth or SlotTruth(bank), {f.id: f for f in bank.facts})
+        if truth is None and bank.facts:  # without facts no question tests one: nothing to look up
+            from .distractors import SlotTruth
+
+            truth = SlotTruth(bank)
+        return cls(bank, truth, {f.id: f for f in bank.facts})
+
+    def option_keys(self, q: Question) -> list[str]:
+        """The options of a multiple-choice question (answers, then wrong options) as
+        ``distractors.text_key`` compares them; worked out once for all the rules."""
+        if self._keyed is not q:
+            from .distractors import text_key
+
+            self._keyed, self._keys = q, [text_key(o) for o in _options(q)]
+        return self._keys
 
     def tested(self, q: Question):
         ids = q.facts or ((q.fact,) if q.fact else ())
@@ -65,10 +97,13 @@ class FlawContext:
         """Every value the bank states as true for the slot the question asks about:
         the slot of a tested fact whose value is the question's answer."""
         out: set[str] = set()
-        if self.truth is None:
+        tested = self.tested(q) if self.truth is not None else ()
+        if not tested:
             return out
+        from .distractors import text_key
+
         answers = {text_key(a) for a in q.answers}
-        for fact in self.tested(q):
+        for fact in tested:
             unit = fact.data.get("unit") if fact.kind == "quantity" else None
             for slot, (_, value_kind) in FACT_FIELDS[fact.kind].items():
                 if value_kind not in ("entity", "text", "date", "number") or slot not in fact.data:
@@ -92,12 +127,31 @@ class FlawContext:
 
 Rule = Callable[[Question, FlawContext], "str | None"]
 RULES: dict[str, Rule] = {}
+RULE_TYPES: dict[str, "tuple[str, ...] | None"] = {}  # rule name -> the question types it checks (None: all)
+_RULES_BY_TYPE: dict[str, tuple[tuple[str, Rule], ...]] = {}
 
 
-def rule(function: Rule) -> Rule:
-    """Register a rule under its function name, hyphenated (answer_length_cue -> answer-length-cue)."""
-    RULES[function.__name__.replace("_", "-")] = function
-    return function
+def rule(function: Rule | None = None, *, types: Iterable[str] | None = None):
+    """Register a rule under its function name, hyphenated (answer_length_cue -> answer-length-cue).
+    ``@rule(types=(...))`` says which question types the rule can find a flaw in; the checker
+    runs it on those only (the rule still answers None for any other type)."""
+    def register(checker: Rule) -> Rule:
+        name = checker.__name__.replace("_", "-")
+        RULES[name] = checker
+        RULE_TYPES[name] = tuple(types) if types is not None else None
+        _RULES_BY_TYPE.clear()
+        return checker
+    return register(function) if function is not None else register
+
+
+def rules_for(question_type: str) -> tuple[tuple[str, Rule], ...]:
+    """(name, rule) of every rule that checks questions of this type, in registration order."""
+    found = _RULES_BY_TYPE.get(question_type)
+    if found is None:
+        found = _RULES_BY_TYPE[question_type] = tuple(
+            (name, function) for name, function in RULES.items()
+            if RULE_TYPES.get(name) is None or question_type in RULE_TYPES[name])  # type: ignore[operator]
+    return found
 
 
 def _options(q: Question) -> list[str]:
@@ -109,7 +163,17 @@ def _unquoted(text: str) -> str:
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+(?:['\u2019][a-z]+)?", normalize(text))
+    return WORD.findall(normalize(text))
+
+
+def _last_word(text: str) -> str:
+    """``_words(text)[-1]`` ("" for none), reading only the text after its last space when
+    a word is there (no word spans a space)."""
+    tail = text.rsplit(None, 1)[-1:]
+    words = _words(tail[0]) if tail else []
+    if not words:
+        words = _words(text)
+    return words[-1] if words else ""
 
 
 def _content(text: str) -> set[str]:
@@ -118,7 +182,7 @@ def _content(text: str) -> set[str]:
 
 # -- the rules -----------------------------------------------------------------------
 
-@rule
+@rule(types=("multiple_choice",))
 def answer_length_cue(q: Question, ctx: FlawContext) -> str | None:
     """The key is much longer than every wrong option (guideline: keep options about
     the same length; test-wise students pick the longest)."""
@@ -132,23 +196,23 @@ def answer_length_cue(q: Question, ctx: FlawContext) -> str | None:
     return None
 
 
-@rule
+@rule(types=("multiple_choice",))
 def all_or_none_of_the_above(q: Question, ctx: FlawContext) -> str | None:
     """"All of the above" / "None of the above" (guideline: avoid them)."""
-    for option in _options(q):
-        if re.fullmatch(r"(all|none|both|neither) of the (above|options)( answers)?", text_key(option)):
+    for option, key in zip(_options(q), ctx.option_keys(q)):
+        if " of the " in key and CATCH_ALL.fullmatch(key):
             return f"option {option!r} is a catch-all; replace it with a plausible wrong answer"
     return None
 
 
-@rule
+@rule(types=("multiple_choice",))
 def article_agreement(q: Question, ctx: FlawContext) -> str | None:
     """The stem's last word "a"/"an" fits only some options, or the key alone starts
     with a different article (guideline: options grammatically consistent with the stem)."""
     options = _options(q)
     if len(options) < 3:
         return None
-    last = _words(q.prompt.rstrip(" ?:.\u2026_"))[-1:] or [""]
+    last = [_last_word(q.prompt.rstrip(" ?:.\u2026_"))]
     if last[0] in ("a", "an"):
         fits = [o for o in options if _vowel_sound(o.strip()) == (last[0] == "an")]
         if len(fits) != len(options):
@@ -188,7 +252,7 @@ def _plural(text: str) -> bool:
     return " and " in f" {text.casefold()} " or (last.endswith("s") and not last.endswith(("ss", "us", "is")))
 
 
-@rule
+@rule(types=("multiple_choice",))
 def number_agreement(q: Question, ctx: FlawContext) -> str | None:
     """The key alone is plural (or singular) among common-noun options (guideline:
     options grammatically consistent with the stem and each other)."""
@@ -203,80 +267,95 @@ def number_agreement(q: Question, ctx: FlawContext) -> str | None:
     return None
 
 
-@rule
+@rule(types=("multiple_choice", "short_answer"))
 def negative_stem(q: Question, ctx: FlawContext) -> str | None:
     """A negative stem ("Which is not ...") whose negative word is not emphasised
     (guideline: word stems positively; if a negative is needed, emphasise it: NOT)."""
     if q.type not in ("multiple_choice", "short_answer"):
         return None
+    folded = q.prompt.casefold()  # no letter but n, o, t (e, x, c, p) matches them ignoring case
+    if not any(word in folded for word in NEGATIVE_WORDS):
+        return None
     # the question itself, not a clause it reports ("Who said that X could not ...?")
-    question = re.split(r"(?<=[.!?])\s+", _unquoted(q.prompt).strip())[-1]
-    text = re.split(r"\bthat\b|:", question, maxsplit=1)[0]
+    question = SENTENCE_BREAK.split(_unquoted(q.prompt).strip())[-1]
+    text = REPORTED_CLAUSE.split(question, maxsplit=1)[0]
     for word in NEGATIVE_WORDS:
-        for match in re.finditer(rf"(?<![\w*_]){word}(?![\w*_])", text, re.IGNORECASE):
+        for match in NEGATIVE[word].finditer(text):
             if match.group(0) != word.upper():
                 return (f"the stem is negative ({match.group(0)!r}) and the word is not emphasised; ask "
                         f"the question positively, or write it in capitals ({word.upper()})")
     return None
 
 
-@rule
+@rule(types=("multiple_choice",))
 def key_word_in_stem(q: Question, ctx: FlawContext) -> str | None:
     """A distinctive word of the stem reappears in the key only (a "clang"
     association; guideline: avoid clues to the right answer)."""
     if q.type != "multiple_choice" or q.select_all or len(q.distractors) < 2:
         return None
-    stem = _content(_unquoted(q.prompt))
     key = _content(q.answers[0])
+    folded = q.prompt.casefold()  # a stem word is in it, unless a "\u2019" in the word became "'"
+    if not any(word in folded or "'" in word for word in key):
+        return None
+    in_both = _content(_unquoted(q.prompt)) & key  # the wrong options are read only if needed
+    if not in_both:
+        return None
     others = set().union(*(_content(d) for d in q.distractors))
-    shared = sorted((stem & key) - others)
+    shared = sorted(in_both - others)
     if shared:
         return (f"the word {shared[0]!r} is in the stem and in the answer but in no wrong option, a clue; "
                 "reword the answer or use the word in some wrong options too")
     return None
 
 
-@rule
+@rule(types=("true_false",))
 def absolute_words(q: Question, ctx: FlawContext) -> str | None:
     """A true/false statement with an absolute word (always, never, all, only ...), which
     test-wise students read as a sign of "false" (guideline: avoid specific determiners)."""
     if q.type != "true_false":
         return None
-    text = _unquoted(q.prompt)
-    for word in ABSOLUTE_WORDS:
-        if re.search(rf"(?<!\w){word}(?!\w)", text, re.IGNORECASE):
-            return (f"the statement uses the absolute word {word!r}; state the point without it, "
-                    "or quote it if it is the source's word")
+    # a cheap test first: ignoring case, only "\u0130" and "\u0131" match a letter of the words
+    # (an "i") and fold to something else
+    folded = q.prompt.casefold()
+    if not any(word in folded for word in ABSOLUTE_WORDS) and "\u0130" not in q.prompt and "\u0131" not in q.prompt:
+        return None
+    found = [match.lastindex for match in ABSOLUTE.finditer(_unquoted(q.prompt))]
+    if found:  # the first word of ABSOLUTE_WORDS that the statement uses
+        word = ABSOLUTE_WORDS[min(found) - 1]  # type: ignore[type-var]
+        return (f"the statement uses the absolute word {word!r}; state the point without it, "
+                "or quote it if it is the source's word")
     return None
 
 
-@rule
+@rule(types=("multiple_choice",))
 def duplicate_options(q: Question, ctx: FlawContext) -> str | None:
     """Two options that are the same, or one inside the other (guideline: options
     mutually exclusive)."""
     options = _options(q)
-    keys = [text_key(o) for o in options]
+    keys = ctx.option_keys(q)
     for i, a in enumerate(keys):
         for j in range(i + 1, len(keys)):
             b = keys[j]
             if a == b:
                 return f"options {options[i]!r} and {options[j]!r} are the same; make every option different"
-            short, long = sorted((a, b), key=len)
+            short, long = (a, b) if len(a) <= len(b) else (b, a)
             if len(short) >= 3 and short in long and re.search(r"(?<!\w)" + re.escape(short) + r"(?!\w)", long):
                 return (f"option {options[i]!r} overlaps option {options[j]!r}; make the options "
                         "mutually exclusive")
     return None
 
 
-@rule
+@rule(types=("multiple_choice",))
 def distractor_stated_true(q: Question, ctx: FlawContext) -> str | None:
     """A wrong option that the bank states as true for the same slot (a fact, or the
     fact's ``also_true``): a question that teaches an error."""
     if q.type != "multiple_choice" or not q.distractors:
         return None
     truths = ctx.true_texts(q)
-    for d in q.distractors:
-        if text_key(d) in truths:
+    if not truths:
+        return None
+    for d, key in zip(q.distractors, ctx.option_keys(q)[len(q.answers):]):
+        if key in truths:
             return (f"wrong option {d!r} is true according to the bank (a fact or its also_true); "
                     "replace it with an option that is false")
     return None
@@ -291,7 +370,7 @@ def amount(text: str) -> float | None:
     return value * NUMBER_WORDS[match.group(2).casefold()] if match.group(2) else value
 
 
-@rule
+@rule(types=("multiple_choice",))
 def numeric_distractor_within_tolerance(q: Question, ctx: FlawContext) -> str | None:
     """A numeric wrong option within the answer's tolerance: arguably right (the fact's
     ``tolerance``, else 5% of the answer)."""
@@ -316,8 +395,9 @@ def find_flaws(q: Question, ctx: FlawContext | None = None,
     """(rule name, message) for every rule the question breaks."""
     ctx = ctx or FlawContext()
     found = []
-    for name in rules or RULES:
-        message = RULES[name](q, ctx)
+    chosen = [(name, RULES[name]) for name in rules] if rules else rules_for(q.type)
+    for name, function in chosen:
+        message = function(q, ctx)
         if message:
             found.append((name, message))
     return found

@@ -28,11 +28,7 @@ import re
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Sequence
-
-import jinja2
-from jinja2 import nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from typing import TYPE_CHECKING, Iterable, NamedTuple, Sequence
 
 from .banks import ATTRIBUTION_FIELDS, FACT_FIELDS, default_points, normalize, parse_cloze
 from .distractors import (
@@ -49,6 +45,14 @@ from .distractors import (
 from .errors import SelectionError, TemplateError
 from .flaws import FlawContext, find_flaws
 from .model import FACT_KINDS, Bank, Blank, Entity, Fact, Question, Source
+
+if TYPE_CHECKING:
+    from jinja2 import nodes
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+# jinja2 is imported when templates are first read (load_templates), not with this module: a bank
+# without facts needs no templates. Its subclasses here (the sandbox, its loader, its undefined value,
+# the limit error) are built then too, by _sandbox_classes().
 
 TEMPLATE_SUFFIX = ".j2"
 TEMPLATE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -212,6 +216,9 @@ def shown_path(path: str | Path) -> str:
 
 @functools.lru_cache(maxsize=8)
 def _compile_templates(stamp: tuple) -> TemplateSet:
+    import jinja2
+    from jinja2 import nodes
+
     dirs = [Path(folder) for folder, _ in stamp]
     env = make_environment(dirs)
     chosen: dict[str, Path] = {}
@@ -243,8 +250,9 @@ def _compile_templates(stamp: tuple) -> TemplateSet:
         if not file_specs:
             continue
         try:
-            with template_budget():
-                module = env.get_template(name).module
+            with template_budget():  # compiled from the tree read above: parsing twice cost a quarter of this
+                code = env.compile(tree, name, str(path))  # as env.get_template(name) would, from the same file
+                module = env.template_class.from_code(env, code, env.make_globals(None)).module
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(f"{shown_path(exc.filename or path)}:{exc.lineno}: {exc.message}; "
                                 "expected valid jinja2") from None
@@ -272,6 +280,8 @@ def _read_spec(node: nodes.Macro, name: str, shown: str) -> TemplateSpec | None:
     defaults = dict(zip([a.name for a in node.args[len(node.args) - len(node.defaults):]], node.defaults))
     if "type" not in defaults:
         return None
+    from jinja2 import nodes
+
     meta: dict[str, object] = {}
     for key, value_node in defaults.items():
         try:
@@ -382,24 +392,10 @@ class Absent:
         return 0
 
     def __str__(self) -> str:
+        import jinja2
+
         raise jinja2.UndefinedError(f"'fact.{self.field}' has no value for this fact (an optional field); "
                                     f"expected the template to test it first: {{% if fact.{self.field} %}}")
-
-
-class FactUndefined(jinja2.StrictUndefined):
-    """StrictUndefined that names fact fields the way a template author wrote them."""
-
-    __slots__ = ()
-
-    @property
-    def _undefined_message(self) -> str:
-        obj, name = self._undefined_obj, self._undefined_name
-        if self._undefined_hint is None and isinstance(obj, FactView):
-            return (f"'fact.{name}' is undefined; expected one of the {obj.kind_name} fields: "
-                    f"{', '.join(obj.field_names)}")
-        if self._undefined_hint is None and isinstance(obj, Absent):
-            return f"'fact.{obj.field}' has no value for this fact, so it has no {name!r}; test it first"
-        return super()._undefined_message
 
 
 class FactView:
@@ -589,6 +585,8 @@ def _skip(reason: object = "the template skipped this fact") -> str:
 
 def _finalize(value: object) -> object:
     if value is None:
+        import jinja2
+
         raise jinja2.UndefinedError("a value printed as 'None'; expected text (test optional values with "
                                     "{% if ... %} first)")
     return value
@@ -606,10 +604,6 @@ _PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[-+ #0]*(\d+|\*)?(?:\.(\d+|\*))?")
 _BRACE_SPEC = re.compile(r"\{[^{}]*?:([^{}]*)\}")
 
 
-class TemplateLimitError(jinja2.TemplateRuntimeError):
-    """A template went past a time or size limit (reported with its file and line)."""
-
-
 @contextlib.contextmanager
 def template_budget(steps: int = MAX_TEMPLATE_STEPS):
     """Let templates run at most ``steps`` loop turns and calls inside this block."""
@@ -625,7 +619,7 @@ def _step() -> None:
     if budget is not None:
         budget[0] -= 1
         if budget[0] < 0:
-            raise TemplateLimitError(
+            raise _sandbox_classes().TemplateLimitError(
                 f"the template took more than {MAX_TEMPLATE_STEPS:,} steps (loop turns and calls) for one "
                 "question; expected a bounded amount of work (look for loops inside loops, or a macro "
                 "that calls itself)")
@@ -642,10 +636,11 @@ def _size(value: object) -> int:
     return len(value) if isinstance(value, (str, bytes, list, tuple, dict, set, frozenset)) else 0
 
 
-def _too_big(size: int) -> TemplateLimitError:
-    return TemplateLimitError(f"the template would make a value of {size:,} characters or items; expected at "
-                              f"most {MAX_TEMPLATE_VALUE:,} (look for '*' on text, a large width, or a "
-                              "replace or join that multiplies text)")
+def _too_big(size: int) -> Exception:
+    """A TemplateLimitError for a value of ``size`` characters or items."""
+    return _sandbox_classes().TemplateLimitError(
+        f"the template would make a value of {size:,} characters or items; expected at most "
+        f"{MAX_TEMPLATE_VALUE:,} (look for '*' on text, a large width, or a replace or join that multiplies text)")
 
 
 def _check_arguments(name: str, subject: object, args: Sequence[object], kwargs: dict) -> None:
@@ -701,45 +696,11 @@ def _check_result(value: object) -> object:
     return value
 
 
-class LimitedSandbox(ImmutableSandboxedEnvironment):
-    """jinja2's immutable sandbox, with bounds on work and size: every loop turn and call
-    is a step (``template_budget``), and no operator, call or filter may make a value of
-    more than ``MAX_TEMPLATE_VALUE`` characters or items (checked before the operation
-    where its size can be foreseen: ``*``, ``**``, widths, replace, join; after it otherwise)."""
-
-    intercepted_binops = frozenset(["*", "**", "%", "+", "//"])
-
-    def _parse(self, source, name, filename):  # noqa: ANN001 - jinja2 API
-        tree = super()._parse(source, name, filename)
-        for loop in tree.find_all(nodes.For):  # every for loop counts its turns
-            loop.iter = nodes.Call(nodes.Name("qg_counted", "load"), [loop.iter], [], None, None,
-                                   lineno=loop.lineno)
-        return tree
-
-    def call_binop(self, context, operator, left, right):  # noqa: ANN001 - jinja2 API
-        if operator == "*":
-            for seq, times in ((left, right), (right, left)):
-                if _size(seq) and isinstance(times, int) and _size(seq) * max(times, 0) > MAX_TEMPLATE_VALUE:
-                    raise _too_big(_size(seq) * times)
-        if operator == "**" and isinstance(left, (int, float)) and isinstance(right, (int, float)):
-            if abs(right) > 1000 or (isinstance(left, int) and isinstance(right, int)
-                                     and right > 0 and left.bit_length() * right > 10_000):
-                raise TemplateLimitError(f"the template raises {left} to the power {right}; expected a "
-                                         "power of a sensible size")
-        if operator == "%" and isinstance(left, str):
-            _check_format(left, [right])
-        return _check_result(super().call_binop(context, operator, left, right))
-
-    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - jinja2 API
-        _step()
-        target = getattr(__obj, "__wrapped__", __obj)  # the sandbox wraps str.format
-        _check_arguments(getattr(target, "__name__", ""), getattr(target, "__self__", None), args, kwargs)
-        return _check_result(super().call(__context, __obj, *args, **kwargs))
-
-
 def _limited_filter(name: str, func):  # noqa: ANN001, ANN202
     """A filter that counts as a step and keeps to the size limit (compiled templates call
     filters directly, not through ``call_filter``)."""
+    import jinja2.utils
+
     skip = 1 if jinja2.utils._PassArg.from_obj(func) is not None else 0  # context or eval_ctx first
 
     @functools.wraps(func)
@@ -752,17 +713,97 @@ def _limited_filter(name: str, func):  # noqa: ANN001, ANN202
     return limited
 
 
-class FolderLoader(jinja2.FileSystemLoader):
-    """Reads a template only from a file inside one of its folders: a symbolic link (or
-    a name) that leads out of the folder is not found, so ``{% include %}`` cannot copy
-    any other readable file into a deck."""
+class SandboxClasses(NamedTuple):
+    """The jinja2 subclasses of this module (built by ``_sandbox_classes``)."""
 
-    def get_source(self, environment, template):  # noqa: ANN001 - jinja2 API
-        source, filename, uptodate = super().get_source(environment, template)
-        if not any(_inside(Path(filename), Path(folder)) for folder in self.searchpath):
-            raise jinja2.TemplateNotFound(template, f"{template!r} leads outside the templates folder; "
-                                                    "expected a file inside it")
-        return source, filename, uptodate
+    FactUndefined: type  # jinja2.StrictUndefined naming fact fields as the template wrote them
+    TemplateLimitError: type  # jinja2.TemplateRuntimeError: past a time or size limit
+    LimitedSandbox: type  # jinja2's immutable sandbox with bounded work and value sizes
+    FolderLoader: type  # jinja2.FileSystemLoader that reads only files inside its folders
+
+
+@functools.lru_cache(maxsize=None)
+def _sandbox_classes() -> SandboxClasses:
+    """The jinja2 subclasses templates run with, built (and jinja2 imported) on first use."""
+    import jinja2
+    from jinja2 import nodes
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    class FactUndefined(jinja2.StrictUndefined):
+        """StrictUndefined that names fact fields the way a template author wrote them."""
+
+        __slots__ = ()
+
+        @property
+        def _undefined_message(self) -> str:
+            obj, name = self._undefined_obj, self._undefined_name
+            if self._undefined_hint is None and isinstance(obj, FactView):
+                return (f"'fact.{name}' is undefined; expected one of the {obj.kind_name} fields: "
+                        f"{', '.join(obj.field_names)}")
+            if self._undefined_hint is None and isinstance(obj, Absent):
+                return f"'fact.{obj.field}' has no value for this fact, so it has no {name!r}; test it first"
+            return super()._undefined_message
+
+    class TemplateLimitError(jinja2.TemplateRuntimeError):
+        """A template went past a time or size limit (reported with its file and line)."""
+
+    class LimitedSandbox(ImmutableSandboxedEnvironment):
+        """jinja2's immutable sandbox, with bounds on work and size: every loop turn and call
+        is a step (``template_budget``), and no operator, call or filter may make a value of
+        more than ``MAX_TEMPLATE_VALUE`` characters or items (checked before the operation
+        where its size can be foreseen: ``*``, ``**``, widths, replace, join; after it otherwise)."""
+
+        intercepted_binops = frozenset(["*", "**", "%", "+", "//"])
+
+        def _parse(self, source, name, filename):  # noqa: ANN001 - jinja2 API
+            tree = super()._parse(source, name, filename)
+            for loop in tree.find_all(nodes.For):  # every for loop counts its turns
+                loop.iter = nodes.Call(nodes.Name("qg_counted", "load"), [loop.iter], [], None, None,
+                                       lineno=loop.lineno)
+            return tree
+
+        def call_binop(self, context, operator, left, right):  # noqa: ANN001 - jinja2 API
+            if operator == "*":
+                for seq, times in ((left, right), (right, left)):
+                    if _size(seq) and isinstance(times, int) and _size(seq) * max(times, 0) > MAX_TEMPLATE_VALUE:
+                        raise _too_big(_size(seq) * times)
+            if operator == "**" and isinstance(left, (int, float)) and isinstance(right, (int, float)):
+                if abs(right) > 1000 or (isinstance(left, int) and isinstance(right, int)
+                                         and right > 0 and left.bit_length() * right > 10_000):
+                    raise TemplateLimitError(f"the template raises {left} to the power {right}; expected a "
+                                             "power of a sensible size")
+            if operator == "%" and isinstance(left, str):
+                _check_format(left, [right])
+            return _check_result(super().call_binop(context, operator, left, right))
+
+        def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - jinja2 API
+            _step()
+            target = getattr(__obj, "__wrapped__", __obj)  # the sandbox wraps str.format
+            _check_arguments(getattr(target, "__name__", ""), getattr(target, "__self__", None), args, kwargs)
+            return _check_result(super().call(__context, __obj, *args, **kwargs))
+
+    class FolderLoader(jinja2.FileSystemLoader):
+        """Reads a template only from a file inside one of its folders: a symbolic link (or
+        a name) that leads out of the folder is not found, so ``{% include %}`` cannot copy
+        any other readable file into a deck."""
+
+        def get_source(self, environment, template):  # noqa: ANN001 - jinja2 API
+            source, filename, uptodate = super().get_source(environment, template)
+            if not any(_inside(Path(filename), Path(folder)) for folder in self.searchpath):
+                raise jinja2.TemplateNotFound(template, f"{template!r} leads outside the templates folder; "
+                                                        "expected a file inside it")
+            return source, filename, uptodate
+
+    for made in (FactUndefined, TemplateLimitError, LimitedSandbox, FolderLoader):
+        made.__module__, made.__qualname__ = __name__, made.__name__  # quizgen.generate.X, as before
+    return SandboxClasses(FactUndefined, TemplateLimitError, LimitedSandbox, FolderLoader)
+
+
+def __getattr__(name: str) -> type:
+    """``quizgen.generate.LimitedSandbox`` and the other jinja2 subclasses, built on first use."""
+    if name in SandboxClasses._fields:
+        return getattr(_sandbox_classes(), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -777,9 +818,10 @@ def _inside(path: Path, folder: Path) -> bool:
 def make_environment(dirs: Sequence[Path]) -> ImmutableSandboxedEnvironment:
     """The sandbox templates run in: no file, environment or Python internals reachable,
     no file outside the template folders, and bounded work and value sizes."""
-    env = LimitedSandbox(
-        loader=FolderLoader([str(d) for d in dirs]),
-        undefined=FactUndefined,
+    made = _sandbox_classes()
+    env = made.LimitedSandbox(
+        loader=made.FolderLoader([str(d) for d in dirs]),
+        undefined=made.FactUndefined,
         autoescape=False,  # the exporters escape for HTML and PDF
         finalize=_finalize,
         trim_blocks=True,
@@ -824,6 +866,8 @@ def _line_from_debug_info(module_globals: dict, code_line: int) -> int:
 
 
 def _describe(exc: BaseException) -> str:
+    import jinja2
+
     if isinstance(exc, jinja2.exceptions.SecurityError):
         return f"{exc}; templates may only read the fact's fields"
     if isinstance(exc, jinja2.UndefinedError):
@@ -1428,18 +1472,37 @@ def expand_bank(bank: Bank, include_generated: bool = True, templates_dir: Path 
                                 "generated question; expected an id that `quizgen generate` lists")
     hand_ids = {q.id for q in hand}
     disabled = set(bank.disable)
-    kept: list[Question] = []
-    seen: dict[tuple[str, str], Question] = {}
-    for q in hand + [g for g in generated if g.id not in disabled and g.id not in hand_ids]:
-        key = dedupe_key(q)
-        if key in seen:
-            first = seen[key]
-            warnings.append(f"{q.ref}: warning: question {q.id}: dropped: same prompt and answer as question "
-                            f"{first.id!r} ({first.ref}); expected each question once")
-            continue
-        seen[key] = q
-        kept.append(q)
+    candidates = hand + [g for g in generated if g.id not in disabled and g.id not in hand_ids]
+    kept, dropped = drop_duplicates(candidates)
+    warnings.extend(f"{q.ref}: warning: question {q.id}: dropped: same prompt and answer as question "
+                    f"{first.id!r} ({first.ref}); expected each question once" for q, first in dropped)
     return Expansion(questions=tuple(kept), warnings=tuple(warnings), notes=tuple(notes))
+
+
+def drop_duplicates(questions: Sequence[Question]) -> tuple[list[Question], list[tuple[Question, Question]]]:
+    """The questions without any whose ``dedupe_key`` an earlier one has, and each dropped
+    question with that earlier one. Prompts are compared first; answers are normalized only
+    for questions whose prompts are the same (most prompts differ)."""
+    kept: list[Question] = []
+    dropped: list[tuple[Question, Question]] = []
+    # normalized prompt -> its first question, or (once another shares the prompt) answer -> first question
+    seen: dict[str, Question | dict[str, Question]] = {}
+    for q in questions:
+        prompt = normalize(q.prompt)
+        first = seen.get(prompt)
+        if first is None:
+            seen[prompt] = q
+            kept.append(q)
+            continue
+        if isinstance(first, Question):
+            first = seen[prompt] = {normalize(first.answer_text): first}
+        answer = normalize(q.answer_text)
+        if answer in first:
+            dropped.append((q, first[answer]))
+            continue
+        first[answer] = q
+        kept.append(q)
+    return kept, dropped
 
 
 # -- preview (quizgen generate) -------------------------------------------------------

@@ -3,16 +3,19 @@ and passes a sound one; hand-written questions get §11.4 warnings, generated on
 not generated, and --strict turns warnings into exit 1."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from quizgen.banks import load_bank_text
 from quizgen.cli import app
-from quizgen.flaws import RULES, FlawContext, amount, check_questions, find_flaws
+from quizgen.flaws import RULE_TYPES, RULES, FlawContext, amount, check_questions, find_flaws, rules_for
 from quizgen.generate import expand_bank
-from quizgen.model import Question
+from quizgen.model import QUESTION_TYPES, Question
 
 BANK = """\
 bank: flaws-test
@@ -214,3 +217,69 @@ def test_build_strict_writes_nothing(flawed_bank: Path, tmp_path: Path) -> None:
 def test_default_bank_passes_strict() -> None:
     result = CliRunner().invoke(app, ["validate", "--strict"])
     assert result.exit_code == 0, result.stderr
+
+
+# -- the checker runs each rule only on the types it declares, with cheap tests first ----------
+
+# words that trip the rules, with the case, quote and Unicode forms their cheap pre-tests must handle
+FLAW_WORDS = ("not NOT Not except EXCEPT always ALWAYS never all None none of the above options an a the "
+              "FBI hour union observer cats \u2018quoted\u2019 \u201csaid not\u201d \"never\" that: ? . "
+              "1 billion 2 million $5 1,000 US dollars Putin Peskov \u0130nvariably \u0131nvariably "
+              "Putin\u2019s don\u2019t nobody's everything entirely to ratify Russia Syria").split()
+texts = st.lists(st.sampled_from(FLAW_WORDS), max_size=10).map(" ".join)
+options = st.lists(texts.filter(str.strip), min_size=1, max_size=5)
+
+
+@st.composite
+def questions(draw) -> Question:
+    kind = draw(st.sampled_from(QUESTION_TYPES))
+    prompt = draw(texts)
+    if kind == "multiple_choice":
+        answers, distractors = draw(options), draw(options)
+        return Question(id="q", bank="flaws-test", type=kind, prompt=prompt, source="alpha",
+                        answers=tuple(answers), distractors=tuple(distractors), select_all=len(answers) > 1,
+                        facts=tuple(draw(st.sets(st.sampled_from(("legitimate-vote", "one-billion"))))))
+    return Question(id="q", bank="flaws-test", type=kind, prompt=prompt, source="alpha",
+                    answers=(draw(texts),) if kind == "short_answer" else (), truth=True)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(q=questions())
+def test_rules_keyed_by_type_find_what_every_rule_finds(q: Question, ctx: FlawContext) -> None:
+    """find_flaws runs only the rules declared for the question's type; running every rule finds
+    the same flaws in the same order (fails when a rule's declared types leave out one it checks)."""
+    everything = [(name, message) for name, function in RULES.items() if (message := function(q, ctx))]
+    assert find_flaws(q, ctx) == everything
+    assert find_flaws(q, ctx, rules=list(RULES)) == everything
+    assert [name for name, _ in rules_for(q.type)] == [n for n in RULES if RULE_TYPES[n] is None
+                                                        or q.type in RULE_TYPES[n]]
+
+
+@given(statement=texts)
+def test_absolute_words_finds_the_first_listed_word_the_statement_uses(statement: str) -> None:
+    """One search for all the words (after a cheap substring test) answers as a search per word
+    in the list's order would, whatever the case ("\u0130nvariably" is "invariably" ignoring case)."""
+    from quizgen.flaws import ABSOLUTE_WORDS, _unquoted
+
+    text = _unquoted(statement)
+    first = next((w for w in ABSOLUTE_WORDS if re.search(rf"(?<!\w){w}(?!\w)", text, re.IGNORECASE)), None)
+    message = RULES["absolute-words"](tf(statement), FlawContext())
+    assert message == (None if first is None else f"the statement uses the absolute word {first!r}; state the "
+                       "point without it, or quote it if it is the source's word")
+
+
+def test_flaw_checks_of_a_bank_without_facts_need_no_distractors() -> None:
+    """Checking hand-written questions of a bank without facts builds no SlotTruth (and so
+    does not import quizgen.distractors); a bank with facts gets one."""
+    text = BANK.split("facts:")[0] + """\
+questions:
+  - id: catch-all
+    type: multiple_choice
+    prompt: Who signed the decree?
+    answer: Vladimir Putin
+    distractors: [Dmitry Peskov, Sergei Lavrov, All of the above]
+    source: alpha
+"""
+    bank = load_bank_text(text, path="flaws.yaml")
+    assert FlawContext.of(bank).truth is None and FlawContext.of(load_bank_text(BANK)).truth is not None
+    assert [w.split(" [")[1] for w in check_questions(bank, bank.questions)] == ["all-or-none-of-the-above]"]

@@ -17,6 +17,8 @@ from quizgen.distractors import CORE_FIELDS, SlotTruth, nearby_numbers, text_key
 from quizgen.errors import TemplateError
 from quizgen.generate import (
     builtin_templates_dir,
+    dedupe_key,
+    drop_duplicates,
     expand_bank,
     format_preview,
     generate_with_notes,
@@ -869,3 +871,77 @@ def test_a_bank_in_a_language_without_templates_generates_nothing_and_says_so_on
         "Кто {{ fact.did }}?\n{%- endmacro %}\n", encoding="utf-8")
     made = expand_bank(bank).questions
     assert made and all(q.prompt.startswith("Кто ") for q in made)
+
+
+# -- duplicates: prompts compared first, answers only where prompts meet ----------------------
+
+SAME_WORDS = ("Who", "who", "WHO", "signed", "\u2018it\u2019", "'it'", "?", "  ", "\t")
+
+
+@st.composite
+def near_twins(draw) -> list[Question]:
+    """Questions whose prompts and answers often differ only in case, spacing and quotes."""
+    words = st.lists(st.sampled_from(SAME_WORDS), min_size=1, max_size=4).map(" ".join)
+    made = []
+    for i in range(draw(st.integers(0, 12))):
+        kind = draw(st.sampled_from(("short_answer", "true_false")))
+        made.append(Question(id=f"q{i}", bank="b", type=kind, prompt=draw(words), source="s",
+                             answers=(draw(words),) if kind == "short_answer" else (), truth=draw(st.booleans())))
+    return made
+
+
+@given(near_twins())
+def test_duplicates_are_dropped_as_by_their_dedupe_key(questions: list[Question]) -> None:
+    """drop_duplicates keeps the first question of each dedupe_key (normalized prompt and
+    answer) and names it for every later one, though it normalizes answers only where
+    normalized prompts meet."""
+    first: dict[tuple[str, str], Question] = {}
+    expected_kept, expected_dropped = [], []
+    for q in questions:
+        if dedupe_key(q) in first:
+            expected_dropped.append((q, first[dedupe_key(q)]))
+        else:
+            first[dedupe_key(q)] = q
+            expected_kept.append(q)
+    assert drop_duplicates(questions) == (expected_kept, expected_dropped)
+
+
+# -- start-up: jinja2 only for a bank with facts -------------------------------------------
+
+IMPORTED = ("import sys\nsys.argv = ['quizgen', 'build', *sys.argv[1:], '--format', 'anki', '--out', 'out']\n"
+            "from quizgen.cli import app\ntry:\n    app()\nexcept SystemExit as done:\n    assert not done.code, done\n"
+            "print('imported:', *sorted(m for m in sys.modules if m.split('.')[0] in ('jinja2', 'reportlab')))\n")
+
+
+def test_a_deck_build_of_a_bank_without_facts_does_not_import_jinja2(sample_bank_dir: Path,
+                                                                     default_bank_dir: Path) -> None:
+    """The generator imports jinja2 (and builds its sandbox classes) when a bank has facts to
+    generate from; a deck-only build of a bank of hand-written questions never does."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "QUIZGEN_CACHE_DIR": "off"}
+    runs = {folder: subprocess.run([sys.executable, "-c", IMPORTED, "."], cwd=folder, env=env, capture_output=True,
+                                   text=True) for folder in (sample_bank_dir, default_bank_dir)}
+    assert all(run.returncode == 0 for run in runs.values()), [run.stderr for run in runs.values()]
+    assert (sample_bank_dir / "out" / "sample-bank.apkg").exists()
+    imported = {folder: run.stdout.strip().splitlines()[-1].split() for folder, run in runs.items()}
+    assert imported[sample_bank_dir] == ["imported:"]
+    assert "jinja2" in imported[default_bank_dir]  # the default bank has facts
+
+
+def test_the_sandbox_classes_are_built_once_and_named_as_module_attributes() -> None:
+    """quizgen.generate.LimitedSandbox and its siblings, built lazily, are the classes the
+    environment uses, and pickle by name like any module-level class."""
+    import pickle
+
+    import quizgen.generate as generate
+
+    env = generate.make_environment([])
+    assert type(env) is generate.LimitedSandbox and env.undefined is generate.FactUndefined
+    error = generate.TemplateLimitError("too much")
+    assert type(pickle.loads(pickle.dumps(error))) is generate.TemplateLimitError
+    assert f"{generate.FolderLoader.__module__}.{generate.FolderLoader.__qualname__}" == "quizgen.generate.FolderLoader"
+    with pytest.raises(AttributeError):
+        generate.NoSuchSandbox  # noqa: B018

@@ -78,3 +78,12 @@ def test_help_does_not_import_renderers() -> None:
             "print(sorted(m for m in ('reportlab', 'genanki', 'anki', 'jinja2', 'yaml') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_quizgen_help_does_not_import_renderers() -> None:
+    """`quizgen --help` (typer renders it) imports neither jinja2 nor reportlab nor the deck's libraries."""
+    code = ("import sys; sys.argv = ['quizgen', '--help']\nfrom quizgen.cli import app\ntry:\n    app()\n"
+            "except SystemExit as done:\n    assert not done.code, done\n"
+            "print(sorted(m for m in ('reportlab', 'genanki', 'anki', 'jinja2', 'yaml') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "Usage" in out and out.strip().splitlines()[-1] == "[]"
