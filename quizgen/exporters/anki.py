@@ -89,12 +89,12 @@ def note_guid(bank_id: str, question_id: str) -> str:
     base 91), computed here without genanki's per-character loop (a test checks both
     agree)."""
     digest = hashlib.sha256(f"{GUID_NAMESPACE}__{bank_id}__{question_id}".encode()).digest()
-    number = int.from_bytes(digest[:8], "big")
-    pairs = []
-    while number:  # two base-91 digits at a time
-        number, rest = divmod(number, 8281)
-        pairs.append(BASE91_PAIRS[rest])
-    return "".join(reversed(pairs)).lstrip(BASE91[0])  # no leading zero digit, as in genanki
+    number, d0 = divmod(int.from_bytes(digest[:8], "big"), 8281)  # two base-91 digits at a time
+    number, d1 = divmod(number, 8281)
+    number, d2 = divmod(number, 8281)
+    d4, d3 = divmod(number, 8281)  # 8281 ** 5 > 2 ** 64: five pairs hold any 64-bit number
+    pairs = BASE91_PAIRS
+    return (pairs[d4] + pairs[d3] + pairs[d2] + pairs[d1] + pairs[d0]).lstrip(BASE91[0])  # no leading zero
 
 
 def deck_id(bank_id: str, deck_name: str) -> int:
@@ -607,8 +607,14 @@ def retired_contents(bank: Bank, live: Sequence[NoteContent], left_out: Sequence
     """A withdrawn note for every question the students' deck had that this deck no longer
     carries: deleted from the bank, disabled, or left out of decks (generated true/false).
     Questions merely filtered out of this build (``--tags``, ``--types``) are not retired."""
-    in_deck = {c.question.id for c in live}
-    originals = {c.question.id: content_record(c) for c in left_out}
+    return retiring_notes(bank, {c.question.id for c in live}, {c.question.id: content_record(c) for c in left_out},
+                          old_notes, old_content, options)
+
+
+def retiring_notes(bank: Bank, in_deck: set[str], originals: dict[str, str], old_notes: Mapping[str, str],
+                   old_content: Mapping[str, str], options: ExportOptions) -> Retiring:
+    """``retired_contents`` from the ids of the questions in the deck and the content records
+    of those left out of it."""
     bank_ids = options.extra.get(BANK_QUESTIONS_OPTION)
     if bank_ids is None:
         bank_ids = in_deck | set(originals)
@@ -712,10 +718,10 @@ class AnkiExporter:
         old_content, old_retired = read_kept_content(job.previous_state, bank)
         make = NoteMaker(bank)
         deck_questions, left_out = split_deck_questions(job.questions, job.options)
-        contents = [make(q) for q in deck_questions]
-        retiring = retired_contents(bank, contents, [make(q) for q in left_out], old_notes, old_content,
-                                    job.options)
-        contents += retiring.notes
+        # records of questions left out of the deck (a record equal to the saved one is the saved string)
+        originals = {q.id: _shared(content_record(make(q)), old_content.get(q.id)) for q in left_out}
+        retiring = retiring_notes(bank, {q.id for q in deck_questions}, originals, old_notes, old_content,
+                                  job.options)
 
         warnings: list[str] = [
             f"{bank.path}: question {qid}: it left the deck, but the saved Anki state (written by "
@@ -726,38 +732,34 @@ class AnkiExporter:
                      "explanation, so the back of its card cannot say what is true; add an explanation "
                      "that states it" for q in deck_questions
                      if q.type == "true_false" and q.truth is False and not (q.explanation or "").strip()]
-        states: list[NoteState] = []
+        # One pass over the deck: each note is rendered once, hashed and stamped, and only its
+        # content record is kept (it is the state's, and the collection's row is cut from it).
+        notes = DeckNotes()
         notes_state = dict(old_notes)  # questions not in this build keep their line
         kept_content = dict(old_content)
-        for content in contents:
-            q = content.question
-            digest = content.content_hash()
-            line = old_notes.get(q.id)
-            old = None if line is None else parse_note_state(bank, q.id, line, now)
-            if old is None:
-                state = NoteState(digest, now, now, q.type)
-            elif old.hash == digest:
-                state = NoteState(digest, old.mod, old.added, q.type)
-            else:
-                state = NoteState(digest, max(now, old.mod + 1), old.added, q.type)
-                if old.type != q.type and NOTE_TYPE_FOR.get(old.type) is not content.note_type:
-                    warnings.append(
-                        f"{q.ref or bank.path}: question {q.id!r} changed from {old.type} to {q.type}; "
-                        "students who already have it keep the old card (Anki reports the note as "
-                        "conflicting); give the question a new id to send it as a new note")
-            states.append(state)
-            if state != old:
-                notes_state[q.id] = state.encode()
-        for content in contents[:len(deck_questions)]:  # what a retired note is rebuilt from
-            kept_content[content.question.id] = content_record(content)
+        stamp = NoteStamper(bank, now, old_notes, notes_state)
+        for q in deck_questions:
+            content = make(q)
+            fields, tags = "\x1f".join(content.fields), " ".join(content.tags)
+            record = _shared(f"{content.cards}\x1f{content.deck}\x1f{tags}\x1f{content.sort_text}\x1f{fields}",
+                             old_content.get(q.id))
+            kept_content[q.id] = record
+            mod, added = stamp(q, content.note_type, fields, tags)
+            notes.add(content, mod, added, record)
+        for content in retiring.notes:
+            fields, tags = "\x1f".join(content.fields), " ".join(content.tags)
+            mod, added = stamp(content.question, content.note_type, fields, tags)
+            notes.add(content, mod, added, content_record(content))
+        warnings += stamp.warnings
         kept_content.update(retiring.originals)
         retired = ((set(old_retired) - {q.id for q in deck_questions}) | set(retiring.silent)
                    | {c.question.id for c in retiring.notes})
 
-        used = sorted({c.note_type.id: c.note_type for c in contents}.values(), key=lambda nt: nt.id)
+        used = sorted(notes.note_types.values(), key=lambda nt: nt.id)
         type_mods = {nt.id: note_type_mod(nt, old_types) for nt in used}
-        data = package(self._rows(bank, contents, states, used, type_mods,
-                                  first_withdrawn=len(contents) - len(retiring.notes)))
+        data = package(collection_rows(bank, notes, used, type_mods,
+                                       first_withdrawn=len(notes.guids) - len(retiring.notes)))
+        del notes
 
         types_state = dict(old_types)
         for nt in used:
@@ -779,49 +781,131 @@ class AnkiExporter:
     def _rows(bank: Bank, contents: Sequence[NoteContent], states: Sequence[NoteState],
               used: Iterable[NoteType], type_mods: Mapping[int, int],
               first_withdrawn: int | None = None) -> CollectionRows:
-        """The collection's rows; ``contents[first_withdrawn:]`` are withdrawn notes, whose
-        cards are suspended (in their own deck, see ``withdrawn_deck_name``)."""
-        note_ids = stable_ids([(s.added, c.guid) for c, s in zip(contents, states)])
-        top = deck_name(bank)
-        names = {top} | {c.deck for c in contents}
-        for name in list(names):  # parents of sub-decks exist in their own right
-            parts = name.split("::")
-            names.update("::".join(parts[:i]) for i in range(1, len(parts)))
-        deck_mod = max([s.mod for s in states] + [REVISION])
-        decks = {"1": deck_json(1, "Default", "", deck_mod)}
-        ids = {name: deck_id(bank.id, name) for name in names}
-        descriptions = {top: deck_description(bank), withdrawn_deck_name(bank): withdrawn_deck_description(bank)}
-        for name in sorted(names):
-            decks[str(ids[name])] = deck_json(ids[name], name, descriptions.get(name, ""), deck_mod)
-        card_ids = stable_ids([(s.added, f"{c.guid}:{ord_}") for c, s in zip(contents, states)
-                               for ord_ in range(c.cards)])
+        """The collection's rows of notes already made and stamped (``collection_rows``)."""
+        notes = DeckNotes()
+        for content, state in zip(contents, states):
+            notes.add(content, state.mod, state.added, content_record(content))
+        return collection_rows(bank, notes, used, type_mods, first_withdrawn)
 
-        # Rows are made while SQLite reads them (no list of the deck's text), in id order
-        # (appending to a table's b-tree is much faster than inserting at random places).
-        by_note_id = sorted(range(len(contents)), key=note_ids.__getitem__)
 
-        def notes() -> Iterator[tuple]:
-            for i in by_note_id:
-                content, state = contents[i], states[i]
-                sort_text = content.sort_text
-                csum = int(hashlib.sha1(sort_text.encode()).hexdigest()[:8], 16)
-                yield (note_ids[i], content.guid, content.note_type.id, state.mod, -1,
-                       f" {' '.join(content.tags)} ", "\x1f".join(content.fields), sort_text, csum, 0, "")
+def _shared(record: str, saved: object) -> str:
+    """``record``, or the equal string of the saved state (held anyway): a rebuild keeps one copy."""
+    return saved if record == saved else record  # type: ignore[return-value]
 
-        card_rows = []  # (card id, note index, ord): small
-        next_id = iter(card_ids)
-        for i, content in enumerate(contents):
-            card_rows.extend((next(next_id), i, ord_) for ord_ in range(content.cards))
-        card_rows.sort()
 
-        withdrawn_from = len(contents) if first_withdrawn is None else first_withdrawn
+class DeckNotes:
+    """The deck's notes as columns, in deck order (live notes, then withdrawn ones): what the
+    collection needs of each once it is rendered and stamped. The fields, tags and sort text
+    live only in the note's content record; its rows are cut from it while SQLite reads them."""
 
-        def cards() -> Iterator[tuple]:
-            for cid, i, ord_ in card_rows:  # new cards are due in bank order
-                queue = SUSPENDED_QUEUE if i >= withdrawn_from else 0
-                yield (cid, note_ids[i], ids[contents[i].deck], ord_, states[i].mod, -1, 0, queue, i + 1,
-                       0, 0, 0, 0, 0, 0, 0, 0, "")
+    __slots__ = ("guids", "type_ids", "mods", "added", "cards", "decks", "records", "note_types")
 
-        models = {str(nt.id): note_type_json(nt, type_mods[nt.id]) for nt in used}
-        mod_ms = 1000 * max([deck_mod] + list(type_mods.values()))
-        return CollectionRows(models=models, decks=decks, notes=notes(), cards=cards(), mod_ms=mod_ms)
+    def __init__(self) -> None:
+        self.guids: list[str] = []
+        self.type_ids: list[int] = []
+        self.mods: list[int] = []
+        self.added: list[int] = []
+        self.cards: list[int] = []
+        self.decks: list[str] = []
+        self.records: list[str] = []  # content_record: cards, deck, tags, sort text, fields
+        self.note_types: dict[int, NoteType] = {}
+
+    def add(self, content: NoteContent, mod: int, added: int, record: str) -> None:
+        note_type = content.note_type
+        self.guids.append(content.guid)
+        self.type_ids.append(note_type.id)
+        self.mods.append(mod)
+        self.added.append(added)
+        self.cards.append(content.cards)
+        self.decks.append(content.deck)
+        self.records.append(record)
+        if note_type.id not in self.note_types:
+            self.note_types[note_type.id] = note_type
+
+
+class NoteStamper:
+    """A note's modification and first-build times from its content hash and its line in the
+    previous state (see the module docstring); writes the new line into ``notes_state`` when it
+    differs, and collects a warning for a question whose type changed under its id."""
+
+    __slots__ = ("bank", "now", "old_notes", "notes_state", "warnings")
+
+    def __init__(self, bank: Bank, now: int, old_notes: Mapping[str, str], notes_state: dict[str, str]):
+        self.bank, self.now, self.old_notes, self.notes_state = bank, now, old_notes, notes_state
+        self.warnings: list[str] = []
+
+    def __call__(self, q: Question, note_type: NoteType, fields: str, tags: str) -> tuple[int, int]:
+        """``fields`` and ``tags``: the note's fields joined by ``\\x1f``, its tags by spaces
+        (``NoteContent.content_hash``)."""
+        now = self.now
+        digest = hashlib.sha256(f"{note_type.id}\x1e{fields}\x1e{tags}".encode()).hexdigest()[:12]
+        line = self.old_notes.get(q.id)
+        if line is None:
+            self.notes_state[q.id] = f"{digest} {now} {now} {q.type}"
+            return now, now
+        old_hash, old_mod, old_added, old_type = line.split(" ")  # read_state checked every line
+        mod, added = int(old_mod), int(old_added)
+        if max(mod, added) > now + FUTURE_SLACK:
+            parse_note_state(self.bank, q.id, line, now)  # raises
+        if old_hash != digest:
+            mod = max(now, mod + 1)
+            if old_type != q.type and NOTE_TYPE_FOR.get(old_type) is not note_type:
+                self.warnings.append(
+                    f"{q.ref or self.bank.path}: question {q.id!r} changed from {old_type} to {q.type}; "
+                    "students who already have it keep the old card (Anki reports the note as "
+                    "conflicting); give the question a new id to send it as a new note")
+        elif old_type == q.type:
+            return mod, added  # the same line
+        self.notes_state[q.id] = f"{digest} {mod} {added} {q.type}"
+        return mod, added
+
+
+def collection_rows(bank: Bank, notes: DeckNotes, used: Iterable[NoteType], type_mods: Mapping[int, int],
+                    first_withdrawn: int | None = None) -> CollectionRows:
+    """The collection's rows; notes from ``first_withdrawn`` on are withdrawn notes, whose
+    cards are suspended (in their own deck, see ``withdrawn_deck_name``)."""
+    guids, mods, added, cards_of, decks_of = notes.guids, notes.mods, notes.added, notes.cards, notes.decks
+    note_ids = stable_ids(list(zip(added, guids)))
+    top = deck_name(bank)
+    names = {top, *decks_of}
+    for name in list(names):  # parents of sub-decks exist in their own right
+        parts = name.split("::")
+        names.update("::".join(parts[:i]) for i in range(1, len(parts)))
+    deck_mod = max(max(mods, default=REVISION), REVISION)
+    decks = {"1": deck_json(1, "Default", "", deck_mod)}
+    ids = {name: deck_id(bank.id, name) for name in names}
+    descriptions = {top: deck_description(bank), withdrawn_deck_name(bank): withdrawn_deck_description(bank)}
+    for name in sorted(names):
+        decks[str(ids[name])] = deck_json(ids[name], name, descriptions.get(name, ""), deck_mod)
+    card_ids = stable_ids([(seconds, f"{guid}:{ord_}") for seconds, guid, count in zip(added, guids, cards_of)
+                           for ord_ in range(count)])
+
+    # Rows are made while SQLite reads them (no list of the deck's text), in id order
+    # (appending to a table's b-tree is much faster than inserting at random places).
+    by_note_id = sorted(range(len(guids)), key=note_ids.__getitem__)
+
+    def note_rows() -> Iterator[tuple]:
+        type_ids, records, sha1 = notes.type_ids, notes.records, hashlib.sha1
+        for i in by_note_id:
+            # only the fields hold \x1f: plain() and tag_list() split the deck, tags and sort text on it
+            _, _, tags, sort_text, fields = records[i].split("\x1f", 4)
+            csum = int.from_bytes(sha1(sort_text.encode()).digest()[:4], "big")
+            yield (note_ids[i], guids[i], type_ids[i], mods[i], -1, f" {tags} ", fields, sort_text, csum, 0, "")
+
+    card_rows = []  # (card id, note index, ord): small
+    next_id = iter(card_ids)
+    for i, count in enumerate(cards_of):
+        card_rows.extend((next(next_id), i, ord_) for ord_ in range(count))
+    card_rows.sort()
+
+    withdrawn_from = len(guids) if first_withdrawn is None else first_withdrawn
+
+    def card_rows_() -> Iterator[tuple]:
+        for cid, i, ord_ in card_rows:  # new cards are due in bank order
+            queue = SUSPENDED_QUEUE if i >= withdrawn_from else 0
+            yield (cid, note_ids[i], ids[decks_of[i]], ord_, mods[i], -1, 0, queue, i + 1,
+                   0, 0, 0, 0, 0, 0, 0, 0, "")
+
+    models = {str(nt.id): note_type_json(nt, type_mods[nt.id]) for nt in used}
+    mod_ms = 1000 * max([deck_mod] + list(type_mods.values()))
+    return CollectionRows(models=models, decks=decks, notes=note_rows(), cards=card_rows_(), mod_ms=mod_ms)
