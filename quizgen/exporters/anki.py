@@ -38,6 +38,7 @@ import random
 import re
 import unicodedata
 import zlib
+from array import array
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterable, Iterator, Mapping, NamedTuple, Sequence
@@ -114,13 +115,20 @@ def stable_ids(entries: Sequence[tuple[int, str]]) -> list[int]:
     Each id is ``seconds * 1000 + offset(key)``, nudged upwards past any id already
     taken; it depends only on the entries, never on a counter or the clock.
     """
-    wanted = sorted((seconds * 1000 + _offset(key), key, i) for i, (seconds, key) in enumerate(entries))
     ids = [0] * len(entries)
+    for id_, i in ids_in_order(entries):
+        ids[i] = id_
+    return ids
+
+
+def ids_in_order(entries: Iterable[tuple[int, str]]) -> Iterator[tuple[int, int]]:
+    """The ids of ``stable_ids`` as (id, index of the entry) pairs, in increasing id order
+    (the order a table's rows are appended in)."""
+    wanted = sorted((seconds * 1000 + _offset(key), key, i) for i, (seconds, key) in enumerate(entries))
     last = -1
     for first_choice, _, i in wanted:
         last = first_choice if first_choice > last else last + 1
-        ids[i] = last
-    return ids
+        yield last, i
 
 
 # -- text ----------------------------------------------------------------------
@@ -865,7 +873,6 @@ def collection_rows(bank: Bank, notes: DeckNotes, used: Iterable[NoteType], type
     """The collection's rows; notes from ``first_withdrawn`` on are withdrawn notes, whose
     cards are suspended (in their own deck, see ``withdrawn_deck_name``)."""
     guids, mods, added, cards_of, decks_of = notes.guids, notes.mods, notes.added, notes.cards, notes.decks
-    note_ids = stable_ids(list(zip(added, guids)))
     top = deck_name(bank)
     names = {top, *decks_of}
     for name in list(names):  # parents of sub-decks exist in their own right
@@ -877,12 +884,13 @@ def collection_rows(bank: Bank, notes: DeckNotes, used: Iterable[NoteType], type
     descriptions = {top: deck_description(bank), withdrawn_deck_name(bank): withdrawn_deck_description(bank)}
     for name in sorted(names):
         decks[str(ids[name])] = deck_json(ids[name], name, descriptions.get(name, ""), deck_mod)
-    card_ids = stable_ids([(seconds, f"{guid}:{ord_}") for seconds, guid, count in zip(added, guids, cards_of)
-                           for ord_ in range(count)])
 
     # Rows are made while SQLite reads them (no list of the deck's text), in id order
     # (appending to a table's b-tree is much faster than inserting at random places).
-    by_note_id = sorted(range(len(guids)), key=note_ids.__getitem__)
+    note_ids, by_note_id = [0] * len(guids), array("l")
+    for nid, i in ids_in_order(zip(added, guids)):
+        note_ids[i] = nid
+        by_note_id.append(i)
 
     def note_rows() -> Iterator[tuple]:
         type_ids, records, sha1 = notes.type_ids, notes.records, hashlib.sha1
@@ -890,22 +898,24 @@ def collection_rows(bank: Bank, notes: DeckNotes, used: Iterable[NoteType], type
             # only the fields hold \x1f: plain() and tag_list() split the deck, tags and sort text on it
             _, _, tags, sort_text, fields = records[i].split("\x1f", 4)
             csum = int.from_bytes(sha1(sort_text.encode()).digest()[:4], "big")
-            yield (note_ids[i], guids[i], type_ids[i], mods[i], -1, f" {tags} ", fields, sort_text, csum, 0, "")
-
-    card_rows = []  # (card id, note index, ord): small
-    next_id = iter(card_ids)
-    for i, count in enumerate(cards_of):
-        card_rows.extend((next(next_id), i, ord_) for ord_ in range(count))
-    card_rows.sort()
+            yield note_ids[i], guids[i], type_ids[i], mods[i], f" {tags} ", fields, sort_text, csum  # NOTE_INSERT
 
     withdrawn_from = len(guids) if first_withdrawn is None else first_withdrawn
+    card_note, card_ord = array("l"), array("l")  # the k-th card of the deck: its note's index, its ord
 
-    def card_rows_() -> Iterator[tuple]:
-        for cid, i, ord_ in card_rows:  # new cards are due in bank order
-            queue = SUSPENDED_QUEUE if i >= withdrawn_from else 0
-            yield (cid, note_ids[i], ids[decks_of[i]], ord_, mods[i], -1, 0, queue, i + 1,
-                   0, 0, 0, 0, 0, 0, 0, 0, "")
+    def card_keys() -> Iterator[tuple[int, str]]:
+        for i, (seconds, guid, count) in enumerate(zip(added, guids, cards_of)):
+            for ord_ in range(count):
+                card_note.append(i)
+                card_ord.append(ord_)
+                yield seconds, f"{guid}:{ord_}"
+
+    def card_rows() -> Iterator[tuple]:
+        for cid, k in ids_in_order(card_keys()):  # sorted once SQLite asks for the first card
+            i, ord_ = card_note[k], card_ord[k]
+            queue = SUSPENDED_QUEUE if i >= withdrawn_from else 0  # new cards are due in bank order
+            yield cid, note_ids[i], ids[decks_of[i]], ord_, mods[i], queue, i + 1  # CARD_INSERT
 
     models = {str(nt.id): note_type_json(nt, type_mods[nt.id]) for nt in used}
     mod_ms = 1000 * max([deck_mod] + list(type_mods.values()))
-    return CollectionRows(models=models, decks=decks, notes=note_rows(), cards=card_rows_(), mod_ms=mod_ms)
+    return CollectionRows(models=models, decks=decks, notes=note_rows(), cards=card_rows(), mod_ms=mod_ms)
