@@ -404,9 +404,10 @@ def _damaged(bank: Bank, what: str) -> ExportError:
                        "each note once, keeping their progress)")
 
 
-def read_state(raw: Mapping | None, bank: Bank) -> tuple[dict[str, str], dict[str, dict]]:
+def read_state(raw: Mapping | None, bank: Bank) -> tuple[Mapping[str, str], dict[str, dict]]:
     """The previous notes (still encoded, see ``parse_note_state``) and note types from
-    ``job.previous_state``; empty if there is none, or if it belongs to another bank id."""
+    ``job.previous_state``; empty if there is none, or if it belongs to another bank id.
+    The notes are the state's own mapping (not a copy: a 100,000-note state is big), to read."""
     if not raw:
         return {}, {}
     if raw.get("format") != STATE_FORMAT:
@@ -416,7 +417,7 @@ def read_state(raw: Mapping | None, bank: Bank) -> tuple[dict[str, str], dict[st
     notes_raw, types_raw = raw.get("notes", {}), raw.get("note_types", {})
     if not isinstance(notes_raw, dict) or not isinstance(types_raw, dict):
         raise _damaged(bank, "notes or note_types is not a mapping")
-    notes = dict(notes_raw) if raw.get("bank") in (None, bank.id) else {}
+    notes = notes_raw if raw.get("bank") in (None, bank.id) else {}
     for qid, line in notes.items():  # damage anywhere stops the build, not only in this build's notes
         if not (isinstance(line, str) and NOTE_STATE_LINE.match(line)):
             parse_note_state(bank, qid, line)
@@ -596,8 +597,9 @@ def parse_content_record(bank: Bank, qid: str, text: str) -> KeptNote:
     return KeptNote(int(parts[0]), parts[1], tuple(parts[2].split()), parts[3], tuple(parts[4:]))
 
 
-def read_kept_content(raw: Mapping | None, bank: Bank) -> tuple[dict[str, str], list[str]]:
-    """The state's ``content`` records and ``retired`` ids (empty for a state without them)."""
+def read_kept_content(raw: Mapping | None, bank: Bank) -> tuple[Mapping[str, str], list[str]]:
+    """The state's ``content`` records (its own mapping, to read) and ``retired`` ids (empty
+    for a state without them)."""
     if not raw or raw.get("bank") not in (None, bank.id):
         return {}, []
     content, retired = raw.get("content", {}), raw.get("retired", [])
@@ -606,7 +608,7 @@ def read_kept_content(raw: Mapping | None, bank: Bank) -> tuple[dict[str, str], 
         raise _damaged(bank, "content is not a mapping or retired is not a list of ids")
     if not all(isinstance(record, str) for record in content.values()):
         raise _damaged(bank, "a content entry is not a card record")
-    return dict(content), list(retired)
+    return content, list(retired)
 
 
 def retired_contents(bank: Bank, live: Sequence[NoteContent], left_out: Sequence[NoteContent],
@@ -811,8 +813,8 @@ class DeckNotes:
     def __init__(self) -> None:
         self.guids: list[str] = []
         self.type_ids: list[int] = []
-        self.mods: list[int] = []
-        self.added: list[int] = []
+        self.mods = array("q")  # seconds, as machine integers (no object per note)
+        self.added = array("q")
         self.cards: list[int] = []
         self.decks: list[str] = []
         self.records: list[str] = []  # content_record: cards, deck, tags, sort text, fields
