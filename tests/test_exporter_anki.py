@@ -277,6 +277,26 @@ def test_a_rebuild_keeps_the_saved_states_strings(sample_bank_dir: Path) -> None
     assert again["content"]["who-signed"] is not saved["content"]["who-signed"]
 
 
+def test_notes_are_not_all_held_while_the_collection_is_written(sample_bank_dir: Path, monkeypatch) -> None:
+    """Each note is rendered once and only its content record is kept: while SQLite takes the
+    rows, no list of NoteContent (fields, tags, deck: the whole note again) is alive (the last
+    one rendered may be)."""
+    import gc
+
+    from quizgen.exporters import anki_apkg
+
+    alive: list[int] = []
+    write_collection = anki_apkg.write_collection
+
+    def counting(rows, path):
+        alive.append(sum(isinstance(o, anki_exporter.NoteContent) for o in gc.get_objects()))
+        write_collection(rows, path)
+
+    monkeypatch.setattr(anki_apkg, "write_collection", counting)
+    artifact = render(sample_bank_dir / "sample.yaml")
+    assert len(artifact.questions) == 8 and len(alive) == 1 and alive[0] <= 1
+
+
 def test_lost_state_restamps_every_note(sample_bank_dir: Path, tmp_path: Path) -> None:
     first = build_deck(sample_bank_dir, tmp_path / "a", now=NOW)
     (sample_bank_dir / "sample.anki-state.json").unlink()
