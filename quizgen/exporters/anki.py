@@ -245,8 +245,13 @@ class NoteContent:
     sort_text: str
 
     def content_hash(self) -> str:
-        text = "\x1e".join((str(self.note_type.id), "\x1f".join(self.fields), " ".join(self.tags)))
-        return hashlib.sha256(text.encode()).hexdigest()[:12]
+        return note_content_hash(self.note_type.id, "\x1f".join(self.fields), " ".join(self.tags))
+
+
+def note_content_hash(note_type_id: int, fields: str, tags: str) -> str:
+    """The state's hash of a note: its note type, its fields (joined by ``\\x1f``) and its tags
+    (joined by spaces)."""
+    return hashlib.sha256(f"{note_type_id}\x1e{fields}\x1e{tags}".encode()).hexdigest()[:12]
 
 
 def _rng(bank_id: str, question_id: str) -> random.Random:
@@ -586,8 +591,12 @@ def content_record(content: NoteContent) -> str:
     """A note's ``content`` line in the state: cards, deck, tags, sort text and fields, joined
     by the character Anki itself puts between fields (one JSON string per note: a changed
     question is one changed line in a diff, and a 10,000-note state stays quick to write)."""
-    return "\x1f".join((str(content.cards), content.deck, " ".join(content.tags), content.sort_text,
-                        *content.fields))
+    return joined_record(content, "\x1f".join(content.fields), " ".join(content.tags))
+
+
+def joined_record(content: NoteContent, fields: str, tags: str) -> str:
+    """``content_record`` from the note's fields joined by ``\\x1f`` and its tags by spaces."""
+    return f"{content.cards}\x1f{content.deck}\x1f{tags}\x1f{content.sort_text}\x1f{fields}"
 
 
 def parse_content_record(bank: Bank, qid: str, text: str) -> KeptNote:
@@ -751,8 +760,7 @@ class AnkiExporter:
         for q in deck_questions:
             content = make(q)
             fields, tags = "\x1f".join(content.fields), " ".join(content.tags)
-            record = _shared(f"{content.cards}\x1f{content.deck}\x1f{tags}\x1f{content.sort_text}\x1f{fields}",
-                             old_content.get(q.id))
+            record = _shared(joined_record(content, fields, tags), old_content.get(q.id))
             kept_content[q.id] = record
             mod, added = stamp(q, content.note_type, fields, tags)
             notes.add(content, mod, added, record)
@@ -845,10 +853,9 @@ class NoteStamper:
         self.warnings: list[str] = []
 
     def __call__(self, q: Question, note_type: NoteType, fields: str, tags: str) -> tuple[int, int]:
-        """``fields`` and ``tags``: the note's fields joined by ``\\x1f``, its tags by spaces
-        (``NoteContent.content_hash``)."""
+        """``fields`` and ``tags``: the note's fields joined by ``\\x1f``, its tags by spaces."""
         now = self.now
-        digest = hashlib.sha256(f"{note_type.id}\x1e{fields}\x1e{tags}".encode()).hexdigest()[:12]
+        digest = note_content_hash(note_type.id, fields, tags)
         line = self.old_notes.get(q.id)
         if line is None:
             self.notes_state[q.id] = f"{digest} {now} {now} {q.type}"
