@@ -263,6 +263,40 @@ def test_state_file_is_small_and_keeps_unselected_questions(sample_bank_dir: Pat
     assert {n["mod"] for n in full.values()} == {NOW}
 
 
+def test_a_rebuild_keeps_the_saved_states_strings(sample_bank_dir: Path) -> None:
+    """An unchanged note's content record and state line are the saved state's own strings, not
+    equal copies: a 100,000-note state is over 100 MB of text, held once during a rebuild."""
+    first = render(sample_bank_dir / "sample.yaml").state
+    saved = json.loads(json.dumps(first))  # as read back from the file: strings of its own
+    saved["content"]["who-signed"] += "<br>edited by hand"
+    again = render(sample_bank_dir / "sample.yaml", now=LATER, previous=saved).state
+    assert again["content"] == first["content"] and again["notes"] == first["notes"]
+    unchanged = [qid for qid in first["content"] if qid != "who-signed"]
+    assert len(unchanged) >= 7 and all(again["content"][q] is saved["content"][q] for q in unchanged)
+    assert all(again["notes"][q] is saved["notes"][q] for q in first["notes"])
+    assert again["content"]["who-signed"] is not saved["content"]["who-signed"]
+
+
+def test_notes_are_not_all_held_while_the_collection_is_written(sample_bank_dir: Path, monkeypatch) -> None:
+    """Each note is rendered once and only its content record is kept: while SQLite takes the
+    rows, no list of NoteContent (fields, tags, deck: the whole note again) is alive (the last
+    one rendered may be)."""
+    import gc
+
+    from quizgen.exporters import anki_apkg
+
+    alive: list[int] = []
+    write_collection = anki_apkg.write_collection
+
+    def counting(rows, path):
+        alive.append(sum(isinstance(o, anki_exporter.NoteContent) for o in gc.get_objects()))
+        write_collection(rows, path)
+
+    monkeypatch.setattr(anki_apkg, "write_collection", counting)
+    artifact = render(sample_bank_dir / "sample.yaml")
+    assert len(artifact.questions) == 8 and len(alive) == 1 and alive[0] <= 1
+
+
 def test_lost_state_restamps_every_note(sample_bank_dir: Path, tmp_path: Path) -> None:
     first = build_deck(sample_bank_dir, tmp_path / "a", now=NOW)
     (sample_bank_dir / "sample.anki-state.json").unlink()

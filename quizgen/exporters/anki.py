@@ -38,6 +38,7 @@ import random
 import re
 import unicodedata
 import zlib
+from array import array
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterable, Iterator, Mapping, NamedTuple, Sequence
@@ -89,12 +90,12 @@ def note_guid(bank_id: str, question_id: str) -> str:
     base 91), computed here without genanki's per-character loop (a test checks both
     agree)."""
     digest = hashlib.sha256(f"{GUID_NAMESPACE}__{bank_id}__{question_id}".encode()).digest()
-    number = int.from_bytes(digest[:8], "big")
-    pairs = []
-    while number:  # two base-91 digits at a time
-        number, rest = divmod(number, 8281)
-        pairs.append(BASE91_PAIRS[rest])
-    return "".join(reversed(pairs)).lstrip(BASE91[0])  # no leading zero digit, as in genanki
+    number, d0 = divmod(int.from_bytes(digest[:8], "big"), 8281)  # two base-91 digits at a time
+    number, d1 = divmod(number, 8281)
+    number, d2 = divmod(number, 8281)
+    d4, d3 = divmod(number, 8281)  # 8281 ** 5 > 2 ** 64: five pairs hold any 64-bit number
+    pairs = BASE91_PAIRS
+    return (pairs[d4] + pairs[d3] + pairs[d2] + pairs[d1] + pairs[d0]).lstrip(BASE91[0])  # no leading zero
 
 
 def deck_id(bank_id: str, deck_name: str) -> int:
@@ -114,13 +115,20 @@ def stable_ids(entries: Sequence[tuple[int, str]]) -> list[int]:
     Each id is ``seconds * 1000 + offset(key)``, nudged upwards past any id already
     taken; it depends only on the entries, never on a counter or the clock.
     """
-    wanted = sorted((seconds * 1000 + _offset(key), key, i) for i, (seconds, key) in enumerate(entries))
     ids = [0] * len(entries)
+    for id_, i in ids_in_order(entries):
+        ids[i] = id_
+    return ids
+
+
+def ids_in_order(entries: Iterable[tuple[int, str]]) -> Iterator[tuple[int, int]]:
+    """The ids of ``stable_ids`` as (id, index of the entry) pairs, in increasing id order
+    (the order a table's rows are appended in)."""
+    wanted = sorted((seconds * 1000 + _offset(key), key, i) for i, (seconds, key) in enumerate(entries))
     last = -1
     for first_choice, _, i in wanted:
         last = first_choice if first_choice > last else last + 1
-        ids[i] = last
-    return ids
+        yield last, i
 
 
 # -- text ----------------------------------------------------------------------
@@ -237,8 +245,13 @@ class NoteContent:
     sort_text: str
 
     def content_hash(self) -> str:
-        text = "\x1e".join((str(self.note_type.id), "\x1f".join(self.fields), " ".join(self.tags)))
-        return hashlib.sha256(text.encode()).hexdigest()[:12]
+        return note_content_hash(self.note_type.id, "\x1f".join(self.fields), " ".join(self.tags))
+
+
+def note_content_hash(note_type_id: int, fields: str, tags: str) -> str:
+    """The state's hash of a note: its note type, its fields (joined by ``\\x1f``) and its tags
+    (joined by spaces)."""
+    return hashlib.sha256(f"{note_type_id}\x1e{fields}\x1e{tags}".encode()).hexdigest()[:12]
 
 
 def _rng(bank_id: str, question_id: str) -> random.Random:
@@ -396,9 +409,10 @@ def _damaged(bank: Bank, what: str) -> ExportError:
                        "each note once, keeping their progress)")
 
 
-def read_state(raw: Mapping | None, bank: Bank) -> tuple[dict[str, str], dict[str, dict]]:
+def read_state(raw: Mapping | None, bank: Bank) -> tuple[Mapping[str, str], dict[str, dict]]:
     """The previous notes (still encoded, see ``parse_note_state``) and note types from
-    ``job.previous_state``; empty if there is none, or if it belongs to another bank id."""
+    ``job.previous_state``; empty if there is none, or if it belongs to another bank id.
+    The notes are the state's own mapping (not a copy: a 100,000-note state is big), to read."""
     if not raw:
         return {}, {}
     if raw.get("format") != STATE_FORMAT:
@@ -408,7 +422,7 @@ def read_state(raw: Mapping | None, bank: Bank) -> tuple[dict[str, str], dict[st
     notes_raw, types_raw = raw.get("notes", {}), raw.get("note_types", {})
     if not isinstance(notes_raw, dict) or not isinstance(types_raw, dict):
         raise _damaged(bank, "notes or note_types is not a mapping")
-    notes = dict(notes_raw) if raw.get("bank") in (None, bank.id) else {}
+    notes = notes_raw if raw.get("bank") in (None, bank.id) else {}
     for qid, line in notes.items():  # damage anywhere stops the build, not only in this build's notes
         if not (isinstance(line, str) and NOTE_STATE_LINE.match(line)):
             parse_note_state(bank, qid, line)
@@ -577,8 +591,12 @@ def content_record(content: NoteContent) -> str:
     """A note's ``content`` line in the state: cards, deck, tags, sort text and fields, joined
     by the character Anki itself puts between fields (one JSON string per note: a changed
     question is one changed line in a diff, and a 10,000-note state stays quick to write)."""
-    return "\x1f".join((str(content.cards), content.deck, " ".join(content.tags), content.sort_text,
-                        *content.fields))
+    return joined_record(content, "\x1f".join(content.fields), " ".join(content.tags))
+
+
+def joined_record(content: NoteContent, fields: str, tags: str) -> str:
+    """``content_record`` from the note's fields joined by ``\\x1f`` and its tags by spaces."""
+    return f"{content.cards}\x1f{content.deck}\x1f{tags}\x1f{content.sort_text}\x1f{fields}"
 
 
 def parse_content_record(bank: Bank, qid: str, text: str) -> KeptNote:
@@ -588,8 +606,9 @@ def parse_content_record(bank: Bank, qid: str, text: str) -> KeptNote:
     return KeptNote(int(parts[0]), parts[1], tuple(parts[2].split()), parts[3], tuple(parts[4:]))
 
 
-def read_kept_content(raw: Mapping | None, bank: Bank) -> tuple[dict[str, str], list[str]]:
-    """The state's ``content`` records and ``retired`` ids (empty for a state without them)."""
+def read_kept_content(raw: Mapping | None, bank: Bank) -> tuple[Mapping[str, str], list[str]]:
+    """The state's ``content`` records (its own mapping, to read) and ``retired`` ids (empty
+    for a state without them)."""
     if not raw or raw.get("bank") not in (None, bank.id):
         return {}, []
     content, retired = raw.get("content", {}), raw.get("retired", [])
@@ -598,7 +617,7 @@ def read_kept_content(raw: Mapping | None, bank: Bank) -> tuple[dict[str, str], 
         raise _damaged(bank, "content is not a mapping or retired is not a list of ids")
     if not all(isinstance(record, str) for record in content.values()):
         raise _damaged(bank, "a content entry is not a card record")
-    return dict(content), list(retired)
+    return content, list(retired)
 
 
 def retired_contents(bank: Bank, live: Sequence[NoteContent], left_out: Sequence[NoteContent],
@@ -607,8 +626,14 @@ def retired_contents(bank: Bank, live: Sequence[NoteContent], left_out: Sequence
     """A withdrawn note for every question the students' deck had that this deck no longer
     carries: deleted from the bank, disabled, or left out of decks (generated true/false).
     Questions merely filtered out of this build (``--tags``, ``--types``) are not retired."""
-    in_deck = {c.question.id for c in live}
-    originals = {c.question.id: content_record(c) for c in left_out}
+    return retiring_notes(bank, {c.question.id for c in live}, {c.question.id: content_record(c) for c in left_out},
+                          old_notes, old_content, options)
+
+
+def retiring_notes(bank: Bank, in_deck: set[str], originals: dict[str, str], old_notes: Mapping[str, str],
+                   old_content: Mapping[str, str], options: ExportOptions) -> Retiring:
+    """``retired_contents`` from the ids of the questions in the deck and the content records
+    of those left out of it."""
     bank_ids = options.extra.get(BANK_QUESTIONS_OPTION)
     if bank_ids is None:
         bank_ids = in_deck | set(originals)
@@ -712,10 +737,10 @@ class AnkiExporter:
         old_content, old_retired = read_kept_content(job.previous_state, bank)
         make = NoteMaker(bank)
         deck_questions, left_out = split_deck_questions(job.questions, job.options)
-        contents = [make(q) for q in deck_questions]
-        retiring = retired_contents(bank, contents, [make(q) for q in left_out], old_notes, old_content,
-                                    job.options)
-        contents += retiring.notes
+        # records of questions left out of the deck (a record equal to the saved one is the saved string)
+        originals = {q.id: _shared(content_record(make(q)), old_content.get(q.id)) for q in left_out}
+        retiring = retiring_notes(bank, {q.id for q in deck_questions}, originals, old_notes, old_content,
+                                  job.options)
 
         warnings: list[str] = [
             f"{bank.path}: question {qid}: it left the deck, but the saved Anki state (written by "
@@ -726,38 +751,33 @@ class AnkiExporter:
                      "explanation, so the back of its card cannot say what is true; add an explanation "
                      "that states it" for q in deck_questions
                      if q.type == "true_false" and q.truth is False and not (q.explanation or "").strip()]
-        states: list[NoteState] = []
+        # One pass over the deck: each note is rendered once, hashed and stamped, and only its
+        # content record is kept (it is the state's, and the collection's row is cut from it).
+        notes = DeckNotes()
         notes_state = dict(old_notes)  # questions not in this build keep their line
         kept_content = dict(old_content)
-        for content in contents:
-            q = content.question
-            digest = content.content_hash()
-            line = old_notes.get(q.id)
-            old = None if line is None else parse_note_state(bank, q.id, line, now)
-            if old is None:
-                state = NoteState(digest, now, now, q.type)
-            elif old.hash == digest:
-                state = NoteState(digest, old.mod, old.added, q.type)
-            else:
-                state = NoteState(digest, max(now, old.mod + 1), old.added, q.type)
-                if old.type != q.type and NOTE_TYPE_FOR.get(old.type) is not content.note_type:
-                    warnings.append(
-                        f"{q.ref or bank.path}: question {q.id!r} changed from {old.type} to {q.type}; "
-                        "students who already have it keep the old card (Anki reports the note as "
-                        "conflicting); give the question a new id to send it as a new note")
-            states.append(state)
-            if state != old:
-                notes_state[q.id] = state.encode()
-        for content in contents[:len(deck_questions)]:  # what a retired note is rebuilt from
-            kept_content[content.question.id] = content_record(content)
+        stamp = NoteStamper(bank, now, old_notes, notes_state)
+        for q in deck_questions:
+            content = make(q)
+            fields, tags = "\x1f".join(content.fields), " ".join(content.tags)
+            record = _shared(joined_record(content, fields, tags), old_content.get(q.id))
+            kept_content[q.id] = record
+            mod, added = stamp(q, content.note_type, fields, tags)
+            notes.add(content, mod, added, record)
+        for content in retiring.notes:
+            fields, tags = "\x1f".join(content.fields), " ".join(content.tags)
+            mod, added = stamp(content.question, content.note_type, fields, tags)
+            notes.add(content, mod, added, content_record(content))
+        warnings += stamp.warnings
         kept_content.update(retiring.originals)
         retired = ((set(old_retired) - {q.id for q in deck_questions}) | set(retiring.silent)
                    | {c.question.id for c in retiring.notes})
 
-        used = sorted({c.note_type.id: c.note_type for c in contents}.values(), key=lambda nt: nt.id)
+        used = sorted(notes.note_types.values(), key=lambda nt: nt.id)
         type_mods = {nt.id: note_type_mod(nt, old_types) for nt in used}
-        data = package(self._rows(bank, contents, states, used, type_mods,
-                                  first_withdrawn=len(contents) - len(retiring.notes)))
+        data = package(collection_rows(bank, notes, used, type_mods,
+                                       first_withdrawn=len(notes.guids) - len(retiring.notes)))
+        del notes
 
         types_state = dict(old_types)
         for nt in used:
@@ -779,49 +799,132 @@ class AnkiExporter:
     def _rows(bank: Bank, contents: Sequence[NoteContent], states: Sequence[NoteState],
               used: Iterable[NoteType], type_mods: Mapping[int, int],
               first_withdrawn: int | None = None) -> CollectionRows:
-        """The collection's rows; ``contents[first_withdrawn:]`` are withdrawn notes, whose
-        cards are suspended (in their own deck, see ``withdrawn_deck_name``)."""
-        note_ids = stable_ids([(s.added, c.guid) for c, s in zip(contents, states)])
-        top = deck_name(bank)
-        names = {top} | {c.deck for c in contents}
-        for name in list(names):  # parents of sub-decks exist in their own right
-            parts = name.split("::")
-            names.update("::".join(parts[:i]) for i in range(1, len(parts)))
-        deck_mod = max([s.mod for s in states] + [REVISION])
-        decks = {"1": deck_json(1, "Default", "", deck_mod)}
-        ids = {name: deck_id(bank.id, name) for name in names}
-        descriptions = {top: deck_description(bank), withdrawn_deck_name(bank): withdrawn_deck_description(bank)}
-        for name in sorted(names):
-            decks[str(ids[name])] = deck_json(ids[name], name, descriptions.get(name, ""), deck_mod)
-        card_ids = stable_ids([(s.added, f"{c.guid}:{ord_}") for c, s in zip(contents, states)
-                               for ord_ in range(c.cards)])
+        """The collection's rows of notes already made and stamped (``collection_rows``)."""
+        notes = DeckNotes()
+        for content, state in zip(contents, states):
+            notes.add(content, state.mod, state.added, content_record(content))
+        return collection_rows(bank, notes, used, type_mods, first_withdrawn)
 
-        # Rows are made while SQLite reads them (no list of the deck's text), in id order
-        # (appending to a table's b-tree is much faster than inserting at random places).
-        by_note_id = sorted(range(len(contents)), key=note_ids.__getitem__)
 
-        def notes() -> Iterator[tuple]:
-            for i in by_note_id:
-                content, state = contents[i], states[i]
-                sort_text = content.sort_text
-                csum = int(hashlib.sha1(sort_text.encode()).hexdigest()[:8], 16)
-                yield (note_ids[i], content.guid, content.note_type.id, state.mod, -1,
-                       f" {' '.join(content.tags)} ", "\x1f".join(content.fields), sort_text, csum, 0, "")
+def _shared(record: str, saved: object) -> str:
+    """``record``, or the equal string of the saved state (held anyway): a rebuild keeps one copy."""
+    return saved if record == saved else record  # type: ignore[return-value]
 
-        card_rows = []  # (card id, note index, ord): small
-        next_id = iter(card_ids)
-        for i, content in enumerate(contents):
-            card_rows.extend((next(next_id), i, ord_) for ord_ in range(content.cards))
-        card_rows.sort()
 
-        withdrawn_from = len(contents) if first_withdrawn is None else first_withdrawn
+class DeckNotes:
+    """The deck's notes as columns, in deck order (live notes, then withdrawn ones): what the
+    collection needs of each once it is rendered and stamped. The fields, tags and sort text
+    live only in the note's content record; its rows are cut from it while SQLite reads them."""
 
-        def cards() -> Iterator[tuple]:
-            for cid, i, ord_ in card_rows:  # new cards are due in bank order
-                queue = SUSPENDED_QUEUE if i >= withdrawn_from else 0
-                yield (cid, note_ids[i], ids[contents[i].deck], ord_, states[i].mod, -1, 0, queue, i + 1,
-                       0, 0, 0, 0, 0, 0, 0, 0, "")
+    __slots__ = ("guids", "type_ids", "mods", "added", "cards", "decks", "records", "note_types")
 
-        models = {str(nt.id): note_type_json(nt, type_mods[nt.id]) for nt in used}
-        mod_ms = 1000 * max([deck_mod] + list(type_mods.values()))
-        return CollectionRows(models=models, decks=decks, notes=notes(), cards=cards(), mod_ms=mod_ms)
+    def __init__(self) -> None:
+        self.guids: list[str] = []
+        self.type_ids: list[int] = []
+        self.mods = array("q")  # seconds, as machine integers (no object per note)
+        self.added = array("q")
+        self.cards: list[int] = []
+        self.decks: list[str] = []
+        self.records: list[str] = []  # content_record: cards, deck, tags, sort text, fields
+        self.note_types: dict[int, NoteType] = {}
+
+    def add(self, content: NoteContent, mod: int, added: int, record: str) -> None:
+        note_type = content.note_type
+        self.guids.append(content.guid)
+        self.type_ids.append(note_type.id)
+        self.mods.append(mod)
+        self.added.append(added)
+        self.cards.append(content.cards)
+        self.decks.append(content.deck)
+        self.records.append(record)
+        if note_type.id not in self.note_types:
+            self.note_types[note_type.id] = note_type
+
+
+class NoteStamper:
+    """A note's modification and first-build times from its content hash and its line in the
+    previous state (see the module docstring); writes the new line into ``notes_state`` when it
+    differs, and collects a warning for a question whose type changed under its id."""
+
+    __slots__ = ("bank", "now", "old_notes", "notes_state", "warnings")
+
+    def __init__(self, bank: Bank, now: int, old_notes: Mapping[str, str], notes_state: dict[str, str]):
+        self.bank, self.now, self.old_notes, self.notes_state = bank, now, old_notes, notes_state
+        self.warnings: list[str] = []
+
+    def __call__(self, q: Question, note_type: NoteType, fields: str, tags: str) -> tuple[int, int]:
+        """``fields`` and ``tags``: the note's fields joined by ``\\x1f``, its tags by spaces."""
+        now = self.now
+        digest = note_content_hash(note_type.id, fields, tags)
+        line = self.old_notes.get(q.id)
+        if line is None:
+            self.notes_state[q.id] = f"{digest} {now} {now} {q.type}"
+            return now, now
+        old_hash, old_mod, old_added, old_type = line.split(" ")  # read_state checked every line
+        mod, added = int(old_mod), int(old_added)
+        if max(mod, added) > now + FUTURE_SLACK:
+            parse_note_state(self.bank, q.id, line, now)  # raises
+        if old_hash != digest:
+            mod = max(now, mod + 1)
+            if old_type != q.type and NOTE_TYPE_FOR.get(old_type) is not note_type:
+                self.warnings.append(
+                    f"{q.ref or self.bank.path}: question {q.id!r} changed from {old_type} to {q.type}; "
+                    "students who already have it keep the old card (Anki reports the note as "
+                    "conflicting); give the question a new id to send it as a new note")
+        elif old_type == q.type:
+            return mod, added  # the same line
+        self.notes_state[q.id] = f"{digest} {mod} {added} {q.type}"
+        return mod, added
+
+
+def collection_rows(bank: Bank, notes: DeckNotes, used: Iterable[NoteType], type_mods: Mapping[int, int],
+                    first_withdrawn: int | None = None) -> CollectionRows:
+    """The collection's rows; notes from ``first_withdrawn`` on are withdrawn notes, whose
+    cards are suspended (in their own deck, see ``withdrawn_deck_name``)."""
+    guids, mods, added, cards_of, decks_of = notes.guids, notes.mods, notes.added, notes.cards, notes.decks
+    top = deck_name(bank)
+    names = {top, *decks_of}
+    for name in list(names):  # parents of sub-decks exist in their own right
+        parts = name.split("::")
+        names.update("::".join(parts[:i]) for i in range(1, len(parts)))
+    deck_mod = max(max(mods, default=REVISION), REVISION)
+    decks = {"1": deck_json(1, "Default", "", deck_mod)}
+    ids = {name: deck_id(bank.id, name) for name in names}
+    descriptions = {top: deck_description(bank), withdrawn_deck_name(bank): withdrawn_deck_description(bank)}
+    for name in sorted(names):
+        decks[str(ids[name])] = deck_json(ids[name], name, descriptions.get(name, ""), deck_mod)
+
+    # Rows are made while SQLite reads them (no list of the deck's text), in id order
+    # (appending to a table's b-tree is much faster than inserting at random places).
+    note_ids, by_note_id = [0] * len(guids), array("l")
+    for nid, i in ids_in_order(zip(added, guids)):
+        note_ids[i] = nid
+        by_note_id.append(i)
+
+    def note_rows() -> Iterator[tuple]:
+        type_ids, records, sha1 = notes.type_ids, notes.records, hashlib.sha1
+        for i in by_note_id:
+            # only the fields hold \x1f: plain() and tag_list() split the deck, tags and sort text on it
+            _, _, tags, sort_text, fields = records[i].split("\x1f", 4)
+            csum = int.from_bytes(sha1(sort_text.encode()).digest()[:4], "big")
+            yield note_ids[i], guids[i], type_ids[i], mods[i], f" {tags} ", fields, sort_text, csum  # NOTE_INSERT
+
+    withdrawn_from = len(guids) if first_withdrawn is None else first_withdrawn
+    card_note, card_ord = array("l"), array("l")  # the k-th card of the deck: its note's index, its ord
+
+    def card_keys() -> Iterator[tuple[int, str]]:
+        for i, (seconds, guid, count) in enumerate(zip(added, guids, cards_of)):
+            for ord_ in range(count):
+                card_note.append(i)
+                card_ord.append(ord_)
+                yield seconds, f"{guid}:{ord_}"
+
+    def card_rows() -> Iterator[tuple]:
+        for cid, k in ids_in_order(card_keys()):  # sorted once SQLite asks for the first card
+            i, ord_ = card_note[k], card_ord[k]
+            queue = SUSPENDED_QUEUE if i >= withdrawn_from else 0  # new cards are due in bank order
+            yield cid, note_ids[i], ids[decks_of[i]], ord_, mods[i], queue, i + 1  # CARD_INSERT
+
+    models = {str(nt.id): note_type_json(nt, type_mods[nt.id]) for nt in used}
+    mod_ms = 1000 * max([deck_mod] + list(type_mods.values()))
+    return CollectionRows(models=models, decks=decks, notes=note_rows(), cards=card_rows(), mod_ms=mod_ms)
