@@ -83,6 +83,9 @@ def to_plain(value: object) -> object:
     raise TypeError(f"cannot cache a {name}")
 
 
+_set = object.__setattr__
+
+
 class _NotPlain(Exception):
     pass
 
@@ -106,8 +109,9 @@ def from_plain(value: object) -> object:
             if names is None or type(values) is not tuple or len(values) != len(names) or len(value) != 2:
                 raise _NotPlain(name)
             obj = object.__new__(MODEL_CLASSES[name])
-            obj.__dict__.update(zip(names, [v if type(v) in _SCALAR_TYPES else from_plain(v) for v in values]))
-            return obj  # fields set as pickle sets them (the classes are frozen)
+            for field_name, v in zip(names, values):  # set as pickle sets them (the classes are frozen, slotted)
+                _set(obj, field_name, v if type(v) in _SCALAR_TYPES else from_plain(v))
+            return obj
         if not all(type(k) is str for k in value):  # type: ignore[union-attr]
             raise _NotPlain("key")
         return {k: from_plain(v) for k, v in value.items()}  # type: ignore[union-attr]
