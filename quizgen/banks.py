@@ -277,6 +277,11 @@ class _Ctx:
 
 ID_LINE = re.compile(r"^[ \t]*(?:-[ \t]+)?id:[ \t]*[\"']?([a-z0-9-]+)", re.M)
 TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:", re.M)
+# the same, anchored on the line break before the line: a regex scan tries "^" at every
+# character, several times slower than looking for "\n" (the text's first line is matched apart)
+_ID_LINE_AFTER_BREAK = re.compile(r"\n[ \t]*(?:-[ \t]+)?id:[ \t]*[\"']?([a-z0-9-]+)")
+_TOP_KEY_AFTER_BREAK = re.compile(r"\n([A-Za-z_][\w-]*)[ \t]*:")
+_MISSING = object()  # a key not in a mapping (``None`` is a value: an empty field)
 
 
 class _BankReader:
@@ -285,6 +290,7 @@ class _BankReader:
         self.errors: list[BankError] = []
         self.source_text = ""
         self._id_lines: dict[str, int] | None = None
+        self.strings: dict[str, str] = {}  # one copy of texts many items repeat (tags, decks, units)
 
     def key_line(self, section: str, key: str) -> int:
         """The line of ``key:`` under the top-level ``section:`` (when the fast parser gave no lines)."""
@@ -296,10 +302,16 @@ class _BankReader:
 
     def first_line(self) -> int:
         """The first line that is not blank or a comment: where the top mapping starts."""
-        for number, line in enumerate(self.source_text.splitlines(), start=1):
-            if line.strip() and not line.lstrip().startswith("#"):
-                return number
-        return 1
+        text, size = self.source_text, 4096
+        while True:  # split a growing head of whole lines, not the whole text
+            end = text.find("\n", size)
+            head = text if end < 0 else text[:end + 1]
+            for number, line in enumerate(head.splitlines(), start=1):
+                if line.strip() and not line.lstrip().startswith("#"):
+                    return number
+            if end < 0:
+                return 1
+            size *= 4
 
     def id_line(self, section: str, item_id: str) -> int:
         """The line of ``id: item_id`` in the top-level list ``section`` (when the fast
@@ -307,13 +319,20 @@ class _BankReader:
         if self._id_lines is None:
             self._id_lines = {}
             text = self.source_text
-            tops = [(m.group(1), m.start()) for m in TOP_KEY.finditer(text)] + [("", len(text))]
+            first = TOP_KEY.match(text)
+            tops = [(first.group(1), 0)] if first else []
+            tops += [(m.group(1), m.start(1)) for m in _TOP_KEY_AFTER_BREAK.finditer(text)]
+            tops.append(("", len(text)))
             for (name, start), (_, end) in zip(tops, tops[1:]):
                 lines = self._id_lines.setdefault(name, {})
                 line, position = text.count("\n", 0, start) + 1, start
-                for match in ID_LINE.finditer(text, start, end):
-                    line += text.count("\n", position, match.start())
-                    position = match.start()
+                found = ID_LINE.match(text, start, end) if start == 0 else None
+                if found:
+                    lines.setdefault(found.group(1), line)
+                for match in _ID_LINE_AFTER_BREAK.finditer(text, max(start - 1, 0), end):
+                    at = match.start() + 1  # the line's start
+                    line += text.count("\n", position, at)
+                    position = at
                     lines.setdefault(match.group(1), line)
         return self._id_lines.get(section, {}).get(item_id, 1)
 
@@ -457,9 +476,13 @@ class _BankReader:
         return value
 
     def text(self, node: LDict, key: str, label: str, required: bool = False) -> str | None:
-        if key not in node:
+        value = node.get(key, _MISSING)
+        if type(value) is str:  # the usual case: some text of a sane size
+            stripped = value.strip()
+            if stripped and len(value) <= MAX_TEXT:
+                return stripped
+        elif value is _MISSING:
             return None
-        value = node[key]
         line = node.line_of(key)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)  # "answer: 1998" is text in a short answer
@@ -476,9 +499,14 @@ class _BankReader:
         return value.strip()
 
     def text_list(self, node: LDict, key: str, label: str, minimum: int = 0) -> tuple[str, ...] | None:
-        if key not in node:
+        value = node.get(key, _MISSING)
+        if value is _MISSING:
             return None
-        value = node[key]
+        if type(value) is LList and len(value) >= minimum:  # the usual case: distinct texts
+            stripped = [item.strip() for item in value if type(item) is str]
+            if len(stripped) == len(value) and all(stripped):
+                if len(stripped) < 2 or len({normalize(item) for item in stripped}) == len(stripped):
+                    return tuple(stripped)
         line = node.line_of(key)
         if not isinstance(value, LList):
             self.error(line, f"{label}: {key!r} is {describe(value)}; expected a list of texts")
@@ -597,11 +625,14 @@ class _BankReader:
 
     def tags(self, node: LDict, label: str) -> tuple[str, ...]:
         tags = self.text_list(node, "tags", label) or ()
-        for tag in tags:
-            if _SPACE.search(tag):
-                self.error(node.line_of("tags"), f"{label}: tag {tag!r} contains a space; "
-                                                 "expected tags without spaces (use a hyphen)")
-        return tags
+        if not tags:
+            return ()
+        if _SPACE.search("".join(tags)):
+            for tag in tags:
+                if _SPACE.search(tag):
+                    self.error(node.line_of("tags"), f"{label}: tag {tag!r} contains a space; "
+                                                     "expected tags without spaces (use a hyphen)")
+        return tuple([self.strings.setdefault(tag, tag) for tag in tags])  # one copy of each tag
 
     # -- sections -------------------------------------------------------
     def bank(self, doc: LDict) -> Bank | None:

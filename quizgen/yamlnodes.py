@@ -10,6 +10,7 @@ Only the YAML 1.1 safe types are built (no Python objects, ever).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import datetime as dt
 import os
 import re
@@ -190,15 +191,34 @@ _OTHER_LINE_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _LIST_ITEMS = re.compile(r"^( *)- (?!-)(.*)$", re.M)
 
 
+# a list item that may be plain text (a superset: ``_plain_text`` decides); not "- key: value",
+# not quoted or bracketed, not empty. Anchored on "\n" rather than "^", which regex scans
+# try at every character (several times slower); the text's first line is matched apart.
+_MAYBE_PLAIN = r"""( *)- (?!-)(?! *(?:[^\s:]+:(?:\s|$)|["'\[{|>&*!%@`#]|$))(.*)$"""
+_MAYBE_PLAIN_ITEM = re.compile("\n" + _MAYBE_PLAIN, re.M)
+_MAYBE_PLAIN_FIRST = re.compile(_MAYBE_PLAIN, re.M)
+
+
 def _folded_items_between_list_items(text: str) -> list[tuple[int, str, str]]:
     """``folded_items`` for a text whose only line break is "\n", the same result without a
-    Python step per line: only list items can fold, so the regex finds them, and the lines
-    between two of them are looked at only after a plain-text item (rare in a bank, where
-    most items are ``- id: ...`` mappings or quoted text)."""
+    Python step per line: only list items can fold, and only after a plain-text item (rare
+    in a bank, where most items are ``- id: ...`` mappings or quoted text), so a regex finds
+    those and the items after each are followed only until the fold can no longer happen."""
     out: list[tuple[int, str, str]] = []
+    position = _folds_after(text, 0, out) if _MAYBE_PLAIN_FIRST.match(text) else 0
+    while True:
+        start = _MAYBE_PLAIN_ITEM.search(text, position)
+        if start is None:
+            return out
+        position = _folds_after(text, start.start() + 1, out)
+
+
+def _folds_after(text: str, start: int, out: list[tuple[int, str, str]]) -> int:
+    """Follow the list items from ``start`` (a list item's line) while one may fold into
+    the item above it; add the folds to ``out``; return where nothing can fold any more."""
     previous: tuple[int, str] | None = None  # (indent of its dash, its text)
-    after = 0  # where the text after the last list item's line starts
-    for match in _LIST_ITEMS.finditer(text):
+    after = start  # where the text after the last list item's line starts
+    for match in _LIST_ITEMS.finditer(text, start):
         if previous is not None:
             for line in text[after:match.start()].split("\n")[:-1]:
                 stripped = line.strip()
@@ -219,7 +239,9 @@ def _folded_items_between_list_items(text: str) -> list[tuple[int, str, str]]:
             previous = (indent, item.strip())
         else:
             previous = None
-    return out
+        if previous is None:
+            return match.end()
+    return len(text)
 
 
 def _plain_text(value: str) -> bool:
@@ -345,27 +367,47 @@ _MAYBE_TYPED = re.compile(
     r'"(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|=|<<'
     r'|[-+]?\.?[0-9][^"\\]{0,40}|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))"'
 )
+# where _MAYBE_TYPED can match: a quote, then a first character of a number, "~", "=" or "<<";
+# the words (null, true, ...) are looked for in the values themselves (``_mapping``), which is
+# cheaper than a regex over the whole JSON text
+_MAYBE_TYPED_START = re.compile(r'"[-+.0-9~=<]')
+_TYPED_WORDS = frozenset(["null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE"])
 _PLAIN_DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
 _RESOLVER = _Loader("")  # only its resolve() is used
 
 
-_DOCUMENT_MARKS = re.compile(r"^(?:---|\.\.\.|%)", re.M)
-_INDICATORS = re.compile(r"[]}@`%]")
+_DOCUMENT_MARKS = re.compile(r"\n(?:---|\.\.\.|%)")  # and at the text's start (see _risky)
+# ] } @ % or a backtick after a line's start, ':', '-', ',', '[' or '{' and spaces: where a
+# plain scalar may start with one (``_starts_with_indicator`` decides; the text's own start
+# is looked at apart, which keeps the regex a fast scan for its first characters)
+_INDICATOR_CANDIDATES = re.compile(r"[-:,\[{\n] *[]}@`%]")
+_INDICATOR_FIRST = re.compile(r" *[]}@`%]")
 
 
 def _starts_with_indicator(text: str) -> bool:
     """Does a plain scalar start with ] } @ % or a backtick? rapidyaml reads it as text,
     PyYAML refuses it; such files take the slow path, which reports the error."""
-    for match in _INDICATORS.finditer(text):
-        start = text.rfind("\n", 0, match.start()) + 1
-        before = text[start:match.start()].rstrip(" ")
+    first = _INDICATOR_FIRST.match(text)
+    for match in itertools.chain([first] if first else [], _INDICATOR_CANDIDATES.finditer(text)):
+        at = match.end() - 1
+        start = text.rfind("\n", 0, at) + 1
+        before = text[start:at].rstrip(" ")
         if before.lstrip().startswith("#"):
             continue  # in a comment
         if not before or before[-1] in ":-,":
             return True
-        if before[-1] in "[{" and match.group() not in "]}":
+        if before[-1] in "[{" and text[at] not in "]}":
             return True
     return False
+
+
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\t\n\r"
+
+
+def printable_ascii(text: str) -> bool:
+    """Is the text ASCII without control characters (tab, line feed and carriage return
+    aside)? A few milliseconds for megabytes; then no character-class regex needs to run."""
+    return text.isascii() and not text.encode("ascii").translate(None, _PRINTABLE_ASCII)
 
 
 # characters PyYAML refuses anywhere, even in comments (rapidyaml lets them pass)
@@ -374,12 +416,14 @@ _NON_PRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD
 
 def _risky(text: str) -> bool:
     """Does the text use YAML features the fast path leaves to PyYAML?"""
-    if _NON_PRINTABLE.search(text) or _READ_DIFFERENTLY.search(text):
+    if not printable_ascii(text) and (_NON_PRINTABLE.search(text) or _READ_DIFFERENTLY.search(text)):
         return True
     if any(mark in text for mark in ("&", "*", "!", "<<", "\t")):  # cheap test first
         if _RISKY_TEXT.search(text) is not None:
             return True
-    return _DOCUMENT_MARKS.search(text) is not None or _starts_with_indicator(text)
+    if text.startswith(("---", "...", "%")) or _DOCUMENT_MARKS.search(text) is not None:
+        return True
+    return _starts_with_indicator(text)
 
 
 class _Ambiguous(Exception):
@@ -400,20 +444,25 @@ def _number(text: str) -> object:
 
 
 def _mapping(pairs: list) -> LDict:
-    out = LDict()
+    out = LDict(pairs)
+    if len(out) != len(pairs) or "" in out or not _TYPED_WORDS.isdisjoint(out):
+        # a duplicate key, or an empty one: rapidyaml makes '' of a value with no key
+        # (": x") or a bare "?", which PyYAML refuses or reads as null; the slow path decides
+        raise _Ambiguous
     for key, value in pairs:
-        if key in out or key == "":
-            # a duplicate key, or an empty one: rapidyaml makes '' of a value with no key
-            # (": x") or a bare "?", which PyYAML refuses or reads as null; the slow path decides
-            raise _Ambiguous
-        if type(value) is list:
-            value = _to_llist(value)
-        out[key] = value
+        kind = type(value)
+        if kind is str:
+            if value in _TYPED_WORDS:
+                raise _Ambiguous  # PyYAML may have typed this scalar: don't guess
+        elif kind is list:
+            out[key] = _to_llist(value)
     return out
 
 
 def _to_llist(items: list) -> LList:
-    return LList(_to_llist(v) if type(v) is list else v for v in items)
+    if not _TYPED_WORDS.isdisjoint([v for v in items if type(v) is str]):
+        raise _Ambiguous
+    return LList([_to_llist(v) if type(v) is list else v for v in items])
 
 
 FAST_PATH_MIN_CHARS = 256 * 1024  # below this PyYAML is quick enough, and exact
@@ -451,7 +500,10 @@ def parse_fast(text: str) -> object | None:
     del tree  # the tree and its arena (a copy of the text) are not needed while the dicts are built
     if not isinstance(emitted, str) or not emitted.strip():
         return None
-    for match in _MAYBE_TYPED.finditer(emitted):
+    for start in _MAYBE_TYPED_START.finditer(emitted):
+        match = _MAYBE_TYPED.match(emitted, start.start())
+        if match is None:
+            continue
         value = match.group(1)
         if _resolved_tag(value) != "tag:yaml.org,2002:str" and not _PLAIN_DATE.match(value):
             return None  # PyYAML may have typed this scalar: don't guess
