@@ -37,6 +37,7 @@ GENERATED_ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\.[a-z0-9]+(?:[-_][
 DATE_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 BLANK_PATTERN = re.compile(r"\[\[(.*?)\]\]", re.S)
 BANK_SUFFIXES = (".yaml", ".yml")
+SLICED_LISTS = ("facts", "questions")  # the long lists the fast path reads a slice at a time
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_QUESTIONS = 200_000
 MAX_TEXT = 10_000  # characters in one field
@@ -389,12 +390,19 @@ class _BankReader:
             for line, _, folded in yamlnodes.folded_items(text)]
         if self.control_characters_in_text(text):
             return None
-        fast = yamlnodes.parse_fast(text)
+        if len(text) >= yamlnodes.SLICED_MIN_CHARS:  # a large file: its long lists a slice at a time
+            fast = yamlnodes.parse_fast_in_slices(text, SLICED_LISTS)
+        else:
+            fast = yamlnodes.parse_fast(text)
         if isinstance(fast, LDict):
-            bank = self.bank(fast)
+            try:
+                bank = self.bank(fast)
+            except yamlnodes.NotFast:
+                bank = None
             if not self.errors and bank is not None:
                 return bank
             self.errors.clear()  # read again, slowly, to give every error its line
+            del fast
         try:
             doc, problems = yamlnodes.parse(text)
         except yamlnodes.YamlProblem as exc:
@@ -737,6 +745,9 @@ class _BankReader:
         node = doc.get(key)
         if node is None:
             return
+        if isinstance(node, yamlnodes.Slices):  # the fast path's long list, read a slice at a time
+            yield from self.sliced_items(doc, key, node)
+            return
         if not isinstance(node, LList):
             self.error(doc.line_of(key), f"bank: {key!r} is {describe(node)}; expected a list")
             return
@@ -748,6 +759,22 @@ class _BankReader:
             if not isinstance(item, LDict):
                 self.error(node.line_of(i), f"{key} entry {i + 1} is {describe(item)}; expected a mapping")
                 continue
+            yield i, item
+
+    def sliced_items(self, doc: LDict, key: str, node: yamlnodes.Slices) -> Iterable[tuple[int, LDict]]:
+        """``items_of`` for a list the fast path reads in slices (it has no lines: any
+        problem sends the file to the slow path, which finds the lines)."""
+        if len(node) > MAX_QUESTIONS:
+            self.error(doc.line_of(key), f"bank: {key!r} has {len(node):,} entries; expected at most "
+                                         f"{MAX_QUESTIONS:,} per bank (split it into several banks)")
+            return
+        escapes = "\\" in self.source_text  # control characters can only come from escapes
+        for i, item in enumerate(node):
+            if not isinstance(item, LDict):
+                self.error(0, f"{key} entry {i + 1} is {describe(item)}; expected a mapping")
+                continue
+            if escapes:
+                self.control_characters_in_values(item)
             yield i, item
 
     def facts(self, doc: LDict, bank_id: str, sources: dict, entities: dict) -> list[Fact]:

@@ -489,6 +489,11 @@ def parse_fast(text: str) -> object | None:
     """Parse with rapidyaml when the result is sure to equal ``parse``'s; else None."""
     if _ryml is None or len(text) < FAST_PATH_MIN_CHARS or _risky(text):
         return None
+    return _read_fast(text)
+
+
+def _read_fast(text: str) -> LDict | None:
+    """``parse_fast`` for a text already found free of what rapidyaml reads differently."""
     try:
         with _silent_stderr():  # both parse and emit print their own errors (a deep tree, say)
             tree = _ryml.parse_in_arena(text.encode("utf-8"))
@@ -513,3 +518,112 @@ def parse_fast(text: str) -> object | None:
     except (_Ambiguous, ValueError):
         return None
     return value if isinstance(value, LDict) else None  # a bank is a mapping
+
+
+# -- the fast path in slices ---------------------------------------------------
+#
+# A bank of 100,000 questions is 40 MB of YAML; rapidyaml's tree, the JSON it emits and
+# the dicts built from it take about ten times that when the whole file is read at once.
+# ``parse_fast_in_slices`` reads the long lists (``questions:``, ``facts:``) a slice of
+# items at a time instead, so that only one slice's tree, JSON and dicts are alive at once.
+# A slice is cut where the list's own items start ("\n  - " at the list's indentation);
+# each slice must read as exactly as many items as it has starts, else the text is not
+# what it seemed (a quoted text over several lines, say) and the caller falls back to
+# ``parse``, as for anything else the fast path is not sure of.
+
+SLICE_ITEMS = 2000  # list items per rapidyaml parse
+SLICED_MIN_CHARS = 1 << 20  # smaller files are read whole (``parse_fast``): little to save
+
+
+class NotFast(Exception):
+    """A slice did not read as it should: the caller reads the file again with ``parse``."""
+
+
+class Slices:
+    """A top-level block list of a bank, read ``SLICE_ITEMS`` items at a time.
+
+    ``len()`` is the number of items; iterating parses the slices one after another and
+    yields each item (an LDict or a scalar, as ``parse_fast`` would give it) and may raise
+    ``NotFast``. Nothing of a slice is kept once the next one is read.
+    """
+
+    def __init__(self, key: str, text: str, starts: list[int], end: int):
+        self.key = key
+        self._text = text
+        self._starts = starts
+        self._end = end
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    def __iter__(self):
+        starts, text = self._starts, self._text
+        for first in range(0, len(starts), SLICE_ITEMS):
+            last = first + SLICE_ITEMS
+            end = starts[last] if last < len(starts) else self._end
+            doc = _read_fast(f"{self.key}:\n{text[starts[first]:end]}")
+            items = doc.get(self.key) if isinstance(doc, LDict) and len(doc) == 1 else None
+            if type(items) is not LList or len(items) != min(SLICE_ITEMS, len(starts) - first):
+                raise NotFast(self.key)
+            del doc
+            yield from items
+            del items
+
+
+def parse_fast_in_slices(text: str, keys: tuple[str, ...]) -> LDict | None:
+    """``parse_fast``, with the top-level block lists named in ``keys`` left as ``Slices``
+    (read as they are iterated) when the file is large enough to take the fast path."""
+    if _ryml is None or len(text) < FAST_PATH_MIN_CHARS or _risky(text):
+        return None
+    lists: list[tuple[str, int, int, list[int]]] = []  # key, where its line starts, its end, item starts
+    for key in keys:
+        found = _block_list(text, key)
+        if found is not None:
+            lists.append((key, *found))
+    if not lists:
+        return _read_fast(text)
+    lists.sort(key=lambda found: found[1])
+    head, position = [], 0
+    for _, start, end, _ in lists:
+        if start < position:
+            return None  # lists overlap: not what they seemed
+        head.append(text[position:start])
+        position = end
+    head.append(text[position:])
+    doc = _read_fast("".join(head))
+    if doc is None or any(key in doc for key, *_ in lists):
+        return None  # a key given twice (PyYAML reports it), or not a bank
+    for key, start, end, starts in lists:
+        doc[key] = Slices(key, text, starts, end)
+    return doc
+
+
+_ITEM_AFTER_BLANKS = re.compile(r"(?: *(?:#[^\n]*)?\n)*( *)-[ \n]")  # blank and comment lines, then an item
+_LIST_END = {False: re.compile(r"\n(?=[^ \r\n#-])"), True: re.compile(r"\n(?=[^ \r\n#])")}  # indented?
+
+
+def _block_list(text: str, key: str) -> tuple[int, int, list[int]] | None:
+    """Where the top-level ``key:`` line starts and its block list ends, and where each of
+    the list's items starts; None unless the key is written plainly ("questions:" alone on
+    its line), holds a block list, and is followed by another top-level key or the end."""
+    line = re.search(rf"(?:\A|\n){re.escape(key)}: *\n", text)
+    if line is None:
+        return None
+    start = line.start() + (text[line.start()] == "\n")
+    first = _ITEM_AFTER_BLANKS.match(text, line.end())
+    if first is None:
+        return None
+    indent = first.group(1)
+    # the list ends at the first line at column 0 that is not blank or a comment (nor, for a
+    # list at column 0, one of its items); what follows must be another top-level key
+    stop = _LIST_END[bool(indent)].search(text, line.end() - 1)
+    end = stop.start() + 1 if stop else len(text)
+    if stop and not TOP_KEY_LINE.match(text, end):
+        return None
+    starts = [m.start() + 1 for m in re.compile(rf"\n{indent}-[ \n]").finditer(text, line.end() - 1, end)]
+    if not starts or starts[0] != first.start(1):
+        return None
+    return start, end, starts
+
+
+TOP_KEY_LINE = re.compile(r"[A-Za-z_][\w-]*:[ \n]")
