@@ -118,9 +118,19 @@ def from_plain(value: object) -> object:
     raise _NotPlain(kind.__name__)
 
 
+def entry_for(path: str, data: bytes) -> Path | None:
+    """Where the bank of these bytes at this path is cached (None: the cache is off, or
+    the file is too small to be worth it). Callers keep this, not the bytes."""
+    return _entry(path, data)
+
+
 def load(path: str, data: bytes) -> Bank | None:
     """The cached Bank for these bytes at this path, or None."""
-    entry = _entry(path, data)
+    return load_entry(path, _entry(path, data))
+
+
+def load_entry(path: str, entry: Path | None) -> Bank | None:
+    """The Bank cached at ``entry`` (from ``entry_for``) for this path, or None."""
     if entry is None:
         return None
     try:
@@ -133,7 +143,11 @@ def load(path: str, data: bytes) -> Bank | None:
 
 def store(path: str, data: bytes, bank: Bank) -> None:
     """Remember a bank that validated cleanly (best effort: failures are ignored)."""
-    entry = _entry(path, data)
+    store_entry(_entry(path, data), bank)
+
+
+def store_entry(entry: Path | None, bank: Bank) -> None:
+    """``store`` at an ``entry_for`` place."""
     if entry is None:
         return
     try:

@@ -356,13 +356,15 @@ class _BankReader:
         except OSError as exc:
             self.error(1, f"cannot read the file ({exc.strerror}); expected a readable bank file")
             return None
-        cached = bankcache.load(self.path, data)
+        entry = bankcache.entry_for(self.path, data)
+        cached = bankcache.load_entry(self.path, entry)
         if cached is not None:
             return cached
         text = self.decode(data)
+        del data  # the text is enough from here on (a large bank's bytes would double its memory)
         bank = None if text is None else self.read_text(text)
         if bank is not None and not self.errors:
-            bankcache.store(self.path, data, bank)
+            bankcache.store_entry(entry, bank)
         return bank
 
     def decode(self, data: bytes) -> str | None:
@@ -563,7 +565,7 @@ class _BankReader:
             self.error(node.line_of(key), f"{label}: {key} {value!r} is not allowed; "
                                           f"expected one of: {', '.join(choices)}")
             return None
-        return value
+        return choices[choices.index(value)]  # the one copy of the name
 
     def number(self, node: LDict, key: str, label: str) -> float | None:
         if key not in node:
@@ -629,7 +631,7 @@ class _BankReader:
             self.error(node.line_of("deck"), f"{label}: deck {deck!r} differs from {first[0]!r} (line {first[1]}) "
                                              "only by case or Unicode form; expected one spelling (Anki would "
                                              "make them one deck, renamed)")
-        return deck
+        return self.strings.setdefault(deck, deck)  # one copy of each deck name
 
     def tags(self, node: LDict, label: str) -> tuple[str, ...]:
         tags = self.text_list(node, "tags", label) or ()
@@ -902,7 +904,7 @@ class _BankReader:
             self.error(node.line_of("source"), f"{label}: source {value!r} is not defined; "
                                                f"expected one of: {known}")
             return None
-        return value
+        return sources[value].id  # the one copy of the id
 
     def questions(self, doc: LDict, bank_id: str, sources: dict, fact_ids: set[str]) -> list[Question]:
         out: list[Question] = []
@@ -917,6 +919,7 @@ class _BankReader:
                                                  f"expected one of: {', '.join(QUESTION_TYPES)}")
                 qtype = None
             if qtype:
+                qtype = QUESTION_TYPES[QUESTION_TYPES.index(qtype)]  # the one copy of the name
                 self.keys(node, QUESTION_TABLES[qtype], label)
             else:
                 self.keys(node, QUESTION_ANY, label)
@@ -1041,6 +1044,7 @@ class _BankReader:
                                                   "expected 0 or more")
             tolerance = None
         unit = self.text(node, "unit", label)
+        unit = unit and self.strings.setdefault(unit, unit)
         if prompt is None or number is None:
             return None
         return dict(prompt=prompt, number=number, tolerance=tolerance, unit=unit)
