@@ -38,7 +38,14 @@ DATE_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 BLANK_PATTERN = re.compile(r"\[\[(.*?)\]\]", re.S)
 BANK_SUFFIXES = (".yaml", ".yml")
 SLICED_LISTS = ("facts", "questions")  # the long lists the fast path reads a slice at a time
-MAX_FILE_BYTES = 20 * 1024 * 1024
+# A bank file of up to MAX_FILE_BYTES is read; one over READ_WHOLE_MAX_CHARS only a slice of
+# its questions and facts at a time (memory stays flat: about 2 KiB per question once read),
+# which needs those as block lists of entries up to MAX_ITEM_CHARS each, and the rest of the
+# file (sources, entities, ...) at most MAX_REST_CHARS (docs/bank-format.md)
+MAX_FILE_BYTES = 256 * 1024 * 1024
+READ_WHOLE_MAX_CHARS = 20 * 1024 * 1024
+MAX_ITEM_CHARS = 1024 * 1024
+MAX_REST_CHARS = 4 * 1024 * 1024
 MAX_QUESTIONS = 200_000
 MAX_TEXT = 10_000  # characters in one field
 # Bank ids name output files: Windows refuses these names (with any extension), and a
@@ -392,6 +399,11 @@ class _BankReader:
             for line, _, folded in yamlnodes.folded_items(text)]
         if self.control_characters_in_text(text):
             return None
+        lists = None  # a file too large to read whole: its long lists, read a slice at a time
+        if len(text) > READ_WHOLE_MAX_CHARS:
+            lists = yamlnodes.block_lists(text, SLICED_LISTS)
+            if not self.readable_in_slices(text, lists):
+                return None
         if len(text) >= yamlnodes.SLICED_MIN_CHARS:  # a large file: its long lists a slice at a time
             fast = yamlnodes.parse_fast_in_slices(text, SLICED_LISTS)
         else:
@@ -406,7 +418,10 @@ class _BankReader:
             self.errors.clear()  # read again, slowly, to give every error its line
             del fast
         try:
-            doc, problems = yamlnodes.parse(text)
+            if lists is None:
+                doc, problems = yamlnodes.parse(text)
+            else:
+                doc, problems = yamlnodes.parse_in_slices(text, SLICED_LISTS, lists)
         except yamlnodes.YamlProblem as exc:
             self.error(exc.line, exc.message)
             return None
@@ -416,10 +431,45 @@ class _BankReader:
             self.error(getattr(doc, "line", 1), "the file does not hold a mapping; expected a bank "
                                                 "(bank:, title:, sources:, ...)")
             return None
-        bank = self.bank(doc)
+        try:
+            bank = self.bank(doc)
+        except yamlnodes.YamlProblem as exc:  # in a slice: as for the whole file, that error alone
+            self.errors = [BankError(self.ref(exc.line), exc.message)]
+            return None
+        for value in doc.values():
+            for problem in getattr(value, "problems", ()):  # duplicate keys in the slices' items
+                self.error(problem.line, problem.message)
         if bank is None and not self.errors:  # every reason to drop a bank must be reported
             raise AssertionError(f"{self.path}: bank rejected without an error")
         return None if self.errors else bank
+
+    def readable_in_slices(self, text: str, lists: list) -> bool:
+        """Can a file too large to read whole be read a slice at a time? Its questions (and
+        facts) must be block lists, the rest and each item of moderate size (else report why)."""
+        size = len(text.encode("utf-8")) / 1048576 if not text.isascii() else len(text) / 1048576
+        if not lists:
+            self.error(1, f"the file is {size:.1f} MB, and a bank over {READ_WHOLE_MAX_CHARS // 1048576} MB is "
+                          "read a slice at a time, which needs its questions (and facts) as block lists; "
+                          "expected 'questions:' alone on its line, then each question starting with '- ' "
+                          "on a line of its own (or split the bank into several files)")
+            return False
+        rest = len(text) - sum(end - start for _, start, end, _ in lists)
+        if rest > MAX_REST_CHARS:
+            self.error(1, f"the file holds {rest / 1048576:.1f} MB besides its "
+                          f"{' and '.join(repr(key) for key, *_ in lists)} list{'s' if len(lists) > 1 else ''}; "
+                          f"expected at most {MAX_REST_CHARS // 1048576} MB of sources, entities and the rest "
+                          "(split the bank into several files)")
+            return False
+        for key, _, end, starts in lists:
+            sizes = [b - a for a, b in zip(starts, starts[1:] + [end])]
+            largest = max(sizes)
+            if largest > MAX_ITEM_CHARS:
+                at = starts[sizes.index(largest)]
+                self.error(text.count("\n", 0, at) + 1, f"this entry of {key!r} is {largest / 1048576:.1f} MB "
+                                                        f"long; expected at most {MAX_ITEM_CHARS // 1048576} MB "
+                                                        "per question or fact")
+                return False
+        return True
 
     # -- control characters ---------------------------------------------------
     def control_characters_in_text(self, text: str) -> bool:

@@ -9,6 +9,7 @@ Only the YAML 1.1 safe types are built (no Python objects, ever).
 """
 from __future__ import annotations
 
+import bisect
 import contextlib
 import itertools
 import datetime as dt
@@ -77,21 +78,23 @@ class LList(list):
 _SCALARS = yaml.constructor.SafeConstructor()
 
 
-def parse(text: str) -> tuple[object, list[YamlProblem]]:
+def parse(text: str, first_line: int = 1) -> tuple[object, list[YamlProblem]]:
     """Parse one YAML document into LDict/LList/scalars.
 
     Returns the value and the problems that do not stop reading (duplicate keys);
-    raises YamlProblem for those that do (syntax errors, alias bombs).
+    raises YamlProblem for those that do (syntax errors, alias bombs). ``first_line`` is
+    the line number of the text's first line (a slice of a file starts further down).
     """
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_problem(exc, text) from None
+        problem = _syntax_problem(exc, text)
+        raise YamlProblem(problem.line + first_line - 1, problem.message) from None
     except yaml.YAMLError as exc:  # no mark: rare (stream-level errors)
-        raise YamlProblem(1, f"YAML syntax error: {exc}; expected valid YAML") from None
+        raise YamlProblem(first_line, f"YAML syntax error: {exc}; expected valid YAML") from None
     if node is None:
         return None, []
-    builder = _Builder()
+    builder = _Builder(first_line)
     value = builder.build(node)
     return value, builder.problems
 
@@ -253,7 +256,8 @@ def _plain_text(value: str) -> bool:
 
 
 class _Builder:
-    def __init__(self) -> None:
+    def __init__(self, first_line: int = 1) -> None:
+        self.first_line = first_line  # the line number of the text's first line
         self.count = 0
         self.active: set[int] = set()
         self.problems: list[YamlProblem] = []
@@ -273,7 +277,7 @@ class _Builder:
         self.count += 1
         if self.count > MAX_VALUES:
             raise YamlProblem(
-                node.start_mark.line + 1,
+                node.start_mark.line + self.first_line,
                 f"the document holds more than {MAX_VALUES:,} values; "
                 "expected a bank of sane size (split it into several banks)",
             )
@@ -281,7 +285,7 @@ class _Builder:
             return self._scalar(node)
         if id(node) in self.active:
             raise YamlProblem(
-                node.start_mark.line + 1, "an alias refers to itself; expected a finite document"
+                node.start_mark.line + self.first_line, "an alias refers to itself; expected a finite document"
             )
         self.active.add(id(node))
         try:
@@ -292,7 +296,7 @@ class _Builder:
             self.active.discard(id(node))
 
     def _scalar(self, node: yaml.ScalarNode) -> object:
-        line = node.start_mark.line + 1
+        line = node.start_mark.line + self.first_line
         try:
             value = _SCALARS.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:
@@ -305,20 +309,20 @@ class _Builder:
 
     def _sequence(self, node: yaml.SequenceNode) -> LList:
         if node.tag != "tag:yaml.org,2002:seq":
-            raise YamlProblem(node.start_mark.line + 1, f"unsupported tag {node.tag}; expected a plain list")
+            raise YamlProblem(node.start_mark.line + self.first_line, f"unsupported tag {node.tag}; expected a plain list")
         out = LList(self.build(item) for item in node.value)
-        out.line = node.start_mark.line + 1
-        out.item_lines = [item.start_mark.line + 1 for item in node.value]
+        out.line = node.start_mark.line + self.first_line
+        out.item_lines = [item.start_mark.line + self.first_line for item in node.value]
         return out
 
     def _mapping(self, node: yaml.MappingNode) -> LDict:
         if node.tag != "tag:yaml.org,2002:map":
-            raise YamlProblem(node.start_mark.line + 1, f"unsupported tag {node.tag}; expected a plain mapping")
+            raise YamlProblem(node.start_mark.line + self.first_line, f"unsupported tag {node.tag}; expected a plain mapping")
         out = LDict()
-        out.line = node.start_mark.line + 1
+        out.line = node.start_mark.line + self.first_line
         out.key_lines = {}
         for key_node, value_node in node.value:
-            key_line = key_node.start_mark.line + 1
+            key_line = key_node.start_mark.line + self.first_line
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise YamlProblem(key_line, "merge keys (<<) are not supported; write the fields out")
             key = self.build(key_node)
@@ -531,7 +535,8 @@ def _read_fast(text: str) -> LDict | None:
 # what it seemed (a quoted text over several lines, say) and the caller falls back to
 # ``parse``, as for anything else the fast path is not sure of.
 
-SLICE_ITEMS = 2000  # list items per rapidyaml parse
+SLICE_ITEMS = 2000  # list items per parse, at most
+SLICE_CHARS = 1 << 20  # and about this much text (more only when one item is larger)
 SLICED_MIN_CHARS = 1 << 20  # smaller files are read whole (``parse_fast``): little to save
 
 
@@ -556,15 +561,51 @@ class Slices:
     def __len__(self) -> int:
         return len(self._starts)
 
-    def __iter__(self):
+    def slices(self):
+        """(index of the first item, index after the last, the slice's text) for each slice."""
         starts, text = self._starts, self._text
-        for first in range(0, len(starts), SLICE_ITEMS):
-            last = first + SLICE_ITEMS
-            end = starts[last] if last < len(starts) else self._end
-            doc = _read_fast(f"{self.key}:\n{text[starts[first]:end]}")
+        first = 0
+        while first < len(starts):
+            last = min(first + SLICE_ITEMS, len(starts),
+                       max(first + 1, bisect.bisect_right(starts, starts[first] + SLICE_CHARS, first)))
+            yield first, last, text[starts[first]:starts[last] if last < len(starts) else self._end]
+            first = last
+
+    def __iter__(self):
+        for first, last, piece in self.slices():
+            doc = _read_fast(f"{self.key}:\n{piece}")
+            del piece
             items = doc.get(self.key) if isinstance(doc, LDict) and len(doc) == 1 else None
-            if type(items) is not LList or len(items) != min(SLICE_ITEMS, len(starts) - first):
+            if type(items) is not LList or len(items) != last - first:
                 raise NotFast(self.key)
+            del doc
+            yield from items
+            del items
+
+
+class LineSlices(Slices):
+    """``Slices`` read with ``parse`` (PyYAML), every item with its lines, for a file too
+    large to read whole. The problems that do not stop reading collect in ``problems``;
+    those that do raise ``YamlProblem``, as ``parse`` does."""
+
+    def __init__(self, key: str, text: str, starts: list[int], end: int):
+        super().__init__(key, text, starts, end)
+        self.problems: list[YamlProblem] = []
+
+    def __iter__(self):
+        line = self._text.count("\n", 0, self._starts[0]) + 1  # the first item's line
+        position = self._starts[0]
+        for first, last, piece in self.slices():
+            line += self._text.count("\n", position, self._starts[first])
+            position = self._starts[first]
+            doc, problems = parse(f"{self.key}:\n{piece}", first_line=line - 1)
+            del piece
+            self.problems.extend(problems)
+            items = doc.get(self.key) if isinstance(doc, LDict) and len(doc) == 1 else None
+            if type(items) is not LList or len(items) != last - first:
+                raise YamlProblem(line, f"the items of '{self.key}' from here on do not read as one list item "
+                                        "per line that starts with '-' (a quoted text over several lines?); "
+                                        "expected each item of a large bank to start on its own line")
             del doc
             yield from items
             del items
@@ -575,27 +616,62 @@ def parse_fast_in_slices(text: str, keys: tuple[str, ...]) -> LDict | None:
     (read as they are iterated) when the file is large enough to take the fast path."""
     if _ryml is None or len(text) < FAST_PATH_MIN_CHARS or _risky(text):
         return None
-    lists: list[tuple[str, int, int, list[int]]] = []  # key, where its line starts, its end, item starts
-    for key in keys:
-        found = _block_list(text, key)
-        if found is not None:
-            lists.append((key, *found))
+    lists = block_lists(text, keys)
     if not lists:
         return _read_fast(text)
-    lists.sort(key=lambda found: found[1])
-    head, position = [], 0
-    for _, start, end, _ in lists:
-        if start < position:
-            return None  # lists overlap: not what they seemed
-        head.append(text[position:start])
-        position = end
-    head.append(text[position:])
-    doc = _read_fast("".join(head))
+    doc = _read_fast(_without(text, lists, blank_lines=False))
     if doc is None or any(key in doc for key, *_ in lists):
         return None  # a key given twice (PyYAML reports it), or not a bank
     for key, start, end, starts in lists:
         doc[key] = Slices(key, text, starts, end)
     return doc
+
+
+def parse_in_slices(text: str, keys: tuple[str, ...],
+                    lists: list[tuple[str, int, int, list[int]]]) -> tuple[object, list[YamlProblem]]:
+    """``parse`` for a file too large to read whole: the lists found by ``block_lists`` are
+    left as ``LineSlices``, the rest is read whole with its lines (the lists' lines are
+    left blank in it)."""
+    doc, problems = parse(_without(text, lists, blank_lines=True))
+    if not isinstance(doc, LDict):
+        return doc, problems
+    for key, start, end, starts in lists:
+        line = text.count("\n", 0, start) + 1
+        if key in doc:  # the key twice: PyYAML keeps the first and reports the other
+            first, second = sorted([line, doc.key_lines[key]])
+            problems.append(YamlProblem(second, f"duplicate key {key!r} (first at line {first}); "
+                                                "expected each key once"))
+            if first != line:
+                continue
+        doc[key] = LineSlices(key, text, starts, end)
+        doc.key_lines[key] = line
+    return doc, problems
+
+
+def block_lists(text: str, keys: tuple[str, ...]) -> list[tuple[str, int, int, list[int]]]:
+    """The top-level block lists of ``keys`` that can be read in slices, in the text's
+    order: (key, where its line starts, where the list ends, where each item starts)."""
+    lists = []
+    for key in keys:
+        found = _block_list(text, key)
+        if found is not None:
+            lists.append((key, *found))
+    lists.sort(key=lambda found: found[1])
+    if any(a[2] > b[1] for a, b in zip(lists, lists[1:])):
+        return []  # lists overlap: not what they seemed
+    return lists
+
+
+def _without(text: str, lists: list[tuple[str, int, int, list[int]]], blank_lines: bool) -> str:
+    """The text without the lists (their lines left blank, to keep the others' numbers)."""
+    out, position = [], 0
+    for _, start, end, _ in lists:
+        out.append(text[position:start])
+        if blank_lines:
+            out.append("\n" * text.count("\n", start, end))
+        position = end
+    out.append(text[position:])
+    return "".join(out)
 
 
 _ITEM_AFTER_BLANKS = re.compile(r"(?: *(?:#[^\n]*)?\n)*( *)-[ \n]")  # blank and comment lines, then an item

@@ -118,3 +118,75 @@ def test_problems_in_a_sliced_list_keep_their_lines(tiny_slices: None) -> None:
     with pytest.raises(BankErrors) as caught:
         load_bank_text(text, "x.yaml")
     assert str(caught.value).splitlines()[0].startswith("x.yaml:16: question 'c': unknown field 'colour'")
+
+
+# -- a file too large to read whole: its lists a slice at a time, on both paths ---------------
+
+@pytest.fixture
+def all_large(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file counts as too large to read whole, with tiny slices."""
+    monkeypatch.setattr(banks, "READ_WHOLE_MAX_CHARS", 0)
+    monkeypatch.setattr(yamlnodes, "SLICE_ITEMS", 2)
+    monkeypatch.setattr(yamlnodes, "SLICED_MIN_CHARS", 0)
+
+
+@pytest.mark.parametrize("path", [SAMPLE_BANK, DEFAULT_BANK], ids=["sample", "default"])
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "slow"])
+def test_large_file_reads_the_same_bank(all_large: None, monkeypatch: pytest.MonkeyPatch, path, fast) -> None:
+    text = path.read_text(encoding="utf-8")
+    monkeypatch.setattr(yamlnodes, "FAST_PATH_MIN_CHARS", 0 if fast else 10**9)
+    parsed: list[int] = []
+    real = yamlnodes.parse
+    monkeypatch.setattr(yamlnodes, "parse", lambda t, first_line=1: parsed.append(len(t)) or real(t, first_line))
+    bank = load_bank_text(text, "x.yaml")
+    assert fast or len(parsed) > 2, "the slow path did not read slices"
+    assert max(parsed, default=0) < len(text) / 2
+    monkeypatch.setattr(banks, "READ_WHOLE_MAX_CHARS", 10**9)
+    monkeypatch.setattr(yamlnodes, "FAST_PATH_MIN_CHARS", 10**9)
+    assert bank == load_bank_text(text, "x.yaml")  # refs (lines) included
+
+
+@pytest.mark.parametrize("change,first_error", [
+    (("answer: y", "answer: y\n    colour: red"), "x.yaml:17: question 'c': unknown field 'colour'"),
+    (("answer: y", "answer: y\n    answer: z"), "x.yaml:17: duplicate key 'answer' (first at line 16)"),
+    (("questions:", "questions: []\nquestions:"), "x.yaml:7: duplicate key 'questions' (first at line 6)"),
+    (("answer: y\n", "answer: y\nquestions: []\n"), "x.yaml:17: duplicate key 'questions' (first at line 6)"),
+    (("prompt: p", "prompt: 'p"), "x.yaml:16: YAML syntax error"),
+])
+def test_large_file_problems_keep_their_lines(all_large: None, monkeypatch: pytest.MonkeyPatch,
+                                              change: tuple[str, str], first_error: str) -> None:
+    """The same messages and lines as when the file is read whole."""
+    text = QUOTED_OVER_ITEMS.replace('prompt: "one\n  - id: b\n    answer: two"', "prompt: one")
+    text = "# a large bank\n" + text.replace(*change)
+    with pytest.raises(BankErrors) as sliced:
+        load_bank_text(text, "x.yaml")
+    monkeypatch.setattr(banks, "READ_WHOLE_MAX_CHARS", 10**9)
+    with pytest.raises(BankErrors) as whole:
+        load_bank_text(text, "x.yaml")
+    assert str(sliced.value).startswith(first_error), str(sliced.value)
+    if change[0] != "prompt: p":  # a syntax error in a slice is found where the slice ends
+        assert str(sliced.value) == str(whole.value)
+
+
+def test_large_file_needs_block_lists(all_large: None) -> None:
+    text = "bank: b\ntitle: T\nsources: {s: {title: A, publisher: P}}\nquestions: [{id: a}]\n"
+    with pytest.raises(BankErrors) as caught:
+        load_bank_text(text, "x.yaml")
+    assert str(caught.value).startswith("x.yaml:1: the file is 0.0 MB, and a bank over 0 MB is read a slice "
+                                        "at a time, which needs its questions (and facts) as block lists; "
+                                        "expected 'questions:' alone on its line")
+
+
+def test_large_file_limits_the_rest_and_each_entry(all_large: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = QUOTED_OVER_ITEMS.replace('prompt: "one\n  - id: b\n    answer: two"', "prompt: one")
+    monkeypatch.setattr(banks, "MAX_REST_CHARS", 10)
+    with pytest.raises(BankErrors) as caught:
+        load_bank_text(text, "x.yaml")
+    assert str(caught.value).startswith("x.yaml:1: the file holds 0.0 MB besides its 'questions' list; "
+                                        "expected at most 0 MB of sources, entities and the rest")
+    monkeypatch.setattr(banks, "MAX_REST_CHARS", 10**6)
+    monkeypatch.setattr(banks, "MAX_ITEM_CHARS", 80)
+    with pytest.raises(BankErrors) as caught:
+        load_bank_text(text.replace("prompt: p", "prompt: " + "p" * 100), "x.yaml")
+    assert str(caught.value).startswith("x.yaml:11: this entry of 'questions' is 0.0 MB long; "
+                                        "expected at most 0 MB per question or fact")
