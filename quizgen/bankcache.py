@@ -74,6 +74,9 @@ def to_plain(value: object) -> object:
     raise TypeError(f"cannot cache a {name}")
 
 
+_set = object.__setattr__
+
+
 class _NotPlain(Exception):
     pass
 
@@ -97,17 +100,28 @@ def from_plain(value: object) -> object:
             if names is None or type(values) is not tuple or len(values) != len(names) or len(value) != 2:
                 raise _NotPlain(name)
             obj = object.__new__(MODEL_CLASSES[name])
-            obj.__dict__.update(zip(names, [v if type(v) in _SCALAR_TYPES else from_plain(v) for v in values]))
-            return obj  # fields set as pickle sets them (the classes are frozen)
+            for field_name, v in zip(names, values):  # set as pickle sets them (the classes are frozen, slotted)
+                _set(obj, field_name, v if type(v) in _SCALAR_TYPES else from_plain(v))
+            return obj
         if not all(type(k) is str for k in value):  # type: ignore[union-attr]
             raise _NotPlain("key")
         return {k: from_plain(v) for k, v in value.items()}  # type: ignore[union-attr]
     raise _NotPlain(kind.__name__)
 
 
+def entry_for(path: str, data: bytes) -> Path | None:
+    """Where the bank of these bytes at this path is cached (None: the cache is off, or
+    the file is too small to be worth it). Callers keep this, not the bytes."""
+    return _entry(path, data)
+
+
 def load(path: str, data: bytes) -> Bank | None:
     """The cached Bank for these bytes at this path, or None."""
-    entry = _entry(path, data)
+    return load_entry(path, _entry(path, data))
+
+
+def load_entry(path: str, entry: Path | None) -> Bank | None:
+    """The Bank cached at ``entry`` (from ``entry_for``) for this path, or None."""
     if entry is None:
         return None
     try:
@@ -120,7 +134,11 @@ def load(path: str, data: bytes) -> Bank | None:
 
 def store(path: str, data: bytes, bank: Bank) -> None:
     """Remember a bank that validated cleanly (best effort: failures are ignored)."""
-    entry = _entry(path, data)
+    store_entry(_entry(path, data), bank)
+
+
+def store_entry(entry: Path | None, bank: Bank) -> None:
+    """``store`` at an ``entry_for`` place."""
     if entry is None:
         return
     try:

@@ -37,7 +37,15 @@ GENERATED_ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\.[a-z0-9]+(?:[-_][
 DATE_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 BLANK_PATTERN = re.compile(r"\[\[(.*?)\]\]", re.S)
 BANK_SUFFIXES = (".yaml", ".yml")
-MAX_FILE_BYTES = 20 * 1024 * 1024
+SLICED_LISTS = ("facts", "questions")  # the long lists the fast path reads a slice at a time
+# A bank file of up to MAX_FILE_BYTES is read; one over READ_WHOLE_MAX_CHARS only a slice of
+# its questions and facts at a time (memory stays flat: about 2 KiB per question once read),
+# which needs those as block lists of entries up to MAX_ITEM_CHARS each, and the rest of the
+# file (sources, entities, ...) at most MAX_REST_CHARS (docs/bank-format.md)
+MAX_FILE_BYTES = 256 * 1024 * 1024
+READ_WHOLE_MAX_CHARS = 20 * 1024 * 1024
+MAX_ITEM_CHARS = 1024 * 1024
+MAX_REST_CHARS = 4 * 1024 * 1024
 MAX_QUESTIONS = 200_000
 MAX_TEXT = 10_000  # characters in one field
 # Bank ids name output files: Windows refuses these names (with any extension), and a
@@ -279,6 +287,11 @@ class _Ctx:
 
 ID_LINE = re.compile(r"^[ \t]*(?:-[ \t]+)?id:[ \t]*[\"']?([a-z0-9-]+)", re.M)
 TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:", re.M)
+# the same, anchored on the line break before the line: a regex scan tries "^" at every
+# character, several times slower than looking for "\n" (the text's first line is matched apart)
+_ID_LINE_AFTER_BREAK = re.compile(r"\n[ \t]*(?:-[ \t]+)?id:[ \t]*[\"']?([a-z0-9-]+)")
+_TOP_KEY_AFTER_BREAK = re.compile(r"\n([A-Za-z_][\w-]*)[ \t]*:")
+_MISSING = object()  # a key not in a mapping (``None`` is a value: an empty field)
 
 
 class _BankReader:
@@ -287,6 +300,7 @@ class _BankReader:
         self.errors: list[BankError] = []
         self.source_text = ""
         self._id_lines: dict[str, int] | None = None
+        self.strings: dict[str, str] = {}  # one copy of texts many items repeat (tags, decks, units)
 
     def key_line(self, section: str, key: str) -> int:
         """The line of ``key:`` under the top-level ``section:`` (when the fast parser gave no lines)."""
@@ -298,10 +312,16 @@ class _BankReader:
 
     def first_line(self) -> int:
         """The first line that is not blank or a comment: where the top mapping starts."""
-        for number, line in enumerate(self.source_text.splitlines(), start=1):
-            if line.strip() and not line.lstrip().startswith("#"):
-                return number
-        return 1
+        text, size = self.source_text, 4096
+        while True:  # split a growing head of whole lines, not the whole text
+            end = text.find("\n", size)
+            head = text if end < 0 else text[:end + 1]
+            for number, line in enumerate(head.splitlines(), start=1):
+                if line.strip() and not line.lstrip().startswith("#"):
+                    return number
+            if end < 0:
+                return 1
+            size *= 4
 
     def id_line(self, section: str, item_id: str) -> int:
         """The line of ``id: item_id`` in the top-level list ``section`` (when the fast
@@ -309,13 +329,20 @@ class _BankReader:
         if self._id_lines is None:
             self._id_lines = {}
             text = self.source_text
-            tops = [(m.group(1), m.start()) for m in TOP_KEY.finditer(text)] + [("", len(text))]
+            first = TOP_KEY.match(text)
+            tops = [(first.group(1), 0)] if first else []
+            tops += [(m.group(1), m.start(1)) for m in _TOP_KEY_AFTER_BREAK.finditer(text)]
+            tops.append(("", len(text)))
             for (name, start), (_, end) in zip(tops, tops[1:]):
                 lines = self._id_lines.setdefault(name, {})
                 line, position = text.count("\n", 0, start) + 1, start
-                for match in ID_LINE.finditer(text, start, end):
-                    line += text.count("\n", position, match.start())
-                    position = match.start()
+                found = ID_LINE.match(text, start, end) if start == 0 else None
+                if found:
+                    lines.setdefault(found.group(1), line)
+                for match in _ID_LINE_AFTER_BREAK.finditer(text, max(start - 1, 0), end):
+                    at = match.start() + 1  # the line's start
+                    line += text.count("\n", position, at)
+                    position = at
                     lines.setdefault(match.group(1), line)
         return self._id_lines.get(section, {}).get(item_id, 1)
 
@@ -338,13 +365,15 @@ class _BankReader:
         except OSError as exc:
             self.error(1, f"cannot read the file ({exc.strerror}); expected a readable bank file")
             return None
-        cached = bankcache.load(self.path, data)
+        entry = bankcache.entry_for(self.path, data)
+        cached = bankcache.load_entry(self.path, entry)
         if cached is not None:
             return cached
         text = self.decode(data)
+        del data  # the text is enough from here on (a large bank's bytes would double its memory)
         bank = None if text is None else self.read_text(text)
         if bank is not None and not self.errors:
-            bankcache.store(self.path, data, bank)
+            bankcache.store_entry(entry, bank)
         return bank
 
     def decode(self, data: bytes) -> str | None:
@@ -372,14 +401,29 @@ class _BankReader:
             for line, _, folded in yamlnodes.folded_items(text)]
         if self.control_characters_in_text(text):
             return None
-        fast = yamlnodes.parse_fast(text)
+        lists = None  # a file too large to read whole: its long lists, read a slice at a time
+        if len(text) > READ_WHOLE_MAX_CHARS:
+            lists = yamlnodes.block_lists(text, SLICED_LISTS)
+            if not self.readable_in_slices(text, lists):
+                return None
+        if len(text) >= yamlnodes.SLICED_MIN_CHARS:  # a large file: its long lists a slice at a time
+            fast = yamlnodes.parse_fast_in_slices(text, SLICED_LISTS)
+        else:
+            fast = yamlnodes.parse_fast(text)
         if isinstance(fast, LDict):
-            bank = self.bank(fast)
+            try:
+                bank = self.bank(fast)
+            except yamlnodes.NotFast:
+                bank = None
             if not self.errors and bank is not None:
                 return bank
             self.errors.clear()  # read again, slowly, to give every error its line
+            del fast
         try:
-            doc, problems = yamlnodes.parse(text)
+            if lists is None:
+                doc, problems = yamlnodes.parse(text)
+            else:
+                doc, problems = yamlnodes.parse_in_slices(text, SLICED_LISTS, lists)
         except yamlnodes.YamlProblem as exc:
             self.error(exc.line, exc.message)
             return None
@@ -389,10 +433,45 @@ class _BankReader:
             self.error(getattr(doc, "line", 1), "the file does not hold a mapping; expected a bank "
                                                 "(bank:, title:, sources:, ...)")
             return None
-        bank = self.bank(doc)
+        try:
+            bank = self.bank(doc)
+        except yamlnodes.YamlProblem as exc:  # in a slice: as for the whole file, that error alone
+            self.errors = [BankError(self.ref(exc.line), exc.message)]
+            return None
+        for value in doc.values():
+            for problem in getattr(value, "problems", ()):  # duplicate keys in the slices' items
+                self.error(problem.line, problem.message)
         if bank is None and not self.errors:  # every reason to drop a bank must be reported
             raise AssertionError(f"{self.path}: bank rejected without an error")
         return None if self.errors else bank
+
+    def readable_in_slices(self, text: str, lists: list) -> bool:
+        """Can a file too large to read whole be read a slice at a time? Its questions (and
+        facts) must be block lists, the rest and each item of moderate size (else report why)."""
+        size = len(text.encode("utf-8")) / 1048576 if not text.isascii() else len(text) / 1048576
+        if not lists:
+            self.error(1, f"the file is {size:.1f} MB, and a bank over {READ_WHOLE_MAX_CHARS // 1048576} MB is "
+                          "read a slice at a time, which needs its questions (and facts) as block lists; "
+                          "expected 'questions:' alone on its line, then each question starting with '- ' "
+                          "on a line of its own (or split the bank into several files)")
+            return False
+        rest = len(text) - sum(end - start for _, start, end, _ in lists)
+        if rest > MAX_REST_CHARS:
+            self.error(1, f"the file holds {rest / 1048576:.1f} MB besides its "
+                          f"{' and '.join(repr(key) for key, *_ in lists)} list{'s' if len(lists) > 1 else ''}; "
+                          f"expected at most {MAX_REST_CHARS // 1048576} MB of sources, entities and the rest "
+                          "(split the bank into several files)")
+            return False
+        for key, _, end, starts in lists:
+            sizes = [b - a for a, b in zip(starts, starts[1:] + [end])]
+            largest = max(sizes)
+            if largest > MAX_ITEM_CHARS:
+                at = starts[sizes.index(largest)]
+                self.error(text.count("\n", 0, at) + 1, f"this entry of {key!r} is {largest / 1048576:.1f} MB "
+                                                        f"long; expected at most {MAX_ITEM_CHARS // 1048576} MB "
+                                                        "per question or fact")
+                return False
+        return True
 
     # -- control characters ---------------------------------------------------
     def control_characters_in_text(self, text: str) -> bool:
@@ -459,9 +538,13 @@ class _BankReader:
         return value
 
     def text(self, node: LDict, key: str, label: str, required: bool = False) -> str | None:
-        if key not in node:
+        value = node.get(key, _MISSING)
+        if type(value) is str:  # the usual case: some text of a sane size
+            stripped = value.strip()
+            if stripped and len(value) <= MAX_TEXT:
+                return stripped
+        elif value is _MISSING:
             return None
-        value = node[key]
         line = node.line_of(key)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)  # "answer: 1998" is text in a short answer
@@ -478,9 +561,14 @@ class _BankReader:
         return value.strip()
 
     def text_list(self, node: LDict, key: str, label: str, minimum: int = 0) -> tuple[str, ...] | None:
-        if key not in node:
+        value = node.get(key, _MISSING)
+        if value is _MISSING:
             return None
-        value = node[key]
+        if type(value) is LList and len(value) >= minimum:  # the usual case: distinct texts
+            stripped = [item.strip() for item in value if type(item) is str]
+            if len(stripped) == len(value) and all(stripped):
+                if len(stripped) < 2 or len({normalize(item) for item in stripped}) == len(stripped):
+                    return tuple(stripped)
         line = node.line_of(key)
         if not isinstance(value, LList):
             self.error(line, f"{label}: {key!r} is {describe(value)}; expected a list of texts")
@@ -529,7 +617,7 @@ class _BankReader:
             self.error(node.line_of(key), f"{label}: {key} {value!r} is not allowed; "
                                           f"expected one of: {', '.join(choices)}")
             return None
-        return value
+        return choices[choices.index(value)]  # the one copy of the name
 
     def number(self, node: LDict, key: str, label: str) -> float | None:
         if key not in node:
@@ -595,15 +683,18 @@ class _BankReader:
             self.error(node.line_of("deck"), f"{label}: deck {deck!r} differs from {first[0]!r} (line {first[1]}) "
                                              "only by case or Unicode form; expected one spelling (Anki would "
                                              "make them one deck, renamed)")
-        return deck
+        return self.strings.setdefault(deck, deck)  # one copy of each deck name
 
     def tags(self, node: LDict, label: str) -> tuple[str, ...]:
         tags = self.text_list(node, "tags", label) or ()
-        for tag in tags:
-            if _SPACE.search(tag):
-                self.error(node.line_of("tags"), f"{label}: tag {tag!r} contains a space; "
-                                                 "expected tags without spaces (use a hyphen)")
-        return tags
+        if not tags:
+            return ()
+        if _SPACE.search("".join(tags)):
+            for tag in tags:
+                if _SPACE.search(tag):
+                    self.error(node.line_of("tags"), f"{label}: tag {tag!r} contains a space; "
+                                                     "expected tags without spaces (use a hyphen)")
+        return tuple([self.strings.setdefault(tag, tag) for tag in tags])  # one copy of each tag
 
     # -- sections -------------------------------------------------------
     def bank(self, doc: LDict) -> Bank | None:
@@ -708,6 +799,9 @@ class _BankReader:
         node = doc.get(key)
         if node is None:
             return
+        if isinstance(node, yamlnodes.Slices):  # the fast path's long list, read a slice at a time
+            yield from self.sliced_items(doc, key, node)
+            return
         if not isinstance(node, LList):
             self.error(doc.line_of(key), f"bank: {key!r} is {describe(node)}; expected a list")
             return
@@ -719,6 +813,22 @@ class _BankReader:
             if not isinstance(item, LDict):
                 self.error(node.line_of(i), f"{key} entry {i + 1} is {describe(item)}; expected a mapping")
                 continue
+            yield i, item
+
+    def sliced_items(self, doc: LDict, key: str, node: yamlnodes.Slices) -> Iterable[tuple[int, LDict]]:
+        """``items_of`` for a list the fast path reads in slices (it has no lines: any
+        problem sends the file to the slow path, which finds the lines)."""
+        if len(node) > MAX_QUESTIONS:
+            self.error(doc.line_of(key), f"bank: {key!r} has {len(node):,} entries; expected at most "
+                                         f"{MAX_QUESTIONS:,} per bank (split it into several banks)")
+            return
+        escapes = "\\" in self.source_text  # control characters can only come from escapes
+        for i, item in enumerate(node):
+            if not isinstance(item, LDict):
+                self.error(0, f"{key} entry {i + 1} is {describe(item)}; expected a mapping")
+                continue
+            if escapes:
+                self.control_characters_in_values(item)
             yield i, item
 
     def facts(self, doc: LDict, bank_id: str, sources: dict, entities: dict) -> list[Fact]:
@@ -846,7 +956,7 @@ class _BankReader:
             self.error(node.line_of("source"), f"{label}: source {value!r} is not defined; "
                                                f"expected one of: {known}")
             return None
-        return value
+        return sources[value].id  # the one copy of the id
 
     def questions(self, doc: LDict, bank_id: str, sources: dict, fact_ids: set[str]) -> list[Question]:
         out: list[Question] = []
@@ -861,6 +971,7 @@ class _BankReader:
                                                  f"expected one of: {', '.join(QUESTION_TYPES)}")
                 qtype = None
             if qtype:
+                qtype = QUESTION_TYPES[QUESTION_TYPES.index(qtype)]  # the one copy of the name
                 self.keys(node, QUESTION_TABLES[qtype], label)
             else:
                 self.keys(node, QUESTION_ANY, label)
@@ -985,6 +1096,7 @@ class _BankReader:
                                                   "expected 0 or more")
             tolerance = None
         unit = self.text(node, "unit", label)
+        unit = unit and self.strings.setdefault(unit, unit)
         if prompt is None or number is None:
             return None
         return dict(prompt=prompt, number=number, tolerance=tolerance, unit=unit)

@@ -25,7 +25,7 @@ DIFFICULTIES = ("easy", "medium", "hard")
 PAPER_SIZES = ("letter", "a4")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     """An article a bank is written from."""
 
@@ -47,7 +47,7 @@ class Source:
         return ", ".join(parts)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entity:
     """A person, organisation, country, place, document or event the bank talks about."""
 
@@ -60,7 +60,7 @@ class Entity:
     group: str | None = None  # entities that can stand in for each other as wrong options
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fact:
     """One atomic statement from a source. ``data`` holds the kind's own fields."""
 
@@ -74,7 +74,7 @@ class Fact:
     ref: SourceRef | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Blank:
     """One ``[[answer]]`` or ``[[answer::hint]]`` gap in a cloze text.
 
@@ -92,7 +92,7 @@ class Blank:
         return (self.answer, *self.accept)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Question:
     """A question of any type, hand-written or generated from a fact.
 
@@ -169,7 +169,7 @@ def format_number(value: float | None) -> str:
     return f"{value:,}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Bank:
     """A validated bank file: sources, entities, facts and hand-written questions."""
 
@@ -189,7 +189,7 @@ class Bank:
     warnings: tuple[str, ...] = ()  # authoring traps found while reading (DESIGN §11.4 lines)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlacedQuestion:
     """A question as printed in one version: its number and the order of its parts.
 
@@ -227,7 +227,7 @@ def letter(index: int) -> str:
     return text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QuestionSet:
     """The questions of one bank in one printed version, order and options fixed once.
 

@@ -9,7 +9,9 @@ Only the YAML 1.1 safe types are built (no Python objects, ever).
 """
 from __future__ import annotations
 
+import bisect
 import contextlib
+import itertools
 import datetime as dt
 import os
 import re
@@ -76,21 +78,23 @@ class LList(list):
 _SCALARS = yaml.constructor.SafeConstructor()
 
 
-def parse(text: str) -> tuple[object, list[YamlProblem]]:
+def parse(text: str, first_line: int = 1) -> tuple[object, list[YamlProblem]]:
     """Parse one YAML document into LDict/LList/scalars.
 
     Returns the value and the problems that do not stop reading (duplicate keys);
-    raises YamlProblem for those that do (syntax errors, alias bombs).
+    raises YamlProblem for those that do (syntax errors, alias bombs). ``first_line`` is
+    the line number of the text's first line (a slice of a file starts further down).
     """
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_problem(exc, text) from None
+        problem = _syntax_problem(exc, text)
+        raise YamlProblem(problem.line + first_line - 1, problem.message) from None
     except yaml.YAMLError as exc:  # no mark: rare (stream-level errors)
-        raise YamlProblem(1, f"YAML syntax error: {exc}; expected valid YAML") from None
+        raise YamlProblem(first_line, f"YAML syntax error: {exc}; expected valid YAML") from None
     if node is None:
         return None, []
-    builder = _Builder()
+    builder = _Builder(first_line)
     value = builder.build(node)
     return value, builder.problems
 
@@ -190,15 +194,34 @@ _OTHER_LINE_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _LIST_ITEMS = re.compile(r"^( *)- (?!-)(.*)$", re.M)
 
 
+# a list item that may be plain text (a superset: ``_plain_text`` decides); not "- key: value",
+# not quoted or bracketed, not empty. Anchored on "\n" rather than "^", which regex scans
+# try at every character (several times slower); the text's first line is matched apart.
+_MAYBE_PLAIN = r"""( *)- (?!-)(?! *(?:[^\s:]+:(?:\s|$)|["'\[{|>&*!%@`#]|$))(.*)$"""
+_MAYBE_PLAIN_ITEM = re.compile("\n" + _MAYBE_PLAIN, re.M)
+_MAYBE_PLAIN_FIRST = re.compile(_MAYBE_PLAIN, re.M)
+
+
 def _folded_items_between_list_items(text: str) -> list[tuple[int, str, str]]:
     """``folded_items`` for a text whose only line break is "\n", the same result without a
-    Python step per line: only list items can fold, so the regex finds them, and the lines
-    between two of them are looked at only after a plain-text item (rare in a bank, where
-    most items are ``- id: ...`` mappings or quoted text)."""
+    Python step per line: only list items can fold, and only after a plain-text item (rare
+    in a bank, where most items are ``- id: ...`` mappings or quoted text), so a regex finds
+    those and the items after each are followed only until the fold can no longer happen."""
     out: list[tuple[int, str, str]] = []
+    position = _folds_after(text, 0, out) if _MAYBE_PLAIN_FIRST.match(text) else 0
+    while True:
+        start = _MAYBE_PLAIN_ITEM.search(text, position)
+        if start is None:
+            return out
+        position = _folds_after(text, start.start() + 1, out)
+
+
+def _folds_after(text: str, start: int, out: list[tuple[int, str, str]]) -> int:
+    """Follow the list items from ``start`` (a list item's line) while one may fold into
+    the item above it; add the folds to ``out``; return where nothing can fold any more."""
     previous: tuple[int, str] | None = None  # (indent of its dash, its text)
-    after = 0  # where the text after the last list item's line starts
-    for match in _LIST_ITEMS.finditer(text):
+    after = start  # where the text after the last list item's line starts
+    for match in _LIST_ITEMS.finditer(text, start):
         if previous is not None:
             for line in text[after:match.start()].split("\n")[:-1]:
                 stripped = line.strip()
@@ -219,7 +242,9 @@ def _folded_items_between_list_items(text: str) -> list[tuple[int, str, str]]:
             previous = (indent, item.strip())
         else:
             previous = None
-    return out
+        if previous is None:
+            return match.end()
+    return len(text)
 
 
 def _plain_text(value: str) -> bool:
@@ -231,7 +256,8 @@ def _plain_text(value: str) -> bool:
 
 
 class _Builder:
-    def __init__(self) -> None:
+    def __init__(self, first_line: int = 1) -> None:
+        self.first_line = first_line  # the line number of the text's first line
         self.count = 0
         self.active: set[int] = set()
         self.problems: list[YamlProblem] = []
@@ -251,7 +277,7 @@ class _Builder:
         self.count += 1
         if self.count > MAX_VALUES:
             raise YamlProblem(
-                node.start_mark.line + 1,
+                node.start_mark.line + self.first_line,
                 f"the document holds more than {MAX_VALUES:,} values; "
                 "expected a bank of sane size (split it into several banks)",
             )
@@ -259,7 +285,7 @@ class _Builder:
             return self._scalar(node)
         if id(node) in self.active:
             raise YamlProblem(
-                node.start_mark.line + 1, "an alias refers to itself; expected a finite document"
+                node.start_mark.line + self.first_line, "an alias refers to itself; expected a finite document"
             )
         self.active.add(id(node))
         try:
@@ -270,7 +296,7 @@ class _Builder:
             self.active.discard(id(node))
 
     def _scalar(self, node: yaml.ScalarNode) -> object:
-        line = node.start_mark.line + 1
+        line = node.start_mark.line + self.first_line
         try:
             value = _SCALARS.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:
@@ -283,20 +309,20 @@ class _Builder:
 
     def _sequence(self, node: yaml.SequenceNode) -> LList:
         if node.tag != "tag:yaml.org,2002:seq":
-            raise YamlProblem(node.start_mark.line + 1, f"unsupported tag {node.tag}; expected a plain list")
+            raise YamlProblem(node.start_mark.line + self.first_line, f"unsupported tag {node.tag}; expected a plain list")
         out = LList(self.build(item) for item in node.value)
-        out.line = node.start_mark.line + 1
-        out.item_lines = [item.start_mark.line + 1 for item in node.value]
+        out.line = node.start_mark.line + self.first_line
+        out.item_lines = [item.start_mark.line + self.first_line for item in node.value]
         return out
 
     def _mapping(self, node: yaml.MappingNode) -> LDict:
         if node.tag != "tag:yaml.org,2002:map":
-            raise YamlProblem(node.start_mark.line + 1, f"unsupported tag {node.tag}; expected a plain mapping")
+            raise YamlProblem(node.start_mark.line + self.first_line, f"unsupported tag {node.tag}; expected a plain mapping")
         out = LDict()
-        out.line = node.start_mark.line + 1
+        out.line = node.start_mark.line + self.first_line
         out.key_lines = {}
         for key_node, value_node in node.value:
-            key_line = key_node.start_mark.line + 1
+            key_line = key_node.start_mark.line + self.first_line
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise YamlProblem(key_line, "merge keys (<<) are not supported; write the fields out")
             key = self.build(key_node)
@@ -345,27 +371,47 @@ _MAYBE_TYPED = re.compile(
     r'"(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|=|<<'
     r'|[-+]?\.?[0-9][^"\\]{0,40}|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))"'
 )
+# where _MAYBE_TYPED can match: a quote, then a first character of a number, "~", "=" or "<<";
+# the words (null, true, ...) are looked for in the values themselves (``_mapping``), which is
+# cheaper than a regex over the whole JSON text
+_MAYBE_TYPED_START = re.compile(r'"[-+.0-9~=<]')
+_TYPED_WORDS = frozenset(["null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE"])
 _PLAIN_DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
 _RESOLVER = _Loader("")  # only its resolve() is used
 
 
-_DOCUMENT_MARKS = re.compile(r"^(?:---|\.\.\.|%)", re.M)
-_INDICATORS = re.compile(r"[]}@`%]")
+_DOCUMENT_MARKS = re.compile(r"\n(?:---|\.\.\.|%)")  # and at the text's start (see _risky)
+# ] } @ % or a backtick after a line's start, ':', '-', ',', '[' or '{' and spaces: where a
+# plain scalar may start with one (``_starts_with_indicator`` decides; the text's own start
+# is looked at apart, which keeps the regex a fast scan for its first characters)
+_INDICATOR_CANDIDATES = re.compile(r"[-:,\[{\n] *[]}@`%]")
+_INDICATOR_FIRST = re.compile(r" *[]}@`%]")
 
 
 def _starts_with_indicator(text: str) -> bool:
     """Does a plain scalar start with ] } @ % or a backtick? rapidyaml reads it as text,
     PyYAML refuses it; such files take the slow path, which reports the error."""
-    for match in _INDICATORS.finditer(text):
-        start = text.rfind("\n", 0, match.start()) + 1
-        before = text[start:match.start()].rstrip(" ")
+    first = _INDICATOR_FIRST.match(text)
+    for match in itertools.chain([first] if first else [], _INDICATOR_CANDIDATES.finditer(text)):
+        at = match.end() - 1
+        start = text.rfind("\n", 0, at) + 1
+        before = text[start:at].rstrip(" ")
         if before.lstrip().startswith("#"):
             continue  # in a comment
         if not before or before[-1] in ":-,":
             return True
-        if before[-1] in "[{" and match.group() not in "]}":
+        if before[-1] in "[{" and text[at] not in "]}":
             return True
     return False
+
+
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\t\n\r"
+
+
+def printable_ascii(text: str) -> bool:
+    """Is the text ASCII without control characters (tab, line feed and carriage return
+    aside)? A few milliseconds for megabytes; then no character-class regex needs to run."""
+    return text.isascii() and not text.encode("ascii").translate(None, _PRINTABLE_ASCII)
 
 
 # characters PyYAML refuses anywhere, even in comments (rapidyaml lets them pass)
@@ -374,12 +420,14 @@ _NON_PRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD
 
 def _risky(text: str) -> bool:
     """Does the text use YAML features the fast path leaves to PyYAML?"""
-    if _NON_PRINTABLE.search(text) or _READ_DIFFERENTLY.search(text):
+    if not printable_ascii(text) and (_NON_PRINTABLE.search(text) or _READ_DIFFERENTLY.search(text)):
         return True
     if any(mark in text for mark in ("&", "*", "!", "<<", "\t")):  # cheap test first
         if _RISKY_TEXT.search(text) is not None:
             return True
-    return _DOCUMENT_MARKS.search(text) is not None or _starts_with_indicator(text)
+    if text.startswith(("---", "...", "%")) or _DOCUMENT_MARKS.search(text) is not None:
+        return True
+    return _starts_with_indicator(text)
 
 
 class _Ambiguous(Exception):
@@ -400,20 +448,25 @@ def _number(text: str) -> object:
 
 
 def _mapping(pairs: list) -> LDict:
-    out = LDict()
+    out = LDict(pairs)
+    if len(out) != len(pairs) or "" in out or not _TYPED_WORDS.isdisjoint(out):
+        # a duplicate key, or an empty one: rapidyaml makes '' of a value with no key
+        # (": x") or a bare "?", which PyYAML refuses or reads as null; the slow path decides
+        raise _Ambiguous
     for key, value in pairs:
-        if key in out or key == "":
-            # a duplicate key, or an empty one: rapidyaml makes '' of a value with no key
-            # (": x") or a bare "?", which PyYAML refuses or reads as null; the slow path decides
-            raise _Ambiguous
-        if type(value) is list:
-            value = _to_llist(value)
-        out[key] = value
+        kind = type(value)
+        if kind is str:
+            if value in _TYPED_WORDS:
+                raise _Ambiguous  # PyYAML may have typed this scalar: don't guess
+        elif kind is list:
+            out[key] = _to_llist(value)
     return out
 
 
 def _to_llist(items: list) -> LList:
-    return LList(_to_llist(v) if type(v) is list else v for v in items)
+    if not _TYPED_WORDS.isdisjoint([v for v in items if type(v) is str]):
+        raise _Ambiguous
+    return LList([_to_llist(v) if type(v) is list else v for v in items])
 
 
 FAST_PATH_MIN_CHARS = 256 * 1024  # below this PyYAML is quick enough, and exact
@@ -440,6 +493,11 @@ def parse_fast(text: str) -> object | None:
     """Parse with rapidyaml when the result is sure to equal ``parse``'s; else None."""
     if _ryml is None or len(text) < FAST_PATH_MIN_CHARS or _risky(text):
         return None
+    return _read_fast(text)
+
+
+def _read_fast(text: str) -> LDict | None:
+    """``parse_fast`` for a text already found free of what rapidyaml reads differently."""
     try:
         with _silent_stderr():  # both parse and emit print their own errors (a deep tree, say)
             tree = _ryml.parse_in_arena(text.encode("utf-8"))
@@ -451,7 +509,10 @@ def parse_fast(text: str) -> object | None:
     del tree  # the tree and its arena (a copy of the text) are not needed while the dicts are built
     if not isinstance(emitted, str) or not emitted.strip():
         return None
-    for match in _MAYBE_TYPED.finditer(emitted):
+    for start in _MAYBE_TYPED_START.finditer(emitted):
+        match = _MAYBE_TYPED.match(emitted, start.start())
+        if match is None:
+            continue
         value = match.group(1)
         if _resolved_tag(value) != "tag:yaml.org,2002:str" and not _PLAIN_DATE.match(value):
             return None  # PyYAML may have typed this scalar: don't guess
@@ -461,3 +522,184 @@ def parse_fast(text: str) -> object | None:
     except (_Ambiguous, ValueError):
         return None
     return value if isinstance(value, LDict) else None  # a bank is a mapping
+
+
+# -- the fast path in slices ---------------------------------------------------
+#
+# A bank of 100,000 questions is 40 MB of YAML; rapidyaml's tree, the JSON it emits and
+# the dicts built from it take about ten times that when the whole file is read at once.
+# ``parse_fast_in_slices`` reads the long lists (``questions:``, ``facts:``) a slice of
+# items at a time instead, so that only one slice's tree, JSON and dicts are alive at once.
+# A slice is cut where the list's own items start ("\n  - " at the list's indentation);
+# each slice must read as exactly as many items as it has starts, else the text is not
+# what it seemed (a quoted text over several lines, say) and the caller falls back to
+# ``parse``, as for anything else the fast path is not sure of.
+
+SLICE_ITEMS = 2000  # list items per parse, at most
+SLICE_CHARS = 1 << 20  # and about this much text (more only when one item is larger)
+SLICED_MIN_CHARS = 1 << 20  # smaller files are read whole (``parse_fast``): little to save
+
+
+class NotFast(Exception):
+    """A slice did not read as it should: the caller reads the file again with ``parse``."""
+
+
+class Slices:
+    """A top-level block list of a bank, read ``SLICE_ITEMS`` items at a time.
+
+    ``len()`` is the number of items; iterating parses the slices one after another and
+    yields each item (an LDict or a scalar, as ``parse_fast`` would give it) and may raise
+    ``NotFast``. Nothing of a slice is kept once the next one is read.
+    """
+
+    def __init__(self, key: str, text: str, starts: list[int], end: int):
+        self.key = key
+        self._text = text
+        self._starts = starts
+        self._end = end
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    def slices(self):
+        """(index of the first item, index after the last, the slice's text) for each slice."""
+        starts, text = self._starts, self._text
+        first = 0
+        while first < len(starts):
+            last = min(first + SLICE_ITEMS, len(starts),
+                       max(first + 1, bisect.bisect_right(starts, starts[first] + SLICE_CHARS, first)))
+            yield first, last, text[starts[first]:starts[last] if last < len(starts) else self._end]
+            first = last
+
+    def __iter__(self):
+        for first, last, piece in self.slices():
+            doc = _read_fast(f"{self.key}:\n{piece}")
+            del piece
+            items = doc.get(self.key) if isinstance(doc, LDict) and len(doc) == 1 else None
+            if type(items) is not LList or len(items) != last - first:
+                raise NotFast(self.key)
+            del doc
+            yield from items
+            del items
+
+
+class LineSlices(Slices):
+    """``Slices`` read with ``parse`` (PyYAML), every item with its lines, for a file too
+    large to read whole. The problems that do not stop reading collect in ``problems``;
+    those that do raise ``YamlProblem``, as ``parse`` does."""
+
+    def __init__(self, key: str, text: str, starts: list[int], end: int):
+        super().__init__(key, text, starts, end)
+        self.problems: list[YamlProblem] = []
+
+    def __iter__(self):
+        line = self._text.count("\n", 0, self._starts[0]) + 1  # the first item's line
+        position = self._starts[0]
+        for first, last, piece in self.slices():
+            line += self._text.count("\n", position, self._starts[first])
+            position = self._starts[first]
+            doc, problems = parse(f"{self.key}:\n{piece}", first_line=line - 1)
+            del piece
+            self.problems.extend(problems)
+            items = doc.get(self.key) if isinstance(doc, LDict) and len(doc) == 1 else None
+            if type(items) is not LList or len(items) != last - first:
+                raise YamlProblem(line, f"the items of '{self.key}' from here on do not read as one list item "
+                                        "per line that starts with '-' (a quoted text over several lines?); "
+                                        "expected each item of a large bank to start on its own line")
+            del doc
+            yield from items
+            del items
+
+
+def parse_fast_in_slices(text: str, keys: tuple[str, ...]) -> LDict | None:
+    """``parse_fast``, with the top-level block lists named in ``keys`` left as ``Slices``
+    (read as they are iterated) when the file is large enough to take the fast path."""
+    if _ryml is None or len(text) < FAST_PATH_MIN_CHARS or _risky(text):
+        return None
+    lists = block_lists(text, keys)
+    if not lists:
+        return _read_fast(text)
+    doc = _read_fast(_without(text, lists, blank_lines=False))
+    if doc is None or any(key in doc for key, *_ in lists):
+        return None  # a key given twice (PyYAML reports it), or not a bank
+    for key, start, end, starts in lists:
+        doc[key] = Slices(key, text, starts, end)
+    return doc
+
+
+def parse_in_slices(text: str, keys: tuple[str, ...],
+                    lists: list[tuple[str, int, int, list[int]]]) -> tuple[object, list[YamlProblem]]:
+    """``parse`` for a file too large to read whole: the lists found by ``block_lists`` are
+    left as ``LineSlices``, the rest is read whole with its lines (the lists' lines are
+    left blank in it)."""
+    doc, problems = parse(_without(text, lists, blank_lines=True))
+    if not isinstance(doc, LDict):
+        return doc, problems
+    for key, start, end, starts in lists:
+        line = text.count("\n", 0, start) + 1
+        if key in doc:  # the key twice: PyYAML keeps the first and reports the other
+            first, second = sorted([line, doc.key_lines[key]])
+            problems.append(YamlProblem(second, f"duplicate key {key!r} (first at line {first}); "
+                                                "expected each key once"))
+            if first != line:
+                continue
+        doc[key] = LineSlices(key, text, starts, end)
+        doc.key_lines[key] = line
+    return doc, problems
+
+
+def block_lists(text: str, keys: tuple[str, ...]) -> list[tuple[str, int, int, list[int]]]:
+    """The top-level block lists of ``keys`` that can be read in slices, in the text's
+    order: (key, where its line starts, where the list ends, where each item starts)."""
+    lists = []
+    for key in keys:
+        found = _block_list(text, key)
+        if found is not None:
+            lists.append((key, *found))
+    lists.sort(key=lambda found: found[1])
+    if any(a[2] > b[1] for a, b in zip(lists, lists[1:])):
+        return []  # lists overlap: not what they seemed
+    return lists
+
+
+def _without(text: str, lists: list[tuple[str, int, int, list[int]]], blank_lines: bool) -> str:
+    """The text without the lists (their lines left blank, to keep the others' numbers)."""
+    out, position = [], 0
+    for _, start, end, _ in lists:
+        out.append(text[position:start])
+        if blank_lines:
+            out.append("\n" * text.count("\n", start, end))
+        position = end
+    out.append(text[position:])
+    return "".join(out)
+
+
+_ITEM_AFTER_BLANKS = re.compile(r"(?: *(?:#[^\n]*)?\n)*( *)-[ \n]")  # blank and comment lines, then an item
+_LIST_END = {False: re.compile(r"\n(?=[^ \r\n#-])"), True: re.compile(r"\n(?=[^ \r\n#])")}  # indented?
+
+
+def _block_list(text: str, key: str) -> tuple[int, int, list[int]] | None:
+    """Where the top-level ``key:`` line starts and its block list ends, and where each of
+    the list's items starts; None unless the key is written plainly ("questions:" alone on
+    its line), holds a block list, and is followed by another top-level key or the end."""
+    line = re.search(rf"(?:\A|\n){re.escape(key)}: *\n", text)
+    if line is None:
+        return None
+    start = line.start() + (text[line.start()] == "\n")
+    first = _ITEM_AFTER_BLANKS.match(text, line.end())
+    if first is None:
+        return None
+    indent = first.group(1)
+    # the list ends at the first line at column 0 that is not blank or a comment (nor, for a
+    # list at column 0, one of its items); what follows must be another top-level key
+    stop = _LIST_END[bool(indent)].search(text, line.end() - 1)
+    end = stop.start() + 1 if stop else len(text)
+    if stop and not TOP_KEY_LINE.match(text, end):
+        return None
+    starts = [m.start() + 1 for m in re.compile(rf"\n{indent}-[ \n]").finditer(text, line.end() - 1, end)]
+    if not starts or starts[0] != first.start(1):
+        return None
+    return start, end, starts
+
+
+TOP_KEY_LINE = re.compile(r"[A-Za-z_][\w-]*:[ \n]")

@@ -63,10 +63,19 @@ def test_utf16_and_bom(project: Path) -> None:
 def test_absurdly_large_file(project: Path) -> None:
     with open(project / "question_banks" / "huge.yaml", "wb") as handle:
         handle.write(b"bank: huge\ntitle: '")
+        handle.truncate(257 * 1024 * 1024)  # sparse: refused on its size, never read
+    fails_cleanly(project, ["build"], "question_banks/huge.yaml:1: the file is 257.0 MB; expected a bank file "
+                                      "of at most 256 MB")
+
+
+def test_large_file_not_in_slices(project: Path) -> None:
+    """Over 20 MB a bank is read a slice at a time, which needs its questions as a block list."""
+    with open(project / "question_banks" / "huge.yaml", "wb") as handle:
+        handle.write(b"bank: huge\ntitle: '")
         handle.write(b"x" * (50 * 1024 * 1024))
         handle.write(b"'\n")
-    fails_cleanly(project, ["build"], "question_banks/huge.yaml:1: the file is 50.0 MB; expected a bank file "
-                                      "of at most 20 MB")
+    fails_cleanly(project, ["build"], "question_banks/huge.yaml:1: the file is 50.0 MB, and a bank over 20 MB "
+                                      "is read a slice at a time")
 
 
 def test_alias_referring_to_itself(project: Path) -> None:

@@ -1,0 +1,192 @@
+"""The fast path reads a bank's long lists (questions, facts) a slice of items at a time.
+
+Slicing must change nothing: the items read slice by slice equal what PyYAML reads from the
+whole file, every bank equals the slow path's bank (lines included), and a text that a cut
+would misread (a quoted text over several lines, say) goes to the slow path instead.
+"""
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from quizgen import banks, yamlnodes
+from quizgen.banks import load_bank_text
+from quizgen.errors import BankErrors
+
+from conftest import DEFAULT_BANK, SAMPLE_BANK
+from test_fuzz import DEFAULT, SAMPLE, mutated, slow_parse
+
+FAST = settings(max_examples=400, deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+
+@pytest.fixture
+def tiny_slices(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file takes the fast path, in slices of two items."""
+    monkeypatch.setattr(yamlnodes, "FAST_PATH_MIN_CHARS", 0)
+    monkeypatch.setattr(yamlnodes, "SLICE_ITEMS", 2)
+    monkeypatch.setattr(yamlnodes, "SLICED_MIN_CHARS", 0)
+
+
+def materialized(doc: object) -> object:
+    """The document with each ``Slices`` read into a list (None if a slice refuses)."""
+    if not isinstance(doc, yamlnodes.LDict):
+        return doc
+    out = {}
+    for key, value in doc.items():
+        if isinstance(value, yamlnodes.Slices):
+            try:
+                value = list(value)
+            except yamlnodes.NotFast:
+                return None
+        out[key] = value
+    return out
+
+
+@FAST
+@given(st.one_of(mutated(SAMPLE), mutated(DEFAULT)))
+def test_slices_read_what_pyyaml_reads(text: str) -> None:
+    saved = yamlnodes.FAST_PATH_MIN_CHARS, yamlnodes.SLICE_ITEMS
+    yamlnodes.FAST_PATH_MIN_CHARS, yamlnodes.SLICE_ITEMS = 0, 2
+    try:
+        fast = materialized(yamlnodes.parse_fast_in_slices(text, banks.SLICED_LISTS))
+    finally:
+        yamlnodes.FAST_PATH_MIN_CHARS, yamlnodes.SLICE_ITEMS = saved
+    if fast is not None:
+        assert fast == slow_parse(text)
+
+
+@pytest.mark.parametrize("path", [SAMPLE_BANK, DEFAULT_BANK], ids=["sample", "default"])
+def test_sliced_bank_equals_slow_bank(tiny_slices: None, monkeypatch: pytest.MonkeyPatch, path) -> None:
+    text = path.read_text(encoding="utf-8")
+    read: list[int] = []
+    real = yamlnodes._read_fast
+    monkeypatch.setattr(yamlnodes, "_read_fast", lambda t: read.append(len(t)) or real(t))
+    fast = load_bank_text(text, "x.yaml")
+    assert len(read) > 2, "the lists were not read in slices"
+    assert max(read) < len(text) / 2, "one parse saw most of the file"
+    monkeypatch.setattr(yamlnodes, "FAST_PATH_MIN_CHARS", 10**9)
+    assert fast == load_bank_text(text, "x.yaml")  # refs (lines) included
+
+
+QUOTED_OVER_ITEMS = """\
+bank: b
+title: T
+sources:
+  s: {title: A, publisher: P}
+questions:
+  - id: a
+    type: short_answer
+    source: s
+    prompt: "one
+  - id: b
+    answer: two"
+    answer: x
+  - id: c
+    type: short_answer
+    source: s
+    prompt: p
+    answer: y
+"""
+
+
+@pytest.mark.parametrize("before", [0, 1], ids=["in-one-slice", "across-slices"])
+def test_a_quoted_text_across_items_is_read_whole(tiny_slices: None, before: int) -> None:
+    """The second "  - " line is inside a quoted prompt: cut there, the slices would read
+    three items; the file holds two (three with the one put before, which moves the cut
+    into the quoted text)."""
+    extra = "  - id: z\n    type: short_answer\n    source: s\n    prompt: p\n    answer: z\n"
+    text = QUOTED_OVER_ITEMS.replace("questions:\n", "questions:\n" + extra * before)
+    bank = load_bank_text(text, "x.yaml")
+    assert [q.id for q in bank.questions] == ["z"] * before + ["a", "c"]
+    assert bank.questions[before].prompt == "one - id: b answer: two"
+
+
+def test_a_slice_that_reads_as_more_items_than_its_starts_is_refused(tiny_slices: None) -> None:
+    """A slice must hold as many items as cuts were found for it (here one cut is missed)."""
+    text = QUOTED_OVER_ITEMS.replace('prompt: "one\n  - id: b\n    answer: two"', "prompt: one")
+    start, end, starts = yamlnodes._block_list(text, "questions")
+    assert len(starts) == 2
+    assert [item["id"] for item in yamlnodes.Slices("questions", text, starts, end)] == ["a", "c"]
+    with pytest.raises(yamlnodes.NotFast):
+        list(yamlnodes.Slices("questions", text, starts[:1], end))
+
+
+def test_problems_in_a_sliced_list_keep_their_lines(tiny_slices: None) -> None:
+    text = QUOTED_OVER_ITEMS.replace('prompt: "one\n  - id: b\n    answer: two"', "prompt: one") \
+        .replace("answer: y", "answer: y\n    colour: red")
+    with pytest.raises(BankErrors) as caught:
+        load_bank_text(text, "x.yaml")
+    assert str(caught.value).splitlines()[0].startswith("x.yaml:16: question 'c': unknown field 'colour'")
+
+
+# -- a file too large to read whole: its lists a slice at a time, on both paths ---------------
+
+@pytest.fixture
+def all_large(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file counts as too large to read whole, with tiny slices."""
+    monkeypatch.setattr(banks, "READ_WHOLE_MAX_CHARS", 0)
+    monkeypatch.setattr(yamlnodes, "SLICE_ITEMS", 2)
+    monkeypatch.setattr(yamlnodes, "SLICED_MIN_CHARS", 0)
+
+
+@pytest.mark.parametrize("path", [SAMPLE_BANK, DEFAULT_BANK], ids=["sample", "default"])
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "slow"])
+def test_large_file_reads_the_same_bank(all_large: None, monkeypatch: pytest.MonkeyPatch, path, fast) -> None:
+    text = path.read_text(encoding="utf-8")
+    monkeypatch.setattr(yamlnodes, "FAST_PATH_MIN_CHARS", 0 if fast else 10**9)
+    parsed: list[int] = []
+    real = yamlnodes.parse
+    monkeypatch.setattr(yamlnodes, "parse", lambda t, first_line=1: parsed.append(len(t)) or real(t, first_line))
+    bank = load_bank_text(text, "x.yaml")
+    assert fast or len(parsed) > 2, "the slow path did not read slices"
+    assert max(parsed, default=0) < len(text) / 2
+    monkeypatch.setattr(banks, "READ_WHOLE_MAX_CHARS", 10**9)
+    monkeypatch.setattr(yamlnodes, "FAST_PATH_MIN_CHARS", 10**9)
+    assert bank == load_bank_text(text, "x.yaml")  # refs (lines) included
+
+
+@pytest.mark.parametrize("change,first_error", [
+    (("answer: y", "answer: y\n    colour: red"), "x.yaml:17: question 'c': unknown field 'colour'"),
+    (("answer: y", "answer: y\n    answer: z"), "x.yaml:17: duplicate key 'answer' (first at line 16)"),
+    (("questions:", "questions: []\nquestions:"), "x.yaml:7: duplicate key 'questions' (first at line 6)"),
+    (("answer: y\n", "answer: y\nquestions: []\n"), "x.yaml:17: duplicate key 'questions' (first at line 6)"),
+    (("prompt: p", "prompt: 'p"), "x.yaml:16: YAML syntax error"),
+])
+def test_large_file_problems_keep_their_lines(all_large: None, monkeypatch: pytest.MonkeyPatch,
+                                              change: tuple[str, str], first_error: str) -> None:
+    """The same messages and lines as when the file is read whole."""
+    text = QUOTED_OVER_ITEMS.replace('prompt: "one\n  - id: b\n    answer: two"', "prompt: one")
+    text = "# a large bank\n" + text.replace(*change)
+    with pytest.raises(BankErrors) as sliced:
+        load_bank_text(text, "x.yaml")
+    monkeypatch.setattr(banks, "READ_WHOLE_MAX_CHARS", 10**9)
+    with pytest.raises(BankErrors) as whole:
+        load_bank_text(text, "x.yaml")
+    assert str(sliced.value).startswith(first_error), str(sliced.value)
+    if change[0] != "prompt: p":  # a syntax error in a slice is found where the slice ends
+        assert str(sliced.value) == str(whole.value)
+
+
+def test_large_file_needs_block_lists(all_large: None) -> None:
+    text = "bank: b\ntitle: T\nsources: {s: {title: A, publisher: P}}\nquestions: [{id: a}]\n"
+    with pytest.raises(BankErrors) as caught:
+        load_bank_text(text, "x.yaml")
+    assert str(caught.value).startswith("x.yaml:1: the file is 0.0 MB, and a bank over 0 MB is read a slice "
+                                        "at a time, which needs its questions (and facts) as block lists; "
+                                        "expected 'questions:' alone on its line")
+
+
+def test_large_file_limits_the_rest_and_each_entry(all_large: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = QUOTED_OVER_ITEMS.replace('prompt: "one\n  - id: b\n    answer: two"', "prompt: one")
+    monkeypatch.setattr(banks, "MAX_REST_CHARS", 10)
+    with pytest.raises(BankErrors) as caught:
+        load_bank_text(text, "x.yaml")
+    assert str(caught.value).startswith("x.yaml:1: the file holds 0.0 MB besides its 'questions' list; "
+                                        "expected at most 0 MB of sources, entities and the rest")
+    monkeypatch.setattr(banks, "MAX_REST_CHARS", 10**6)
+    monkeypatch.setattr(banks, "MAX_ITEM_CHARS", 80)
+    with pytest.raises(BankErrors) as caught:
+        load_bank_text(text.replace("prompt: p", "prompt: " + "p" * 100), "x.yaml")
+    assert str(caught.value).startswith("x.yaml:11: this entry of 'questions' is 0.0 MB long; "
+                                        "expected at most 0 MB per question or fact")
