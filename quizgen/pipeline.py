@@ -390,9 +390,11 @@ def every_question(bank: Bank, questions: Sequence[Question], config: BuildConfi
 
 def add_deck_changes(report: BuildReport, previous_states: Mapping[str, Mapping | None]) -> None:
     """Give each ``anki`` manifest entry its ``changes`` against the previous build's state."""
+    decks = {a.bank: a for a in report.artifacts if a.kind == "anki" and a.state is not None}
+    if not decks:
+        return  # no deck built: the deck writer (and sqlite3) stays unloaded
     from .exporters.anki import state_changes
 
-    decks = {a.bank: a for a in report.artifacts if a.kind == "anki" and a.state is not None}
     for entry in report.manifest:
         artifact = decks.get(entry["bank"]) if entry["kind"] == "anki" else None
         if artifact is None:
