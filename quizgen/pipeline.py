@@ -17,6 +17,7 @@ import stat
 import tempfile
 import unicodedata
 from dataclasses import dataclass, field, replace
+from json.encoder import encode_basestring  # json.dumps(text, ensure_ascii=False) of one string
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
@@ -282,13 +283,26 @@ def state_bytes(state: Mapping) -> bytes:
     return b"".join(parts)
 
 
+def _entry_by_entry(value: dict) -> bool:
+    """Whether a mapping is written one entry at a time: a large one, or one that holds a large
+    one (the state itself has seven keys, and its notes and content are 100,000 entries long)."""
+    if not value or not all(isinstance(k, str) for k in value):
+        return False
+    return len(value) >= LARGE_MAPPING or any(isinstance(v, dict) and _entry_by_entry(v) for v in value.values())
+
+
 def _json_parts(value: object, depth: int) -> list[bytes]:
-    if isinstance(value, dict) and len(value) >= LARGE_MAPPING and all(isinstance(k, str) for k in value):
+    if isinstance(value, dict) and _entry_by_entry(value):
         inner = b"\n" + b" " * (depth + 1)
         parts = [b"{"]
         for number, key in enumerate(sorted(value)):
-            parts.append((b"," if number else b"") + inner + json.dumps(key, ensure_ascii=False).encode() + b": ")
-            parts.extend(_json_parts(value[key], depth + 1))
+            head = (b"," if number else b"") + inner + encode_basestring(key).encode() + b": "
+            item = value[key]
+            if isinstance(item, str):  # a note's line or content: one part, no encoder made for it
+                parts.append(head + encode_basestring(item).encode())
+            else:
+                parts.append(head)
+                parts.extend(_json_parts(item, depth + 1))
         parts.append(b"\n" + b" " * depth + b"}")
         return parts
     # a JSON text holds no raw line break (json escapes it), so indenting its lines is safe
