@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import io
 import json
 import os
 import re
@@ -277,10 +278,12 @@ def state_bytes(state: Mapping) -> bytes:
     """``json.dumps(state, indent=1, sort_keys=True, ensure_ascii=False) + "\n"`` as UTF-8, the same
     bytes, in less memory: with ``indent`` the json module builds a list of every token of the
     document (millions for a 100,000-note state) before joining them; here each entry of a large
-    mapping (the notes, their kept content) is encoded on its own and the document joined once."""
-    parts = _json_parts(state, 0)
-    parts.append(b"\n")  # joined once: "join(...) + newline" would copy the whole file again
-    return b"".join(parts)
+    mapping (the notes, their kept content) is encoded on its own and written into one buffer that
+    grows in place and becomes the result (no list of parts beside a joined copy)."""
+    out = io.BytesIO()
+    _write_json(out, state, 0)
+    out.write(b"\n")
+    return out.getvalue()
 
 
 def _entry_by_entry(value: dict) -> bool:
@@ -291,23 +294,22 @@ def _entry_by_entry(value: dict) -> bool:
     return len(value) >= LARGE_MAPPING or any(isinstance(v, dict) and _entry_by_entry(v) for v in value.values())
 
 
-def _json_parts(value: object, depth: int) -> list[bytes]:
+def _write_json(out: io.BytesIO, value: object, depth: int) -> None:
     if isinstance(value, dict) and _entry_by_entry(value):
         inner = b"\n" + b" " * (depth + 1)
-        parts = [b"{"]
+        out.write(b"{")
         for number, key in enumerate(sorted(value)):
-            head = (b"," if number else b"") + inner + encode_basestring(key).encode() + b": "
+            out.write((b"," if number else b"") + inner + encode_basestring(key).encode() + b": ")
             item = value[key]
-            if isinstance(item, str):  # a note's line or content: one part, no encoder made for it
-                parts.append(head + encode_basestring(item).encode())
+            if isinstance(item, str):  # a note's line or content: no encoder made for it
+                out.write(encode_basestring(item).encode())
             else:
-                parts.append(head)
-                parts.extend(_json_parts(item, depth + 1))
-        parts.append(b"\n" + b" " * depth + b"}")
-        return parts
+                _write_json(out, item, depth + 1)
+        out.write(b"\n" + b" " * depth + b"}")
+        return
     # a JSON text holds no raw line break (json escapes it), so indenting its lines is safe
     text = json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False)
-    return [(text.replace("\n", "\n" + " " * depth) if depth else text).encode()]
+    out.write((text.replace("\n", "\n" + " " * depth) if depth else text).encode())
 
 
 def unchanged_report(config: BuildConfig, record: Mapping, progress: Progress | None) -> BuildReport:
