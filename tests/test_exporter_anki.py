@@ -297,6 +297,20 @@ def test_notes_are_not_all_held_while_the_collection_is_written(sample_bank_dir:
     assert len(artifact.questions) == 8 and len(alive) == 1 and alive[0] <= 1
 
 
+def test_a_large_state_is_written_as_json_dumps_writes_it() -> None:
+    """pipeline.state_bytes writes a state whose notes and content are large mappings of strings
+    one entry at a time (the state itself is a small mapping that holds them); the bytes are
+    json.dumps's all the same."""
+    from quizgen.pipeline import state_bytes
+
+    state = {"format": 1, "bank": "b", "columns": "hash mod added type", "retired": ["q1", "q\u00e9"],
+             "notes": {f"q{i:03d}": f"{i:012x} {NOW} {NOW} multiple_choice" for i in range(100)},
+             "content": {f"q{i:03d}": f"1\x1fDeck::\u201cSub\u201d\x1fquizgen\x1fWho? \\ \"{i}\"\x1f<br>\u2060x"
+                         for i in range(100)},
+             "note_types": {"1": {"name": "n", "fields": ["a"], "templates": [], "mod": 1}}, "empty": {}}
+    assert state_bytes(state) == (json.dumps(state, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
 def test_lost_state_restamps_every_note(sample_bank_dir: Path, tmp_path: Path) -> None:
     first = build_deck(sample_bank_dir, tmp_path / "a", now=NOW)
     (sample_bank_dir / "sample.anki-state.json").unlink()
