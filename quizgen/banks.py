@@ -122,6 +122,8 @@ _SPACE = re.compile(r"\s")
 
 def normalize(text: str) -> str:
     """Compare answers as a student would: case, spacing and curly quotes don't count."""
+    if text.isascii():  # no curly quotes to straighten, and lower() is casefold() for ASCII
+        return " ".join(text.lower().split())
     return " ".join(text.translate(_STRAIGHT_QUOTES).casefold().split())
 
 
@@ -474,7 +476,7 @@ class _BankReader:
     # -- control characters ---------------------------------------------------
     def control_characters_in_text(self, text: str) -> bool:
         """Report each line that holds a control character typed into the file."""
-        if not CONTROL_CHARACTER.search(text):
+        if yamlnodes.printable_ascii(text) or not CONTROL_CHARACTER.search(text):
             return False
         for number, line in enumerate(text.split("\n"), start=1):
             found = CONTROL_CHARACTER.search(line)

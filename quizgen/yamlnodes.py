@@ -682,7 +682,8 @@ def _block_list(text: str, key: str) -> tuple[int, int, list[int]] | None:
     """Where the top-level ``key:`` line starts and its block list ends, and where each of
     the list's items starts; None unless the key is written plainly ("questions:" alone on
     its line), holds a block list, and is followed by another top-level key or the end."""
-    line = re.search(rf"(?:\A|\n){re.escape(key)}: *\n", text)
+    pattern = rf"{re.escape(key)}: *\n"
+    line = re.match(pattern, text) or re.search("\n" + pattern, text)  # "\n", not "^": a faster scan
     if line is None:
         return None
     start = line.start() + (text[line.start()] == "\n")
