@@ -292,6 +292,7 @@ TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:", re.M)
 _ID_LINE_AFTER_BREAK = re.compile(r"\n[ \t]*(?:-[ \t]+)?id:[ \t]*[\"']?([a-z0-9-]+)")
 _TOP_KEY_AFTER_BREAK = re.compile(r"\n([A-Za-z_][\w-]*)[ \t]*:")
 _MISSING = object()  # a key not in a mapping (``None`` is a value: an empty field)
+_QUESTION_TYPE_NAMES = {name: name for name in QUESTION_TYPES}
 
 
 class _BankReader:
@@ -963,7 +964,9 @@ class _BankReader:
         seen: dict[str, int] = {}
         overrides: dict[str, int] = {}
         for i, node in self.items_of(doc, "questions"):
-            qid = self.ident(node, "id", f"question {i + 1}")
+            qid = node.get("id")
+            if type(qid) is not str or not ID_PATTERN.match(qid):  # else what ident() would return
+                qid = self.ident(node, "id", f"question {i + 1}")
             label = f"question {qid!r}" if qid else f"question {i + 1}"
             qtype = node.get("type")
             if "type" in node and qtype not in QUESTION_TYPES:
@@ -971,7 +974,7 @@ class _BankReader:
                                                  f"expected one of: {', '.join(QUESTION_TYPES)}")
                 qtype = None
             if qtype:
-                qtype = QUESTION_TYPES[QUESTION_TYPES.index(qtype)]  # the one copy of the name
+                qtype = _QUESTION_TYPE_NAMES[qtype]  # the one copy of the name
                 self.keys(node, QUESTION_TABLES[qtype], label)
             else:
                 self.keys(node, QUESTION_ANY, label)
@@ -1007,9 +1010,10 @@ class _BankReader:
                 points = None
             specific = QUESTION_BUILDERS[qtype](self, node, label) if qtype else None
             if qid and qtype and specific is not None and common["source"]:
+                common.update(specific)
                 out.append(Question(
                     id=override or qid, bank=bank_id, type=qtype, points=points or default_points(qtype, specific),
-                    ref=self.ref(node.line or self.id_line("questions", qid)), **common, **specific,  # type: ignore[arg-type]
+                    ref=SourceRef(self.path, node.line or self.id_line("questions", qid)), **common,  # type: ignore[arg-type]
                 ))
         return out
 
