@@ -5,8 +5,10 @@ together as one ``BankErrors``; a bank with any problem is never returned.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
+import gc
 import math
 import re
 import unicodedata
@@ -189,8 +191,27 @@ def default_bank_paths() -> list[Path]:
     return [builtin_bank_path()]
 
 
+@contextlib.contextmanager
+def _collector_paused():
+    """The cyclic garbage collector off while banks are read: they make millions of
+    objects and no cycles, and each full collection would walk all of them again (a
+    tenth of the time at 100,000 questions). Switched back on as it was, whatever happens."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_banks(paths: Iterable[str | Path] | None = None) -> list[Bank]:
     """Load and validate every bank under ``paths``; raise BankErrors listing all problems."""
+    with _collector_paused():
+        return _load_banks(paths)
+
+
+def _load_banks(paths: Iterable[str | Path] | None) -> list[Bank]:
     files = find_bank_files(paths if paths else default_bank_paths())
     banks: list[Bank] = []
     errors: list[BankError] = []

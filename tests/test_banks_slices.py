@@ -190,3 +190,25 @@ def test_large_file_limits_the_rest_and_each_entry(all_large: None, monkeypatch:
         load_bank_text(text.replace("prompt: p", "prompt: " + "p" * 100), "x.yaml")
     assert str(caught.value).startswith("x.yaml:11: this entry of 'questions' is 0.0 MB long; "
                                         "expected at most 0 MB per question or fact")
+
+
+def test_collector_paused_while_loading_then_as_it_was(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    seen: list[bool] = []
+    real = banks._BankReader.read
+    monkeypatch.setattr(banks._BankReader, "read", lambda self, path: seen.append(gc.isenabled()) or real(self, path))
+    assert gc.isenabled()
+    banks.load_banks([SAMPLE_BANK])
+    assert seen == [False] and gc.isenabled()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("bank: x\n", encoding="utf-8")
+    with pytest.raises(BankErrors):
+        banks.load_banks([bad])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        banks.load_banks([SAMPLE_BANK])
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
