@@ -95,7 +95,10 @@ def parse(text: str, first_line: int = 1) -> tuple[object, list[YamlProblem]]:
     if node is None:
         return None, []
     builder = _Builder(first_line)
-    value = builder.build(node)
+    try:
+        value = builder.build(node)
+    finally:  # the scalar constructor remembers every node it built: forget them (and so the nodes)
+        _SCALARS.constructed_objects.clear()
     return value, builder.problems
 
 

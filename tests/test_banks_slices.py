@@ -212,3 +212,13 @@ def test_collector_paused_while_loading_then_as_it_was(tmp_path, monkeypatch: py
         assert not gc.isenabled()  # a caller's choice is kept
     finally:
         gc.enable()
+
+
+def test_parse_keeps_no_yaml_node_alive() -> None:
+    """PyYAML's constructor remembers every node it built; after a parse none may stay
+    (each slice of a large bank would otherwise keep its whole node tree)."""
+    yamlnodes.parse("a: 1\nb: [x, 2.5, true]\nc: {d: e}\n")
+    assert not yamlnodes._SCALARS.constructed_objects
+    with pytest.raises(yamlnodes.YamlProblem):
+        yamlnodes.parse("a: !!python/object:os.system x\n")
+    assert not yamlnodes._SCALARS.constructed_objects
