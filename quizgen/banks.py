@@ -323,6 +323,7 @@ class _BankReader:
         self.source_text = ""
         self._id_lines: dict[str, int] | None = None
         self.strings: dict[str, str] = {}  # one copy of texts many items repeat (tags, decks, units)
+        self.clean_tags: dict[tuple, tuple[str, ...]] = {}  # tags as written -> as read, when they had no problem
 
     def key_line(self, section: str, key: str) -> int:
         """The line of ``key:`` under the top-level ``section:`` (when the fast parser gave no lines)."""
@@ -708,6 +709,11 @@ class _BankReader:
         return self.strings.setdefault(deck, deck)  # one copy of each deck name
 
     def tags(self, node: LDict, label: str) -> tuple[str, ...]:
+        raw = node.get("tags")
+        key = tuple(raw) if type(raw) is LList and all(type(tag) is str for tag in raw) else None
+        if key is not None and key in self.clean_tags:  # the same tags as an earlier item's
+            return self.clean_tags[key]
+        errors = len(self.errors)
         tags = self.text_list(node, "tags", label) or ()
         if not tags:
             return ()
@@ -716,7 +722,10 @@ class _BankReader:
                 if _SPACE.search(tag):
                     self.error(node.line_of("tags"), f"{label}: tag {tag!r} contains a space; "
                                                      "expected tags without spaces (use a hyphen)")
-        return tuple([self.strings.setdefault(tag, tag) for tag in tags])  # one copy of each tag
+        tags = tuple([self.strings.setdefault(tag, tag) for tag in tags])  # one copy of each tag
+        if key is not None and len(self.errors) == errors:
+            self.clean_tags[key] = tags  # and one of each list of tags
+        return tags
 
     # -- sections -------------------------------------------------------
     def bank(self, doc: LDict) -> Bank | None:
