@@ -467,6 +467,12 @@ def _mapping(pairs: list) -> LDict:
 
 
 def _to_llist(items: list) -> LList:
+    try:
+        plain = _TYPED_WORDS.isdisjoint(items)  # the usual case: texts and numbers only
+    except TypeError:  # a mapping or a list among the items
+        plain = None
+    if plain:
+        return LList(items)
     if not _TYPED_WORDS.isdisjoint([v for v in items if type(v) is str]):
         raise _Ambiguous
     return LList([_to_llist(v) if type(v) is list else v for v in items])
