@@ -687,7 +687,7 @@ def _without(text: str, lists: list[tuple[str, int, int, list[int]]], blank_line
     return "".join(out)
 
 
-_ITEM_AFTER_BLANKS = re.compile(r"(?: *(?:#[^\n]*)?\n)*( *)-[ \n]")  # blank and comment lines, then an item
+_ITEM_AFTER_BLANKS = re.compile(r"(?: *(?:#[^\n]*)?\r?\n)*( *)-[ \r\n]")  # blank and comment lines, then an item
 _LIST_END = {False: re.compile(r"\n(?=[^ \r\n#-])"), True: re.compile(r"\n(?=[^ \r\n#])")}  # indented?
 
 
@@ -695,7 +695,7 @@ def _block_list(text: str, key: str) -> tuple[int, int, list[int]] | None:
     """Where the top-level ``key:`` line starts and its block list ends, and where each of
     the list's items starts; None unless the key is written plainly ("questions:" alone on
     its line), holds a block list, and is followed by another top-level key or the end."""
-    pattern = rf"{re.escape(key)}: *\n"
+    pattern = rf"{re.escape(key)}: *\r?\n"  # Windows line ends too
     line = re.match(pattern, text) or re.search("\n" + pattern, text)  # "\n", not "^": a faster scan
     if line is None:
         return None
@@ -710,10 +710,10 @@ def _block_list(text: str, key: str) -> tuple[int, int, list[int]] | None:
     end = stop.start() + 1 if stop else len(text)
     if stop and not TOP_KEY_LINE.match(text, end):
         return None
-    starts = [m.start() + 1 for m in re.compile(rf"\n{indent}-[ \n]").finditer(text, line.end() - 1, end)]
+    starts = [m.start() + 1 for m in re.compile(rf"\n{indent}-[ \r\n]").finditer(text, line.end() - 1, end)]
     if not starts or starts[0] != first.start(1):
         return None
     return start, end, starts
 
 
-TOP_KEY_LINE = re.compile(r"[A-Za-z_][\w-]*:[ \n]")
+TOP_KEY_LINE = re.compile(r"[A-Za-z_][\w-]*:[ \r\n]")

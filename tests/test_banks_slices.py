@@ -132,8 +132,10 @@ def all_large(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("path", [SAMPLE_BANK, DEFAULT_BANK], ids=["sample", "default"])
 @pytest.mark.parametrize("fast", [True, False], ids=["fast", "slow"])
-def test_large_file_reads_the_same_bank(all_large: None, monkeypatch: pytest.MonkeyPatch, path, fast) -> None:
-    text = path.read_text(encoding="utf-8")
+@pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["lf", "crlf"])
+def test_large_file_reads_the_same_bank(all_large: None, monkeypatch: pytest.MonkeyPatch, path, fast,
+                                        newline: str) -> None:
+    text = path.read_text(encoding="utf-8").replace("\n", newline)
     monkeypatch.setattr(yamlnodes, "FAST_PATH_MIN_CHARS", 0 if fast else 10**9)
     parsed: list[int] = []
     real = yamlnodes.parse
