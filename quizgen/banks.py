@@ -441,7 +441,7 @@ class _BankReader:
             if not self.errors and bank is not None:
                 return bank
             self.errors.clear()  # read again, slowly, to give every error its line
-            del fast
+            del fast, bank  # nothing of the first reading is kept while the second runs
         try:
             if lists is None:
                 doc, problems = yamlnodes.parse(text)
