@@ -125,11 +125,66 @@ def load_entry(path: str, entry: Path | None) -> Bank | None:
     if entry is None:
         return None
     try:
-        bank = from_plain(marshal.loads(entry.read_bytes()))
+        with open(entry, "rb") as handle:
+            bank = _read_records(handle)
         os.utime(entry)  # recently used
     except Exception:  # missing, damaged, not plain data, written by another Python: a miss
         return None
     return bank if isinstance(bank, Bank) and bank.path == path else None
+
+
+# An entry is a series of records, each eight bytes of length then that many bytes of marshal
+# data (``marshal.load`` on a file would read it a few bytes at a time): a header (FORMAT, number of facts, number of
+# questions), the Bank without its facts and questions, then the facts and the questions in
+# batches of BATCH: written and read a batch at a time, so that no plain copy of a whole
+# large bank is ever made.
+FORMAT = "quizgen bank cache 2"
+BATCH = 2000
+_LISTS = ("facts", "questions")
+
+
+def _load_record(handle) -> object:
+    size = int.from_bytes(handle.read(8), "little")
+    data = handle.read(size)
+    if len(data) != size:
+        raise EOFError("a record is cut short")
+    return marshal.loads(data)
+
+
+def _dump_record(value: object, handle) -> None:
+    data = marshal.dumps(value)
+    handle.write(len(data).to_bytes(8, "little"))
+    handle.write(data)
+
+
+def _read_records(handle) -> Bank | None:
+    header = _load_record(handle)
+    if type(header) is not tuple or len(header) != 3 or header[0] != FORMAT \
+            or not all(type(n) is int and n >= 0 for n in header[1:]):
+        return None
+    bank = from_plain(_load_record(handle))
+    if type(bank) is not Bank:
+        return None
+    for name, kind, count in (("facts", Fact, header[1]), ("questions", Question, header[2])):
+        items: list = []
+        while len(items) < count:
+            batch = _load_record(handle)
+            if type(batch) is not tuple or not batch or len(items) + len(batch) > count:
+                return None
+            items += [from_plain(plain) for plain in batch]
+        if not all(type(item) is kind for item in items):
+            return None
+        _set(bank, name, tuple(items))
+    return bank if not handle.read(1) else None  # nothing after the last record
+
+
+def _write_records(handle, bank: Bank) -> None:
+    _dump_record((FORMAT, len(bank.facts), len(bank.questions)), handle)
+    _dump_record({_CLASS: "Bank", _VALUES: tuple(() if name in _LISTS else to_plain(getattr(bank, name))
+                                                 for name in _FIELDS["Bank"])}, handle)
+    for items in (bank.facts, bank.questions):
+        for first in range(0, len(items), BATCH):
+            _dump_record(tuple([to_plain(item) for item in items[first:first + BATCH]]), handle)
 
 
 def store(path: str, data: bytes, bank: Bank) -> None:
@@ -141,21 +196,22 @@ def store_entry(entry: Path | None, bank: Bank) -> None:
     """``store`` at an ``entry_for`` place."""
     if entry is None:
         return
-    try:
-        plain = marshal.dumps(to_plain(bank))
-    except (TypeError, ValueError):  # a value the model does not normally hold: do not cache
-        return
+    tmp = None
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".bank-", suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
-            handle.write(plain)
+            _write_records(handle, bank)
         os.replace(tmp, entry)
+        tmp = None
         entries = sorted(entry.parent.glob(f"bank-*{SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in entries[KEEP:]:
             old.unlink(missing_ok=True)
-    except OSError:
-        try:
-            os.unlink(tmp)  # type: ignore[possibly-undefined]
-        except (OSError, NameError):
-            pass
+    except (OSError, TypeError, ValueError):  # a value the model does not normally hold: do not cache
+        pass
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass

@@ -95,7 +95,10 @@ def parse(text: str, first_line: int = 1) -> tuple[object, list[YamlProblem]]:
     if node is None:
         return None, []
     builder = _Builder(first_line)
-    value = builder.build(node)
+    try:
+        value = builder.build(node)
+    finally:  # the scalar constructor remembers every node it built: forget them (and so the nodes)
+        _SCALARS.constructed_objects.clear()
     return value, builder.problems
 
 
@@ -411,7 +414,11 @@ _PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\t\n\r"
 def printable_ascii(text: str) -> bool:
     """Is the text ASCII without control characters (tab, line feed and carriage return
     aside)? A few milliseconds for megabytes; then no character-class regex needs to run."""
-    return text.isascii() and not text.encode("ascii").translate(None, _PRINTABLE_ASCII)
+    if not text.isascii():
+        return False
+    step = 1 << 24  # a slice at a time: a copy of a 200 MB text would double its memory
+    return not any(text[i:i + step].encode("ascii").translate(None, _PRINTABLE_ASCII)
+                   for i in range(0, len(text), step))
 
 
 # characters PyYAML refuses anywhere, even in comments (rapidyaml lets them pass)
@@ -464,6 +471,12 @@ def _mapping(pairs: list) -> LDict:
 
 
 def _to_llist(items: list) -> LList:
+    try:
+        plain = _TYPED_WORDS.isdisjoint(items)  # the usual case: texts and numbers only
+    except TypeError:  # a mapping or a list among the items
+        plain = None
+    if plain:
+        return LList(items)
     if not _TYPED_WORDS.isdisjoint([v for v in items if type(v) is str]):
         raise _Ambiguous
     return LList([_to_llist(v) if type(v) is list else v for v in items])
@@ -674,7 +687,7 @@ def _without(text: str, lists: list[tuple[str, int, int, list[int]]], blank_line
     return "".join(out)
 
 
-_ITEM_AFTER_BLANKS = re.compile(r"(?: *(?:#[^\n]*)?\n)*( *)-[ \n]")  # blank and comment lines, then an item
+_ITEM_AFTER_BLANKS = re.compile(r"(?: *(?:#[^\n]*)?\r?\n)*( *)-[ \r\n]")  # blank and comment lines, then an item
 _LIST_END = {False: re.compile(r"\n(?=[^ \r\n#-])"), True: re.compile(r"\n(?=[^ \r\n#])")}  # indented?
 
 
@@ -682,7 +695,8 @@ def _block_list(text: str, key: str) -> tuple[int, int, list[int]] | None:
     """Where the top-level ``key:`` line starts and its block list ends, and where each of
     the list's items starts; None unless the key is written plainly ("questions:" alone on
     its line), holds a block list, and is followed by another top-level key or the end."""
-    line = re.search(rf"(?:\A|\n){re.escape(key)}: *\n", text)
+    pattern = rf"{re.escape(key)}: *\r?\n"  # Windows line ends too
+    line = re.match(pattern, text) or re.search("\n" + pattern, text)  # "\n", not "^": a faster scan
     if line is None:
         return None
     start = line.start() + (text[line.start()] == "\n")
@@ -696,10 +710,10 @@ def _block_list(text: str, key: str) -> tuple[int, int, list[int]] | None:
     end = stop.start() + 1 if stop else len(text)
     if stop and not TOP_KEY_LINE.match(text, end):
         return None
-    starts = [m.start() + 1 for m in re.compile(rf"\n{indent}-[ \n]").finditer(text, line.end() - 1, end)]
+    starts = [m.start() + 1 for m in re.compile(rf"\n{indent}-[ \r\n]").finditer(text, line.end() - 1, end)]
     if not starts or starts[0] != first.start(1):
         return None
     return start, end, starts
 
 
-TOP_KEY_LINE = re.compile(r"[A-Za-z_][\w-]*:[ \n]")
+TOP_KEY_LINE = re.compile(r"[A-Za-z_][\w-]*:[ \r\n]")

@@ -68,3 +68,21 @@ def test_small_banks_are_not_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("QUIZGEN_CACHE_DIR", str(tmp_path / "cache"))
     load_bank(copy_bank(tmp_path))
     assert not (tmp_path / "cache").exists()
+
+
+def test_entries_are_written_and_read_in_batches(cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Questions go to the entry a batch at a time (no plain copy of a whole large bank);
+    an entry cut short, or with anything after its last batch, is a miss."""
+    monkeypatch.setattr(bankcache, "BATCH", 2)
+    path = copy_bank(tmp_path)
+    expected = load_bank(path)
+    assert len(expected.questions) > 4
+    (entry,) = cache.glob("bank-*.marshal")
+    data = entry.read_bytes()
+    monkeypatch.setattr("quizgen.banks._BankReader.read_text", lambda *a: pytest.fail("not a hit"))
+    hit = load_bank(path)
+    assert hit == expected and hit.questions[0].ref == expected.questions[0].ref
+    assert bankcache.load_entry(str(path), entry) == expected
+    for damaged in (data[:-3], data + b"\0"):
+        entry.write_bytes(damaged)
+        assert bankcache.load_entry(str(path), entry) is None

@@ -132,8 +132,10 @@ def all_large(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("path", [SAMPLE_BANK, DEFAULT_BANK], ids=["sample", "default"])
 @pytest.mark.parametrize("fast", [True, False], ids=["fast", "slow"])
-def test_large_file_reads_the_same_bank(all_large: None, monkeypatch: pytest.MonkeyPatch, path, fast) -> None:
-    text = path.read_text(encoding="utf-8")
+@pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["lf", "crlf"])
+def test_large_file_reads_the_same_bank(all_large: None, monkeypatch: pytest.MonkeyPatch, path, fast,
+                                        newline: str) -> None:
+    text = path.read_text(encoding="utf-8").replace("\n", newline)
     monkeypatch.setattr(yamlnodes, "FAST_PATH_MIN_CHARS", 0 if fast else 10**9)
     parsed: list[int] = []
     real = yamlnodes.parse
@@ -190,3 +192,35 @@ def test_large_file_limits_the_rest_and_each_entry(all_large: None, monkeypatch:
         load_bank_text(text.replace("prompt: p", "prompt: " + "p" * 100), "x.yaml")
     assert str(caught.value).startswith("x.yaml:11: this entry of 'questions' is 0.0 MB long; "
                                         "expected at most 0 MB per question or fact")
+
+
+def test_collector_paused_while_loading_then_as_it_was(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    seen: list[bool] = []
+    real = banks._BankReader.read
+    monkeypatch.setattr(banks._BankReader, "read", lambda self, path: seen.append(gc.isenabled()) or real(self, path))
+    assert gc.isenabled()
+    banks.load_banks([SAMPLE_BANK])
+    assert seen == [False] and gc.isenabled()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("bank: x\n", encoding="utf-8")
+    with pytest.raises(BankErrors):
+        banks.load_banks([bad])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        banks.load_banks([SAMPLE_BANK])
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
+
+
+def test_parse_keeps_no_yaml_node_alive() -> None:
+    """PyYAML's constructor remembers every node it built; after a parse none may stay
+    (each slice of a large bank would otherwise keep its whole node tree)."""
+    yamlnodes.parse("a: 1\nb: [x, 2.5, true]\nc: {d: e}\n")
+    assert not yamlnodes._SCALARS.constructed_objects
+    with pytest.raises(yamlnodes.YamlProblem):
+        yamlnodes.parse("a: !!python/object:os.system x\n")
+    assert not yamlnodes._SCALARS.constructed_objects
