@@ -11,7 +11,6 @@ import os
 import re
 import sys
 import time
-import traceback
 from pathlib import Path
 from typing import Callable, List, Optional, TypeVar
 
@@ -111,6 +110,8 @@ def run(action: Callable[[], T]) -> T:
 
 def _debug_traceback() -> None:
     if _STATE["debug"]:
+        import traceback  # only with --debug: every run imports this module
+
         traceback.print_exc(file=sys.stderr)
 
 

@@ -19,7 +19,6 @@ Flags given on the command line win over a set, a set wins over ``[build]``.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -78,6 +77,8 @@ def load_config(folder: Path = Path(".")) -> ProjectConfig:
 
 
 def _read(path: Path) -> dict:
+    import tomllib  # only where a settings file exists (a build without one never loads it)
+
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)

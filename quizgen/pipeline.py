@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import stat
-import tempfile
 import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -659,6 +658,8 @@ def write_all_atomically(files: Mapping[Path, FileData]) -> None:
     Temporary files and backups left by an interrupted write (a process that no longer
     runs) beside these files are removed first; nothing else is touched.
     """
+    import tempfile  # here, not with the module: an unchanged rebuild writes nothing
+
     pid = os.getpid()
     for folder in {path.parent for path in files}:
         remove_stale_temporaries(folder, {path.name for path in files if path.parent == folder})
@@ -701,6 +702,8 @@ def _backup(path: Path, pid: int) -> str | None:
     None if there is no file to back up."""
     if not os.path.lexists(path):
         return None
+    import tempfile
+
     fd, backup = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{pid}.", suffix=".bak")
     os.close(fd)
     os.unlink(backup)
