@@ -210,31 +210,60 @@ def cpu_times() -> tuple[int, int] | None:
     return ticks[3] + ticks[4], sum(ticks)
 
 
+def own_ticks() -> int:
+    """Clock ticks of CPU this process has used, with its children that have finished
+    (the second PDF process among them)."""
+    t = os.times()
+    return round((t.user + t.system + t.children_user + t.children_system) * _TICKS_PER_SECOND)
+
+
+def machine_times() -> tuple[int, int, int] | None:
+    """(idle, all, this build's own) clock ticks: what ``idle_cpus`` compares over a window."""
+    times = cpu_times()
+    return None if times is None else (*times, own_ticks())
+
+
+try:
+    _TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+except (AttributeError, ValueError, OSError):  # not POSIX: cpu_times() is None there anyway
+    _TICKS_PER_SECOND = 100
+
 # The window the machine is watched over: from this module's import (the build's start) to the
-# first render, topped up to MIN_WINDOW_TICKS of all CPUs' clock ticks (10 ms each) with a short sleep.
-_SINCE = cpu_times()
+# first render, then from each look to the next. A window shorter than MIN_WINDOW_TICKS of all
+# CPUs' clock ticks (10 ms each) is too short to judge: the last look's verdict stands (a build's
+# worksheets and then its keys ask twice within moments), or, with none yet, a short sleep tops
+# it up.
+_SINCE = machine_times()
+_LAST: float | None = None
 MIN_WINDOW_TICKS = 8
 IDLE_CPU_NEEDED = 0.75  # a second process pays when at least this much of a CPU sat idle meanwhile
 
 
-def idle_cpus(cpus: int, since: tuple[int, int] | None = None, sleep: Callable[[float], None] | None = None) -> float:
-    """How many CPUs sat idle, on average, from ``since`` (default: this module's import, or the
-    last time this was asked, so a long-running program looks at the recent past) until now:
-    what the machine did, not the load average (which lags a minute and counts waiting tasks)."""
+def idle_cpus(cpus: int, since: tuple[int, int, int] | None = None,
+              sleep: Callable[[float], None] | None = None) -> float:
+    """How many CPUs, besides the one this build runs on, other programs left idle, on average,
+    from ``since`` (a ``machine_times()``; default: this module's import, or the last look, so a
+    long-running program looks at the recent past) until now: what the machine did, not the load
+    average (which lags a minute and counts waiting tasks). This build's own CPU time, and its
+    finished second process's, counts as idle: its own work is no reason to stay on one CPU."""
     import time
 
-    global _SINCE
+    global _SINCE, _LAST
     start = since if since is not None else _SINCE
-    now = cpu_times()
+    now = machine_times()
     if start is None or now is None:
         return 0.0
     if now[1] - start[1] < MIN_WINDOW_TICKS:
+        if since is None and _LAST is not None:
+            return _LAST
         (sleep or time.sleep)(0.01 * MIN_WINDOW_TICKS / max(cpus, 1))
-        now = cpu_times() or now
+        now = machine_times() or now
+    idle, total, own = now[0] - start[0], now[1] - start[1], now[2] - start[2]
+    free = min(float(cpus), cpus * (idle + own) / total) if total > 0 else 0.0
+    spare = max(0.0, free - 1.0)
     if since is None:
-        _SINCE = now
-    idle, total = now[0] - start[0], now[1] - start[1]
-    return cpus * idle / total if total > 0 else 0.0
+        _SINCE, _LAST = now, spare
+    return spare
 
 
 def _workers(job: ExportJob) -> int:
