@@ -140,8 +140,7 @@ def test_amount_reads_numbers_not_dates() -> None:
     assert amount("national interests") is None
 
 
-def test_hand_written_flaws_are_section_11_4_warnings() -> None:
-    text = BANK + """\
+CATCH_ALL_QUESTION = """\
 questions:
   - id: catch-all
     type: multiple_choice
@@ -150,6 +149,10 @@ questions:
     distractors: [Dmitry Peskov, Sergei Lavrov, All of the above]
     source: alpha
 """
+
+
+def test_hand_written_flaws_are_section_11_4_warnings() -> None:
+    text = BANK + CATCH_ALL_QUESTION
     bank = load_bank_text(text, path="flaws.yaml")
     line = bank.questions[0].ref.line
     assert check_questions(bank, bank.questions) == [
@@ -271,15 +274,7 @@ def test_absolute_words_finds_the_first_listed_word_the_statement_uses(statement
 def test_flaw_checks_of_a_bank_without_facts_need_no_distractors() -> None:
     """Checking hand-written questions of a bank without facts builds no SlotTruth (and so
     does not import quizgen.distractors); a bank with facts gets one."""
-    text = BANK.split("facts:")[0] + """\
-questions:
-  - id: catch-all
-    type: multiple_choice
-    prompt: Who signed the decree?
-    answer: Vladimir Putin
-    distractors: [Dmitry Peskov, Sergei Lavrov, All of the above]
-    source: alpha
-"""
+    text = BANK.split("facts:")[0] + CATCH_ALL_QUESTION
     bank = load_bank_text(text, path="flaws.yaml")
     assert FlawContext.of(bank).truth is None and FlawContext.of(load_bank_text(BANK)).truth is not None
     assert [w.split(" [")[1] for w in check_questions(bank, bank.questions)] == ["all-or-none-of-the-above]"]
