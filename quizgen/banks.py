@@ -1162,17 +1162,18 @@ class _BankReader:
 
     def plain_multiple_choice(self, node: LDict) -> dict:
         prompt = _plain_text(node["prompt"])
-        distractors = _plain_texts(node["distractors"], 2)
+        distractors, wrong = _plain_texts_and_keys(node["distractors"], 2)
         if "answers" in node:
             if "answer" in node:
                 raise _Unusual
-            answers, select_all = _plain_texts(node["answers"], 1), True
+            answers, correct = _plain_texts_and_keys(node["answers"], 1)
+            select_all = True
         elif "answer" in node:
             answers, select_all = (_plain_text(node["answer"]),), False
+            correct = {normalize(answers[0])}
         else:
             raise _Unusual
-        correct = {normalize(a) for a in answers}
-        if any(normalize(d) in correct for d in distractors):
+        if not wrong.isdisjoint(correct):
             raise _Unusual
         return dict(prompt=prompt, answers=answers, distractors=distractors, select_all=select_all)
 
@@ -1405,6 +1406,17 @@ def _plain_texts(value: object, minimum: int) -> tuple[str, ...]:
         if len(stripped) == len(value) and all(stripped):
             if len(stripped) < 2 or len({normalize(item) for item in stripped}) == len(stripped):
                 return tuple(stripped)
+    raise _Unusual
+
+
+def _plain_texts_and_keys(value: object, minimum: int) -> tuple[tuple[str, ...], set[str]]:
+    """``_plain_texts``, and the texts as answers are compared (``normalize``)."""
+    if type(value) is LList and len(value) >= minimum:
+        stripped = [item.strip() for item in value if type(item) is str]
+        if len(stripped) == len(value) and all(stripped):
+            keys = {normalize(item) for item in stripped}
+            if len(keys) == len(stripped):
+                return tuple(stripped), keys
     raise _Unusual
 
 

@@ -27,7 +27,7 @@ def synthetic_bank(n: int) -> str:
         sys.path.remove(str(folder))
     return module.synthetic_bank(n)
 
-SETTINGS = settings(max_examples=300, deadline=None, derandomize=True,
+SETTINGS = settings(max_examples=500, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 SOURCES = {"src": Source("src", "A report", "News")}
 FACT_IDS = {"f-one", "f-two"}
@@ -63,24 +63,31 @@ PLAIN = {  # a plain value of each field
     "pairs": st.lists(st.tuples(st.one_of(GOOD, st.integers(1, 9)), GOOD).map(list), min_size=3, max_size=4,
                       unique_by=(lambda p: str(p[0]).strip().lower(), lambda p: p[1].strip().lower())),
     "tolerance": st.sampled_from([0, 0.5, 2]), "tags": st.lists(st.sampled_from("abcd"), max_size=3, unique=True),
-    "difficulty": st.sampled_from(["easy", "medium", "hard"]), "deck": st.sampled_from(["Deck", "Deck::Sub", " Deck "]),
+    "difficulty": st.sampled_from(["easy", "medium", "hard"]),
+    "deck": st.sampled_from(["Deck", "Deck::Sub", " Deck "]),
     "facts": st.lists(st.sampled_from(sorted(FACT_IDS)), max_size=2, unique=True),
     "points": st.sampled_from([1, 2.5, 1000]), "override": st.just("f-one.t1"),
 }
+REPEATS = st.sampled_from([["Paris", " paris "], ["Rome", "Oslo", "ROME"],  # the same text twice, as compared
+                           ["caf\u00e9 \u201cnoir\u201d", "Caf\u00e9 \"noir\""]])
 MISTAKES = {  # values the full checks report (or read differently), by field
     "id": st.sampled_from(["Bad Id", 3, None, "q1\n"]), "source": st.sampled_from(["other", None, 5]),
-    "answers": st.lists(WORDS, max_size=4), "distractors": st.lists(WORDS, max_size=4),
-    "accept": st.lists(SCALARS, max_size=3), "items": st.lists(WORDS, max_size=4),
-    "pairs": st.one_of(st.lists(st.lists(SCALARS, max_size=3), max_size=4),
-                       st.sampled_from([[["a", "x"], [" A ", "y"], ["b", "z"]], [["a", "x"], ["b", "X"], ["c", "z"]],
-                                        [["a", "x"], ["b", "y"]], [["a", "x"], ["b", ""], ["c", "z"]],
-                                        [["a", "x"], ["b", True], ["c", "z"]], [["a", "x"], ["b", "y", "w"], ["c", "z"]]])),
+    "answers": st.one_of(st.lists(WORDS, max_size=4), REPEATS),
+    "distractors": st.one_of(st.lists(WORDS, max_size=4), REPEATS),
+    "accept": st.one_of(st.lists(SCALARS, max_size=3), REPEATS),
+    "items": st.one_of(st.lists(WORDS, max_size=4), REPEATS),
+    "pairs": st.one_of(st.lists(st.lists(SCALARS, max_size=3), max_size=4), st.sampled_from([
+        [["a", "x"], [" A ", "y"], ["b", "z"]], [["a", "x"], ["b", "X"], ["c", "z"]], [["a", "x"], ["b", "y"]],
+        [["a", "x"], ["b", ""], ["c", "z"]], [["a", "x"], ["b", True], ["c", "z"]],
+        [["a", "x"], ["b", "y", "w"], ["c", "z"]], [["a", "x"], [False, "y"], ["c", "z"]]])),
     "tolerance": st.sampled_from([-1, True, "1"]),
     "tags": st.lists(st.sampled_from(["a", "a b", "B", "", 4, " c "]), max_size=3),
     "difficulty": st.sampled_from(["Hard", None, 1]), "deck": st.sampled_from(["deck", "DECK::sub", "", 7]),
     "facts": st.lists(st.sampled_from(["f-one", "f-three", " f-two ", 1]), max_size=3),
     "points": st.sampled_from([0, 1001, 1e-12, True, -2, "1"]), "override": st.sampled_from(["f-two.t1", "bad"]),
     "answer": st.one_of(SCALARS, st.lists(WORDS, max_size=2)),
+    **{key: st.sampled_from(["x" * 10_001, "", "  ", 12, 2.5, None, True, ["a"]])
+       for key in ("prompt", "statement", "text", "unit", "explanation", "evidence")},
 }
 
 
@@ -233,3 +240,54 @@ questions:
                         "bank.yaml:9: question 'q1': duplicate id (first at line 3); expected each question "
                         "id once"]
     assert (built, messages) == read(text, doc, fast=False)[:2]
+
+
+# one plain question of each type, and single mistakes to make in it, each tried in turn
+PLAIN_OF_TYPE = {
+    "multiple_choice": {"prompt": "Who?", "answer": "Paris", "distractors": ["Rome", "Oslo"]},
+    "true_false": {"statement": "It is.", "answer": True},
+    "short_answer": {"prompt": "Who?", "answer": "Paris", "accept": ["paris city"]},
+    "cloze": {"text": "The [[blank|gap::hint]] text"},
+    "numeric": {"prompt": "How many?", "answer": 3, "tolerance": 0.5, "unit": "km"},
+    "matching": {"prompt": "Match.", "pairs": [["a", "x"], [1, "y"], ["c", "z"]]},
+    "ordering": {"prompt": "Order.", "items": ["a", "b", "c"]},
+}
+COMMON_PLAIN = {"id": "q1", "source": "src", "explanation": "Because.", "evidence": "it says", "tags": ["a", "b"],
+                "difficulty": "easy", "deck": "Deck", "facts": ["f-one"], "points": 2}
+LEFT_OUT = object()
+SINGLE_MISTAKES = {
+    **{key: ["x" * 10_001, "", "  ", 12, 2.5, None, True, ["a"], {"a": 1}, LEFT_OUT]
+       for key in ("prompt", "statement", "text", "unit", "explanation", "evidence", "answer")},
+    **{key: [[], ["a"], ["a", "b"], ["Paris", " paris "], ["Paris", "Rome", ""], ["a", 3], ["a", None], "a",
+             ["Paris", "Oslo", "ROME"], ["a", ["b"]], None, LEFT_OUT]
+       for key in ("answers", "distractors", "accept", "items", "tags", "facts")},
+    "id": ["Bad Id", 3, None, "q1\n", "q9", LEFT_OUT], "source": ["other", None, 5, LEFT_OUT],
+    "type": ["essay", None, 3, LEFT_OUT], "unknown": ["x"], "prompt ": ["x"],
+    "pairs": [[["a", "x"], [" A ", "y"], ["b", "z"]], [["a", "x"], ["b", "X"], ["c", "z"]], [["a", "x"], ["b", "y"]],
+              [["a", "x"], ["b", ""], ["c", "z"]], [["a", "x"], ["b", True], ["c", "z"]], [["a", 1.5], ["b", 2], ["c", 3]],
+              [["a", "x"], ["b", "y", "w"], ["c", "z"]], [["a", "x"], [False, "y"], ["c", "z"]], None, "a", LEFT_OUT],
+    "tolerance": [-1, 0, True, "1", 1e16, None, LEFT_OUT], "points": [0, 1000, 1001, 1e-12, True, -2, "1", None],
+    "difficulty": ["Hard", "hard", None, 1, LEFT_OUT], "deck": ["deck", "DECK", " Deck ", "Deck::Sub", "", 7, None],
+    "override": ["f-two.t1", "bad", None], "tags ": [["a"]],
+}
+
+
+def test_each_single_mistake_in_each_type_reads_as_the_full_checks_read_it() -> None:
+    """Every type's plain question with one field changed (a mistake, or a value the fast
+    path leaves to the full checks), after a question that used the deck 'Deck' and id q9."""
+    first = {"id": "q9", "type": "true_false", "source": "src", "statement": "S.", "answer": False, "deck": "Deck"}
+    tried = taken = 0
+    for qtype, own in PLAIN_OF_TYPE.items():
+        for key, values in SINGLE_MISTAKES.items():
+            for value in values:
+                changed = {"type": qtype, **COMMON_PLAIN, **own}
+                if value is LEFT_OUT:
+                    changed.pop(key, None)
+                else:
+                    changed[key] = value
+                for text, doc in readings([first, changed]):
+                    built, messages, _ = read(text, doc, fast=False)
+                    fast_built, fast_messages, fast_taken = read(text, doc, fast=True)
+                    assert (fast_built, fast_messages) == (built, messages), (qtype, key, value)
+                    tried, taken = tried + 1, taken + fast_taken - 1
+    assert taken > tried // 10  # not all left to the full checks: values that stay plain are taken
