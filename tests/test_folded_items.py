@@ -2,8 +2,6 @@
 what the line-by-line loop finds."""
 from __future__ import annotations
 
-import re
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +17,7 @@ LINES = st.sampled_from([
 
 def by_line(text: str) -> list:
     saved = yamlnodes._OTHER_LINE_BREAKS
-    yamlnodes._OTHER_LINE_BREAKS = re.compile("")  # always "found": the line-by-line loop runs
+    yamlnodes._OTHER_LINE_BREAKS = ("",)  # always "found": the line-by-line loop runs
     try:
         return yamlnodes.folded_items(text)
     finally:
@@ -38,3 +36,9 @@ def test_the_documented_case_is_found_by_both() -> None:
     expected = [(3, "The conference ends", "COP22 opens - The conference ends")]
     assert yamlnodes.folded_items(text) == expected == by_line(text)
     assert yamlnodes.folded_items(text.replace("\n", "\r\n")) == expected  # other line breaks: the loop
+
+
+def test_the_other_line_breaks_are_those_python_splits_lines_at() -> None:
+    every = "a".join(map(chr, range(0x110000)))
+    breaks = {line[-1] for line in every.splitlines(keepends=True)[:-1]}
+    assert breaks - {"\n"} == set(yamlnodes._OTHER_LINE_BREAKS)
