@@ -57,15 +57,16 @@ def test_another_program_spinning_a_cpu_leaves_it_busy() -> None:
         spinner.wait()
 
 
-@linux
-def test_this_builds_own_work_does_not_keep_it_on_one_cpu() -> None:
-    since = pdf_exporter.machine_times()
-    end = time.perf_counter() + 0.3
-    while time.perf_counter() < end:  # this process keeps one CPU busy: its own, so not a reason
-        pass
-    cpus = _cpus()
-    idle = pdf_exporter.idle_cpus(cpus, since=since)
-    assert cpus < 2 or idle >= 0.5  # on a quiet machine: the other CPU is free for a second process
+def test_this_builds_own_work_does_not_keep_it_on_one_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    # (idle, all, own) ticks over a window of 2 CPUs x 100 ticks: this build ran one CPU flat out
+    monkeypatch.setattr(pdf_exporter, "machine_times", lambda: (100, 200, 100))
+    assert pdf_exporter.idle_cpus(2, since=(0, 0, 0)) == 1.0  # the other CPU sat idle: free for a second process
+    # the same busy CPU, but another program's (this build used none of it): nothing spare
+    monkeypatch.setattr(pdf_exporter, "machine_times", lambda: (100, 200, 0))
+    assert pdf_exporter.idle_cpus(2, since=(0, 0, 0)) == 0.0
+    # both CPUs busy, one of them with this build's own second process: the second process stays
+    monkeypatch.setattr(pdf_exporter, "machine_times", lambda: (0, 200, 200))
+    assert pdf_exporter.idle_cpus(2, since=(0, 0, 0)) == 1.0
 
 
 @linux
