@@ -1091,7 +1091,7 @@ class _BankReader:
                 or type(source) is not str or source not in sources):
             return None
         try:
-            specific = _PLAIN_BUILDERS[qtype](self, node)
+            specific = _PLAIN_BUILDERS[qtype](node, self.strings)
             explanation = _optional_text(node, "explanation")
             evidence = _optional_text(node, "evidence")
             tags = self.plain_tags(node.get("tags", _MISSING))
@@ -1159,74 +1159,6 @@ class _BankReader:
             raise _Unusual
         deck = self.clean_decks[raw] = self.strings.setdefault(deck, deck)  # type: ignore[index]
         return deck
-
-    def plain_multiple_choice(self, node: LDict) -> dict:
-        prompt = _plain_text(node["prompt"])
-        distractors, wrong = _plain_texts_and_keys(node["distractors"], 2)
-        if "answers" in node:
-            if "answer" in node:
-                raise _Unusual
-            answers, correct = _plain_texts_and_keys(node["answers"], 1)
-            select_all = True
-        elif "answer" in node:
-            answers, select_all = (_plain_text(node["answer"]),), False
-            correct = {normalize(answers[0])}
-        else:
-            raise _Unusual
-        if not wrong.isdisjoint(correct):
-            raise _Unusual
-        return dict(prompt=prompt, answers=answers, distractors=distractors, select_all=select_all)
-
-    def plain_true_false(self, node: LDict) -> dict:
-        truth = node["answer"]
-        if type(truth) is not bool:
-            raise _Unusual
-        return dict(prompt=_plain_text(node["statement"]), truth=truth)
-
-    def plain_short_answer(self, node: LDict) -> dict:
-        accept = node.get("accept", _MISSING)
-        return dict(prompt=_plain_text(node["prompt"]), answers=(_plain_text(node["answer"]),),
-                    accept=() if accept is _MISSING else _plain_texts(accept, 0))
-
-    def plain_cloze(self, node: LDict) -> dict:
-        text = _plain_text(node["text"])
-        blanks, problem = parse_cloze(text)
-        if problem or not blanks:
-            raise _Unusual
-        return dict(prompt=text, blanks=tuple(blanks), answers=tuple(b.answer for b in blanks))
-
-    def plain_numeric(self, node: LDict) -> dict:
-        prompt = _plain_text(node["prompt"])
-        number = _plain_number(node["answer"])
-        tolerance = node.get("tolerance", _MISSING)
-        if tolerance is _MISSING:
-            tolerance = None
-        elif _plain_number(tolerance) < 0:
-            raise _Unusual
-        unit = _optional_text(node, "unit")
-        return dict(prompt=prompt, number=number, tolerance=tolerance,
-                    unit=unit and self.strings.setdefault(unit, unit))
-
-    def plain_matching(self, node: LDict) -> dict:
-        prompt = _plain_text(node["prompt"])
-        value = node["pairs"]
-        if type(value) is not LList or len(value) < 3:
-            raise _Unusual
-        pairs = []
-        for pair in value:
-            if type(pair) is not LList or len(pair) != 2:
-                raise _Unusual
-            left, right = (str(p).strip() if type(p) in _TEXT_OR_NUMBER else "" for p in pair)
-            if not (left and right):
-                raise _Unusual
-            pairs.append((left, right))
-        for side in (0, 1):
-            if len({normalize(pair[side]) for pair in pairs}) != len(pairs):
-                raise _Unusual
-        return dict(prompt=prompt, pairs=tuple(pairs))
-
-    def plain_ordering(self, node: LDict) -> dict:
-        return dict(prompt=_plain_text(node["prompt"]), items=_plain_texts(node["items"], 3))
 
     # -- question types ---------------------------------------------------
     def multiple_choice(self, node: LDict, label: str) -> dict | None:
@@ -1370,15 +1302,6 @@ _REQUIRED = {
 _REQUIRED_BY_TYPE = {qtype: _REQUIRED[id(table)] for qtype, table in QUESTION_TABLES.items()}
 _DIFFICULTY_NAMES = {name: name for name in DIFFICULTIES}
 _TEXT_OR_NUMBER = frozenset([str, int, float])  # what a matching pair's side may be (bool is not)
-_PLAIN_BUILDERS: dict[str, Callable[[_BankReader, LDict], dict]] = {
-    "multiple_choice": _BankReader.plain_multiple_choice,
-    "true_false": _BankReader.plain_true_false,
-    "short_answer": _BankReader.plain_short_answer,
-    "cloze": _BankReader.plain_cloze,
-    "numeric": _BankReader.plain_numeric,
-    "matching": _BankReader.plain_matching,
-    "ordering": _BankReader.plain_ordering,
-}
 
 
 class _Unusual(Exception):
@@ -1426,6 +1349,94 @@ def _plain_number(value: object) -> float:
             value == 0 or NUMBER_SMALLEST <= abs(value) <= NUMBER_LARGEST):  # type: ignore[operator]
         return value  # type: ignore[return-value]
     raise _Unusual
+
+
+# -- the fast path's own fields of each type: those the type's full check (the
+# _BankReader method of the type's name) returns for a plain question; _Unusual for any other
+def _plain_multiple_choice(node: LDict, strings: dict[str, str]) -> dict:
+    prompt = _plain_text(node["prompt"])
+    distractors, wrong = _plain_texts_and_keys(node["distractors"], 2)
+    if "answers" in node:
+        if "answer" in node:
+            raise _Unusual
+        answers, correct = _plain_texts_and_keys(node["answers"], 1)
+        select_all = True
+    elif "answer" in node:
+        answers, select_all = (_plain_text(node["answer"]),), False
+        correct = {normalize(answers[0])}
+    else:
+        raise _Unusual
+    if not wrong.isdisjoint(correct):
+        raise _Unusual
+    return dict(prompt=prompt, answers=answers, distractors=distractors, select_all=select_all)
+
+
+def _plain_true_false(node: LDict, strings: dict[str, str]) -> dict:
+    truth = node["answer"]
+    if type(truth) is not bool:
+        raise _Unusual
+    return dict(prompt=_plain_text(node["statement"]), truth=truth)
+
+
+def _plain_short_answer(node: LDict, strings: dict[str, str]) -> dict:
+    accept = node.get("accept", _MISSING)
+    return dict(prompt=_plain_text(node["prompt"]), answers=(_plain_text(node["answer"]),),
+                accept=() if accept is _MISSING else _plain_texts(accept, 0))
+
+
+def _plain_cloze(node: LDict, strings: dict[str, str]) -> dict:
+    text = _plain_text(node["text"])
+    blanks, problem = parse_cloze(text)
+    if problem or not blanks:
+        raise _Unusual
+    return dict(prompt=text, blanks=tuple(blanks), answers=tuple(b.answer for b in blanks))
+
+
+def _plain_numeric(node: LDict, strings: dict[str, str]) -> dict:
+    prompt = _plain_text(node["prompt"])
+    number = _plain_number(node["answer"])
+    tolerance = node.get("tolerance", _MISSING)
+    if tolerance is _MISSING:
+        tolerance = None
+    elif _plain_number(tolerance) < 0:
+        raise _Unusual
+    unit = _optional_text(node, "unit")
+    return dict(prompt=prompt, number=number, tolerance=tolerance,
+                unit=unit and strings.setdefault(unit, unit))
+
+
+def _plain_matching(node: LDict, strings: dict[str, str]) -> dict:
+    prompt = _plain_text(node["prompt"])
+    value = node["pairs"]
+    if type(value) is not LList or len(value) < 3:
+        raise _Unusual
+    pairs = []
+    for pair in value:
+        if type(pair) is not LList or len(pair) != 2:
+            raise _Unusual
+        left, right = (str(p).strip() if type(p) in _TEXT_OR_NUMBER else "" for p in pair)
+        if not (left and right):
+            raise _Unusual
+        pairs.append((left, right))
+    for side in (0, 1):
+        if len({normalize(pair[side]) for pair in pairs}) != len(pairs):
+            raise _Unusual
+    return dict(prompt=prompt, pairs=tuple(pairs))
+
+
+def _plain_ordering(node: LDict, strings: dict[str, str]) -> dict:
+    return dict(prompt=_plain_text(node["prompt"]), items=_plain_texts(node["items"], 3))
+
+
+_PLAIN_BUILDERS: dict[str, Callable[[LDict, dict[str, str]], dict]] = {
+    "multiple_choice": _plain_multiple_choice,
+    "true_false": _plain_true_false,
+    "short_answer": _plain_short_answer,
+    "cloze": _plain_cloze,
+    "numeric": _plain_numeric,
+    "matching": _plain_matching,
+    "ordering": _plain_ordering,
+}
 
 
 def _required(fields: dict[str, object]) -> frozenset[str]:

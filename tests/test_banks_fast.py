@@ -4,6 +4,7 @@ and the full checks' messages and lines stay theirs."""
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 
@@ -291,3 +292,16 @@ def test_each_single_mistake_in_each_type_reads_as_the_full_checks_read_it() -> 
                     assert (fast_built, fast_messages) == (built, messages), (qtype, key, value)
                     tried, taken = tried + 1, taken + fast_taken - 1
     assert taken > tried // 10  # not all left to the full checks: values that stay plain are taken
+
+
+# the id-line index's scan, as written before its quantifiers were made possessive (for speed)
+ID_LINE_BACKTRACKING = re.compile(r"\n[ \t]*(?:-[ \t]+)?id:[ \t]*[\"']?([a-z0-9-]+)")
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from(["\n", " ", "\t", "-", "- ", "id:", "id: ", "q1", "'", '"', "x", "i", "d:", "-\t"]),
+                max_size=40))
+def test_the_id_line_scan_finds_what_a_backtracking_scan_finds(parts: list[str]) -> None:
+    text = "".join(parts)
+    found = [(m.start(), m.group(1)) for m in banks._ID_LINE_AFTER_BREAK.finditer(text)]
+    assert found == [(m.start(), m.group(1)) for m in ID_LINE_BACKTRACKING.finditer(text)]
