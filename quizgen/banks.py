@@ -986,6 +986,9 @@ class _BankReader:
     def source_ref(self, node: LDict, label: str, sources: dict) -> str | None:
         value = node.get("source")
         if value is None:
+            if "source" in node:  # written but left empty: the question would vanish without a word
+                known = ", ".join(sources) or "none defined"
+                self.error(node.line_of("source"), f"{label}: 'source' is empty; expected one of: {known}")
             return None
         if not isinstance(value, str) or value not in sources:
             known = ", ".join(sources) or "none defined"
@@ -1238,6 +1241,8 @@ class _BankReader:
         prompt = self.text(node, "prompt", label)
         value = node.get("pairs")
         if value is None:
+            if "pairs" in node:  # written but left empty
+                self.error(node.line_of("pairs"), f"{label}: 'pairs' is empty; expected a list of [left, right] pairs")
             return None
         line = node.line_of("pairs")
         if not isinstance(value, LList):

@@ -185,6 +185,21 @@ def test_extreme_values_are_errors_at_their_line(project: Path, old: str, new: s
     fails_cleanly(project, ["build"], message)
 
 
+@pytest.mark.parametrize("old, new, message", [
+    ("    explanation: The decree was signed by the president.\n    source: alpha\n",
+     "    explanation: The decree was signed by the president.\n    source:\n",
+     "question_banks/sample.yaml:30: question 'who-signed': 'source' is empty; expected one of: alpha"),
+    ("    pairs:\n      - [Vladimir Putin, President of Russia]\n      - [Dmitry Peskov, Kremlin spokesman]\n"
+     "      - [Fatou Bensouda, ICC prosecutor]\n", "    pairs:\n",
+     "question_banks/sample.yaml:78: question 'roles': 'pairs' is empty; expected a list of [left, right] pairs"),
+])
+def test_a_key_left_empty_is_an_error_not_a_lost_question(project: Path, old: str, new: str, message: str) -> None:
+    """An empty ``source:`` or ``pairs:`` once dropped its question from every output without a word
+    (the project fixture has just built the bank as it is)."""
+    write_bank(project, "sample.yaml", sample_with(old, new))
+    fails_cleanly(project, ["build"], message)
+
+
 def test_a_question_too_tall_for_a_page_is_named(project: Path) -> None:
     """Family 9: a question that validates but cannot be laid out names itself."""
     long_prompt = " ".join(["Unbreakablewordxx" * 3] * 150)
