@@ -913,6 +913,10 @@ class _BankReader:
             return self.slot_values(node, field, label, entities)
         value = node.get(field)  # entity, or a list of them
         if value is None:
+            if field in node:  # written but left empty: the fact would vanish without a word
+                several = value_kind == "entities" or (kind, field) in JOINT_FIELDS
+                self.error(node.line_of(field), f"{label}: '{field}' is empty; expected an entity id"
+                                                + (" (or a list of ids)" if several else ""))
             return None
         if value_kind == "entities" or (isinstance(value, LList) and (kind, field) in JOINT_FIELDS):
             return self.entity_list(node, field, label, entities)

@@ -185,6 +185,15 @@ def test_extreme_values_are_errors_at_their_line(project: Path, old: str, new: s
     fails_cleanly(project, ["build"], message)
 
 
+def test_a_fact_whose_who_is_left_empty_is_an_error_not_a_lost_fact(project: Path) -> None:
+    text = (Path(__file__).parent / "data" / "banks" / "valid" / "chile-miners-2010.yaml").read_text()
+    assert "    who: avalos\n    did: filmed" in text
+    write_bank(project, "sample.yaml", text.replace("    who: avalos\n    did: filmed", "    who:\n    did: filmed", 1).encode())
+    line = text[:text.index("    who: avalos\n    did: filmed")].count("\n") + 1
+    fails_cleanly(project, ["build"], f"question_banks/sample.yaml:{line}: fact 'avalos-filmed': 'who' is empty; "
+                                      "expected an entity id (or a list of ids)")
+
+
 @pytest.mark.parametrize("old, new, message", [
     ("    explanation: The decree was signed by the president.\n    source: alpha\n",
      "    explanation: The decree was signed by the president.\n    source:\n",
