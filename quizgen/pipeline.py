@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequenc
 from . import rebuild
 from .errors import ExportError, QuizgenError
 from .exporters import Artifact, ExportJob, ExportOptions, load_exporter
-from .spec import SelectionSpec, check_spec
+from .spec import SelectionSpec, check_spec, filter_questions
 
 if TYPE_CHECKING:
     from .model import Bank, Question
@@ -187,8 +187,6 @@ def build_with_collector_paused(config: BuildConfig, progress: Progress | None =
     done_before = rebuild.unchanged(config)
     if done_before is not None:
         return unchanged_report(config, done_before, progress)
-    from .select import arrange_versions, choose_quiz, filter_questions
-
     check_spec(config.selection)
     now = config.options.now
     if isinstance(now, bool) or not isinstance(now, (int, float)) or not 0 <= now <= MAX_BUILD_TIME:
@@ -219,11 +217,15 @@ def build_with_collector_paused(config: BuildConfig, progress: Progress | None =
         report.warnings.extend(bank_warnings(bank))
         report.warnings.extend(warnings)
         chosen: tuple[Question, ...] = ()
-        if versions_needed or config.selection.quiz_requested:  # else no exporter reads job.quiz
+        sets: tuple = ()
+        if versions_needed or config.selection.quiz_requested:  # else no exporter reads job.quiz or job.sets
+            from .select import arrange_versions, choose_quiz  # a deck-only build never loads the rules
+
             quiz = choose_quiz(bank, questions, config.selection)
             report.warnings.extend(quiz.warnings)
             chosen = quiz.questions
-        sets = tuple(arrange_versions(bank, chosen, config.selection)) if versions_needed else ()
+            if versions_needed:
+                sets = tuple(arrange_versions(bank, chosen, config.selection))
         state_file = state_path(bank, config)
         whole = tuple(filter_questions(questions, config.selection.tags, config.selection.types))
         job = ExportJob(bank=bank, sets=sets, questions=whole, quiz=chosen,
@@ -360,8 +362,6 @@ def unchanged_report(config: BuildConfig, record: Mapping, progress: Progress | 
 def preview_decks(config: BuildConfig) -> list[Artifact]:
     """The Anki decks a build with ``config`` would write now, rendered in memory from each
     bank's saved state; nothing is written (``quizgen anki-diff`` compares them with a package)."""
-    from .select import filter_questions
-
     exporter = load_exporter("anki")
     decks = []
     for bank in load_banks(config.paths):

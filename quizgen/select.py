@@ -19,7 +19,7 @@ from typing import Iterable, Sequence
 
 from .errors import SelectionError
 # what a build asks for lives in quizgen.spec (imported by an unchanged rebuild without this module)
-from .spec import DEFAULT_SEED, MAX_VERSIONS, SelectionSpec, check_spec, parse_mix  # noqa: F401
+from .spec import DEFAULT_SEED, MAX_VERSIONS, SelectionSpec, check_spec, filter_questions, parse_mix  # noqa: F401
 from .model import QUESTION_TYPES, Bank, PlacedQuestion, Question, QuestionSet, letter
 from .quizrules import (AnswerForm, LetterBalancer, Profile, TextAnalyzer, attribution_tokens, balance_score,
                         common_tokens, conflict, default_targets, distinctive_name, gives_away, next_type, pile,
@@ -38,20 +38,6 @@ class Quiz:
 
     questions: tuple[Question, ...]
     warnings: tuple[str, ...] = ()
-
-
-def filter_questions(questions: Iterable[Question], tags: Sequence[str] = (),
-                     types: Sequence[str] = ()) -> list[Question]:
-    """Questions that carry any of ``tags`` and are of any of ``types`` (empty: no filter)."""
-    wanted_tags = {t.casefold() for t in tags}
-    out = []
-    for q in questions:
-        if types and q.type not in types:
-            continue
-        if wanted_tags and not wanted_tags & {t.casefold() for t in q.tags}:
-            continue
-        out.append(q)
-    return out
 
 
 def choose_questions(bank: Bank, questions: Sequence[Question], spec: SelectionSpec,

@@ -7,8 +7,12 @@ build without importing the selection machinery.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from .errors import SelectionError
+
+if TYPE_CHECKING:
+    from .model import Question
 
 DEFAULT_SEED = 2016
 MAX_VERSIONS = 100  # A..Z, then AA, AB, ...: a class set of 30 is common
@@ -80,3 +84,17 @@ def check_spec(spec: SelectionSpec) -> None:
     both = sorted(set(spec.include) & set(spec.exclude))
     if both:
         raise SelectionError(f"question {both[0]!r} is both in --include and in --exclude; expected one or the other")
+
+
+def filter_questions(questions: Iterable[Question], tags: Sequence[str] = (),
+                     types: Sequence[str] = ()) -> list[Question]:
+    """Questions that carry any of ``tags`` and are of any of ``types`` (empty: no filter)."""
+    wanted_tags = {t.casefold() for t in tags}
+    out = []
+    for q in questions:
+        if types and q.type not in types:
+            continue
+        if wanted_tags and not wanted_tags & {t.casefold() for t in q.tags}:
+            continue
+        out.append(q)
+    return out

@@ -910,7 +910,8 @@ def test_duplicates_are_dropped_as_by_their_dedupe_key(questions: list[Question]
 
 IMPORTED = ("import sys\nsys.argv = ['quizgen', 'build', *sys.argv[1:], '--format', 'anki', '--out', 'out']\n"
             "from quizgen.cli import app\ntry:\n    app()\nexcept SystemExit as done:\n    assert not done.code, done\n"
-            "print('imported:', *sorted(m for m in sys.modules if m.split('.')[0] in ('jinja2', 'reportlab')))\n")
+            "print('imported:', *sorted(m for m in sys.modules if m.split('.')[0] in ('jinja2', 'reportlab')\n"
+            "                           or m in ('quizgen.select', 'quizgen.quizrules')))\n")
 
 
 def test_a_deck_build_of_a_bank_without_facts_does_not_import_jinja2(sample_bank_dir: Path,
@@ -929,6 +930,7 @@ def test_a_deck_build_of_a_bank_without_facts_does_not_import_jinja2(sample_bank
     imported = {folder: run.stdout.strip().splitlines()[-1].split() for folder, run in runs.items()}
     assert imported[sample_bank_dir] == ["imported:"]
     assert "jinja2" in imported[default_bank_dir]  # the default bank has facts
+    assert "quizgen.select" not in imported[default_bank_dir]  # a deck chooses no quiz: no selection rules
 
 
 def test_the_sandbox_classes_are_built_once_and_named_as_module_attributes() -> None:
