@@ -446,6 +446,11 @@ class _BankReader:
             if not self.errors and bank is not None:
                 return bank
             self.errors.clear()  # read again, slowly, to give every error its line
+            # nor its decks (their first spellings, with the first reading's lines, and the spellings
+            # known to be clean, which skip that check): the second reading meets them all again
+            self.__dict__.pop("_deck_spellings", None)
+            self.clean_decks.clear()
+            self.clean_tags.clear()
             del fast, bank  # nothing of the first reading is kept while the second runs
         try:
             if lists is None:

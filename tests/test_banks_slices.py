@@ -224,3 +224,17 @@ def test_parse_keeps_no_yaml_node_alive() -> None:
     with pytest.raises(yamlnodes.YamlProblem):
         yamlnodes.parse("a: !!python/object:os.system x\n")
     assert not yamlnodes._SCALARS.constructed_objects
+
+
+def test_a_deck_spelled_two_ways_is_found_at_its_lines_when_the_bank_is_read_twice(tiny_slices) -> None:
+    """The fast reading finds the clash, the slow one reads again for lines: it must meet both
+    spellings afresh (it once kept the first reading's, with line 0, or skipped the known-clean
+    one and let the clash through)."""
+    text = ("bank: b\ntitle: T\nsources:\n  s: {title: A, publisher: P}\nquestions:\n"
+            + "".join(f"  - id: q{i}\n    type: short_answer\n    prompt: Who is {i}?\n    answer: P{i}\n"
+                      f"    deck: {'unit::CRIMEA' if i == 5 else 'Unit::Crimea'}\n    source: s\n" for i in range(6)))
+    with pytest.raises(BankErrors) as caught:
+        load_bank_text(text, "b.yaml")
+    assert [str(e) for e in caught.value.errors] == [
+        "b.yaml:40: question 'q5': deck 'unit::CRIMEA' differs from 'Unit::Crimea' (line 10) only by case or "
+        "Unicode form; expected one spelling (Anki would make them one deck, renamed)"]
