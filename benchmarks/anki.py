@@ -15,7 +15,9 @@ realistic proportions) and measures, as medians of the runs:
    text) with ``Package.write_to_file``, in the same process (warm imports);
 4. both again as whole processes (``quizgen build ... --format anki`` and a genanki
    script), with the peak resident memory of each process: quizgen's rebuild (state
-   present) and its cold build (the state removed before each run).
+   present) and its cold build (the state removed before each run), run round by round
+   (genanki, rebuild, cold) so that a machine whose speed drifts during the run weighs on
+   both sides of each round's ratio; the ratio shown is the median of the rounds' ratios.
 
 Target (issue 4): quizgen's whole build within 2x the raw genanki floor, growing linearly.
 
@@ -360,18 +362,33 @@ def main() -> None:
                      str(folder / "cli"), "--timestamp", str(NOW)]
             if subprocess.run(q_cmd, capture_output=True).returncode != 0:  # a CLI without --quiet
                 q_cmd.remove("--quiet")
-            q_time, q_t, q_peak = process(q_cmd, runs)
-            c_time, c_t, c_peak = process(q_cmd, runs, before=lambda: [p.unlink() for p in
-                                                                     folder.glob("*.anki-state.json")])
-            r_time, r_t, r_peak = process([python, "-c", RAW_SCRIPT, str(folder / "raw.json"),
-                                         str(folder / "raw-cli.apkg")], runs)
-            print("| whole process | median | min | peak RSS | vs raw genanki |\n| --- | --- | --- | --- | --- |")
+            # whole processes, interleaved round by round (genanki, quizgen rebuild, quizgen cold), so a
+            # machine that slows down or speeds up during the run weighs on both sides of each ratio alike
+            raw_cmd = [python, "-c", RAW_SCRIPT, str(folder / "raw.json"), str(folder / "raw-cli.apkg")]
+            q_t, c_t, r_t, q_peak, c_peak, r_peak = [], [], [], 0, 0, 0
+            for _ in range(runs):
+                _, one_r, peak = process(raw_cmd, 1)
+                r_t += one_r
+                r_peak = max(r_peak, peak)
+                _, one_q, peak = process(q_cmd, 1)
+                q_t += one_q
+                q_peak = max(q_peak, peak)
+                _, one_c, peak = process(q_cmd, 1, before=lambda: [p.unlink() for p in
+                                                                   folder.glob("*.anki-state.json")])
+                c_t += one_c
+                c_peak = max(c_peak, peak)
+            r_time, q_time, c_time = (statistics.median(t) for t in (r_t, q_t, c_t))
+            c_ratio = statistics.median(c / r for c, r in zip(c_t, r_t))
+            q_ratio = statistics.median(q / r for q, r in zip(q_t, r_t))
+            print("| whole process (rounds interleaved) | median | min | peak RSS | vs raw genanki (median of "
+                  "each round's ratio) |\n| --- | --- | --- | --- | --- |")
             print(f"| raw genanki script (reads the notes from JSON) | {fmt(r_time)} | {fmt(min(r_t))} | "
                   f"{r_peak / 1024:.0f} MiB | 1.00x |")
             print(f"| quizgen build --format anki (cold: no state) | {fmt(c_time)} | {fmt(min(c_t))} | "
-                  f"{c_peak / 1024:.0f} MiB | {c_time / r_time:.2f}x |")
+                  f"{c_peak / 1024:.0f} MiB | {c_ratio:.2f}x (min-max {min(c / r for c, r in zip(c_t, r_t)):.2f}-"
+                  f"{max(c / r for c, r in zip(c_t, r_t)):.2f}) |")
             print(f"| quizgen build --format anki (rebuild) | {fmt(q_time)} | {fmt(min(q_t))} | "
-                  f"{q_peak / 1024:.0f} MiB | {q_time / r_time:.2f}x |\n", flush=True)
+                  f"{q_peak / 1024:.0f} MiB | {q_ratio:.2f}x |\n", flush=True)
             warm_dir = folder / "bank-cache"
             os.environ["QUIZGEN_CACHE_DIR"] = str(warm_dir)
             quizgen_build(bank, out, fresh=False)()  # fills the cache
