@@ -341,9 +341,14 @@ class StateFile:
 
     def __init__(self, state: Mapping):
         self.state = state
+        self.sha256: str | None = None  # of the bytes, once ``chunks`` has given them all (for quizgen.rebuild)
 
     def chunks(self) -> Iterator[bytes]:
-        return state_chunks(self.state)
+        digest = hashlib.sha256()
+        for chunk in state_chunks(self.state):
+            digest.update(chunk)
+            yield chunk
+        self.sha256 = digest.hexdigest()
 
 
 def unchanged_report(config: BuildConfig, record: Mapping, progress: Progress | None) -> BuildReport:

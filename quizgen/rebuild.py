@@ -148,11 +148,11 @@ def _sha256(path: Path) -> str | None:
 
 
 def _written_sha256(path: Path, data: object) -> str | None:
-    """The sha256 of a file just written from ``data``: its bytes, or (a file written piece
-    by piece, pipeline.StateFile) the file itself."""
+    """The sha256 of a file just written from ``data``: of its bytes, or, for a file written
+    piece by piece (pipeline.StateFile), as worked out while it was written (else read back)."""
     if isinstance(data, (bytes, bytearray, memoryview)):
         return hashlib.sha256(data).hexdigest()
-    return _sha256(path)
+    return getattr(data, "sha256", None) or _sha256(path)
 
 
 def unchanged(config) -> dict | None:

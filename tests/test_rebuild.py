@@ -292,6 +292,7 @@ def test_state_bytes_are_json_dumps_bytes() -> None:
 
 
 def test_a_state_file_is_written_piece_by_piece_with_the_same_bytes(tmp_path: Path) -> None:
+    import hashlib
     import json
 
     from quizgen.pipeline import StateFile, write_all_atomically
@@ -303,5 +304,8 @@ def test_a_state_file_is_written_piece_by_piece_with_the_same_bytes(tmp_path: Pa
     target = tmp_path / "b.anki-state.json"
     write_all_atomically({target: StateFile(state), tmp_path / "other.txt": b"other"})
     assert target.read_bytes() == (json.dumps(state, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    written = StateFile(state)
+    write_all_atomically({target: written})
+    assert written.sha256 == hashlib.sha256(target.read_bytes()).hexdigest()  # worked out as it was written
     assert (tmp_path / "other.txt").read_bytes() == b"other"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["b.anki-state.json", "other.txt"]  # no temporaries
