@@ -257,6 +257,21 @@ def fmt(seconds: float) -> str:
     return f"{seconds:7.3f} s"
 
 
+def prepare(tmp: Path, n: int, mix) -> tuple[Path, Path, str]:
+    """A folder for size ``n``: the synthetic bank (bench.yaml) and the raw genanki script's
+    notes (raw.json: prompt, answer text and id of each question, as quizgen reads them)."""
+    from quizgen.banks import load_bank_text
+
+    folder = tmp / f"n{n}"
+    folder.mkdir()
+    bank = folder / "bench.yaml"
+    text = synthetic_bank(n, mix=mix)
+    bank.write_text(text, encoding="utf-8")
+    parsed = load_bank_text(text, str(bank))
+    (folder / "raw.json").write_text(json.dumps([(q.prompt, q.answer_text, q.id) for q in parsed.questions]))
+    return folder, bank, text
+
+
 def memory(sizes: list[int], mix) -> None:
     """Peak resident memory of a cold deck build (no state) against raw genanki, per size."""
     lift_file_cap()
@@ -268,16 +283,7 @@ def memory(sizes: list[int], mix) -> None:
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     try:
         for n in sizes:
-            folder = tmp / f"n{n}"
-            folder.mkdir()
-            bank = folder / "bench.yaml"
-            text = synthetic_bank(n, mix=mix)
-            bank.write_text(text, encoding="utf-8")
-            from quizgen.banks import load_bank_text
-
-            parsed = load_bank_text(text, str(bank))
-            (folder / "raw.json").write_text(json.dumps([(q.prompt, q.answer_text, q.id) for q in parsed.questions]))
-            del parsed
+            folder, bank, text = prepare(tmp, n, mix)
             q_cmd = [sys.executable, "-c", QUIZGEN_SCRIPT, "build", str(bank), "--format", "anki", "--out",
                      str(folder / "cli"), "--timestamp", str(NOW)]
             q_time, _, q_peak = process(q_cmd, 1)
@@ -318,17 +324,8 @@ def main() -> None:
     try:
         for n in sizes:
             runs = max(5, args.runs) if n <= 10_000 else max(1, args.large_runs)
-            folder = tmp / f"n{n}"
-            folder.mkdir()
-            bank = folder / "bench.yaml"
-            text = synthetic_bank(n, mix=mix)
-            bank.write_text(text, encoding="utf-8")
-            from quizgen.banks import load_bank_text
-
-            parsed = load_bank_text(text, str(bank))
-            RAW_QUESTIONS[:] = [(q.prompt, q.answer_text, q.id) for q in parsed.questions]
-            (folder / "raw.json").write_text(json.dumps(RAW_QUESTIONS))
-            del parsed
+            folder, bank, text = prepare(tmp, n, mix)
+            RAW_QUESTIONS[:] = json.loads((folder / "raw.json").read_text())
             kind = "short answers" if mix else "questions of 7 types"
             print(f"## {n:,} {kind} ({len(text.encode()) / 1e6:.1f} MB of YAML), {runs} runs each\n")
 
