@@ -94,53 +94,59 @@ class Links(HTMLParser):
 
 
 # -- 1, 2, 3: nothing in a bank is live on a student's card ----------------------------
-def test_hostile_bank_is_inert_in_a_real_collection(hostile_dir: Path, tmp_path: Path) -> None:
-    """Family 1 (MathJax), 3 (Anki markers, URLs): every card of the hostile bank, rendered
-    by Anki itself, has no TeX MathJax would typeset, no sound/TTS/LaTeX, no cloze from bank
-    text, no markup from bank text, and only http(s) links."""
+@pytest.fixture
+def hostile_collection(hostile_dir: Path, tmp_path: Path):
+    """A student's Anki collection with the hostile bank's deck imported (closed after the test)."""
     pytest.importorskip("anki")
     from anki.collection import Collection
+    from anki.import_export_pb2 import ImportAnkiPackageOptions, ImportAnkiPackageRequest
 
     build(BuildConfig(paths=(str(hostile_dir),), out=tmp_path / "out", formats=("anki",),
                       options=ExportOptions(now=NOW)))
     col = Collection(str(tmp_path / "student.anki2"))
     try:
-        from anki.import_export_pb2 import ImportAnkiPackageOptions, ImportAnkiPackageRequest
-
         col.import_anki_package(ImportAnkiPackageRequest(package_path=str(tmp_path / "out" / "hostile.apkg"),
                                                          options=ImportAnkiPackageOptions()))
-        cards = [col.get_card(cid) for cid in col.find_cards("")]
-        notes = {col.get_note(nid)["Ref"]: col.get_note(nid) for nid in col.find_notes("")}
-        assert sorted(notes) == [f"hostile/{q}" for q in ("gap", "mc", "num", "order", "pairs", "short", "tf")]
-        # the cloze note has exactly its two [[blanks]]: "{{c5::...}}" in its text made no card
-        assert len(col.get_note(notes["hostile/gap"].id).cards()) == 2
-        assert len(cards) == 8
-        rendered = []
-        for card in cards:
-            for side, html_text, av_tags in (("front", card.question(), card.question_av_tags()),
-                                            ("back", card.answer(), card.answer_av_tags())):
-                rendered.append(html_text)
-                where = f"{card.note()['Ref']} {side}"
-                assert av_tags == [], f"{where}: live sound/TTS {av_tags}"
-                assert "[anki:play" not in html_text.replace("&#91;anki:play", ""), where
-                for text in MathJaxStrings.of(html_text):
-                    assert not LIVE_TEX.search(text), f"{where}: MathJax would typeset {text!r}"
-                links = Links()
-                own = html_text.count(SHUFFLE_SCRIPT.strip())  # quizgen's own option shuffle, from the note type
-                links.feed(html_text.replace(SHUFFLE_SCRIPT.strip(), ""))
-                assert own <= 1 and "script" not in links.tags and "img" not in links.tags, f"{where}: {links.tags}"
-                for href in links.hrefs:
-                    assert href.startswith("https://example.org/"), f"{where}: href {href!r}"
-        everything = "\n".join(rendered)
-        # the payloads are still there, as text a student can read
-        assert "\\\u2060href{javascript:alert(1)}{click}" in "".join(MathJaxStrings.of(everything))
-        links = Links()
-        links.feed(everything)
-        assert "https://example.org/a[sound:url.mp3]b?c=1&d={{c1::u}}" in links.hrefs  # the link, intact
-        assert not any("javascript" in href for href in links.hrefs)
-        assert "latex-" not in everything  # no [latex] image was asked for
+        yield col
     finally:
         col.close()
+
+
+def test_hostile_bank_is_inert_in_a_real_collection(hostile_collection) -> None:
+    """Family 1 (MathJax), 3 (Anki markers, URLs): every card of the hostile bank, rendered
+    by Anki itself, has no TeX MathJax would typeset, no sound/TTS/LaTeX, no cloze from bank
+    text, no markup from bank text, and only http(s) links."""
+    col = hostile_collection
+    cards = [col.get_card(cid) for cid in col.find_cards("")]
+    notes = {col.get_note(nid)["Ref"]: col.get_note(nid) for nid in col.find_notes("")}
+    assert sorted(notes) == [f"hostile/{q}" for q in ("gap", "mc", "num", "order", "pairs", "short", "tf")]
+    # the cloze note has exactly its two [[blanks]]: "{{c5::...}}" in its text made no card
+    assert len(col.get_note(notes["hostile/gap"].id).cards()) == 2
+    assert len(cards) == 8
+    rendered = []
+    for card in cards:
+        for side, html_text, av_tags in (("front", card.question(), card.question_av_tags()),
+                                        ("back", card.answer(), card.answer_av_tags())):
+            rendered.append(html_text)
+            where = f"{card.note()['Ref']} {side}"
+            assert av_tags == [], f"{where}: live sound/TTS {av_tags}"
+            assert "[anki:play" not in html_text.replace("&#91;anki:play", ""), where
+            for text in MathJaxStrings.of(html_text):
+                assert not LIVE_TEX.search(text), f"{where}: MathJax would typeset {text!r}"
+            links = Links()
+            own = html_text.count(SHUFFLE_SCRIPT.strip())  # quizgen's own option shuffle, from the note type
+            links.feed(html_text.replace(SHUFFLE_SCRIPT.strip(), ""))
+            assert own <= 1 and "script" not in links.tags and "img" not in links.tags, f"{where}: {links.tags}"
+            for href in links.hrefs:
+                assert href.startswith("https://example.org/"), f"{where}: href {href!r}"
+    everything = "\n".join(rendered)
+    # the payloads are still there, as text a student can read
+    assert "\\\u2060href{javascript:alert(1)}{click}" in "".join(MathJaxStrings.of(everything))
+    links = Links()
+    links.feed(everything)
+    assert "https://example.org/a[sound:url.mp3]b?c=1&d={{c1::u}}" in links.hrefs  # the link, intact
+    assert not any("javascript" in href for href in links.hrefs)
+    assert "latex-" not in everything  # no [latex] image was asked for
 
 
 @pytest.mark.parametrize("command", ["href", "style", "class", "cssId", "unicode"])
@@ -361,25 +367,13 @@ def typeset_in_chromium(tmp_path: Path, cards: list[str]) -> list[dict]:
             browser.close()
 
 
-def test_cards_typeset_by_anki_mathjax_stay_text(hostile_dir: Path, tmp_path: Path) -> None:
+def test_cards_typeset_by_anki_mathjax_stay_text(hostile_collection, tmp_path: Path) -> None:
     """Family 1, in a browser: every side of every card of the hostile deck, as Anki renders
     it, typeset by MathJax with Anki's configuration, makes no formula, so \\href, \\style,
     \\class, \\cssId and \\unicode never act. The first two pages are the control: the same
     payloads unescaped do make formulas and a javascript: link."""
-    pytest.importorskip("anki")
-    from anki.collection import Collection
-    from anki.import_export_pb2 import ImportAnkiPackageOptions, ImportAnkiPackageRequest
-
-    build(BuildConfig(paths=(str(hostile_dir),), out=tmp_path / "out", formats=("anki",),
-                      options=ExportOptions(now=NOW)))
-    col = Collection(str(tmp_path / "student.anki2"))
-    try:
-        col.import_anki_package(ImportAnkiPackageRequest(package_path=str(tmp_path / "out" / "hostile.apkg"),
-                                                         options=ImportAnkiPackageOptions()))
-        sides = [side for cid in col.find_cards("") for side in (col.get_card(cid).question(),
-                                                                 col.get_card(cid).answer())]
-    finally:
-        col.close()
+    col = hostile_collection
+    sides = [side for cid in col.find_cards("") for side in (col.get_card(cid).question(), col.get_card(cid).answer())]
     raw = [r"\(\href{javascript:alert(1)}{click}\) \[\style{background:url(https://e.vil/x.png)}{y}\]",
            r"\(\class{x}{a}\cssId{b}{c}\unicode{x41}\)"]
     results = typeset_in_chromium(tmp_path, raw + sides)
