@@ -295,8 +295,11 @@ def state_chunks(state: Mapping) -> Iterator[bytes]:
 
 
 def _json_chunks(value: object, depth: int) -> Iterator[bytes]:
+    if isinstance(value, Mapping) and not isinstance(value, dict):  # a deck's content records (anki_records)
+        if len(value) < LARGE_MAPPING:
+            value = dict(value)
     # the document itself entry by entry (its large mappings are its entries), and any large mapping
-    if (isinstance(value, dict) and value and (depth == 0 or len(value) >= LARGE_MAPPING)
+    if (isinstance(value, Mapping) and value and (depth == 0 or len(value) >= LARGE_MAPPING)
             and all(isinstance(k, str) for k in value)):
         inner = "\n" + " " * (depth + 1)
         batch: list[str] = ["{"]  # entries whose value is text are joined a few hundred at a time

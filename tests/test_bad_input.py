@@ -517,3 +517,23 @@ def test_build_time_out_of_range(project: Path, timestamp: str) -> None:
     then found the state damaged)."""
     fails_cleanly(project, ["build", "--timestamp", timestamp],
                   f"Error: the build's time {timestamp} is out of range; expected whole seconds since 1970")
+
+
+def test_full_temporary_folder_while_a_large_deck_spools_its_records(project: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large deck's content records go to a temporary file (exporters/anki_records): a full
+    temporary folder there is the same located error, and nothing is written."""
+    import tempfile
+
+    from quizgen.exporters import anki_records
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    bank = project / "question_banks" / "sample.yaml"
+    bank.write_text(bank.read_text().replace("Who signed the decree?", "Who signed the 2016 decree?"))
+    monkeypatch.setattr(anki_records, "SPOOL_IN_MEMORY", 0)
+    monkeypatch.setattr(anki_records.tempfile, "TemporaryFile", disk_full)
+    fails_cleanly(project, ["build", "--format", "anki", "--timestamp", "1700086400"],
+                  f"Error: {tempfile.gettempdir()}: cannot write the Anki collection (No space left on device); "
+                  "expected free space in the temporary folder")

@@ -20,7 +20,7 @@ from quizgen.errors import ExportError
 from quizgen.exporters import ExportJob, ExportOptions, load_exporter
 from quizgen.exporters import anki as anki_exporter
 from quizgen.exporters.anki_notetypes import CSS, NOTE_TYPES, REVISION, look_of_all
-from quizgen.pipeline import BuildConfig, bank_questions, build
+from quizgen.pipeline import BuildConfig, bank_questions, build, state_bytes
 from quizgen.select import SelectionSpec
 
 NOW = 1_700_000_000
@@ -267,7 +267,7 @@ def test_a_rebuild_keeps_the_saved_states_strings(sample_bank_dir: Path) -> None
     """An unchanged note's content record and state line are the saved state's own strings, not
     equal copies: a 100,000-note state is over 100 MB of text, held once during a rebuild."""
     first = render(sample_bank_dir / "sample.yaml").state
-    saved = json.loads(json.dumps(first))  # as read back from the file: strings of its own
+    saved = json.loads(state_bytes(first))  # as read back from the file: strings of its own
     saved["content"]["who-signed"] += "<br>edited by hand"
     again = render(sample_bank_dir / "sample.yaml", now=LATER, previous=saved).state
     assert again["content"] == first["content"] and again["notes"] == first["notes"]
@@ -301,7 +301,6 @@ def test_a_large_state_is_written_as_json_dumps_writes_it() -> None:
     """pipeline.state_bytes writes a state whose notes and content are large mappings of strings
     one entry at a time (the state itself is a small mapping that holds them); the bytes are
     json.dumps's all the same."""
-    from quizgen.pipeline import state_bytes
 
     state = {"format": 1, "bank": "b", "columns": "hash mod added type", "retired": ["q1", "q\u00e9"],
              "notes": {f"q{i:03d}": f"{i:012x} {NOW} {NOW} multiple_choice" for i in range(100)},
@@ -381,7 +380,7 @@ def test_note_type_mod_follows_its_look(sample_bank_dir: Path) -> None:
     state = dict(render(bank).state)
     types = dump(render(bank, previous=state).data)["note_types"]
     assert {t["mod"] for t in types} == {REVISION}
-    changed = json.loads(json.dumps(state))
+    changed = json.loads(state_bytes(state))
     mc = str(anki_exporter.NOTE_TYPE_FOR["multiple_choice"].id)
     changed["note_types"][mc].update(hash="0" * 16, mod=REVISION + 50)  # as if the look had changed
     artifact = render(bank, previous=changed)
@@ -394,7 +393,7 @@ def test_note_type_mod_follows_its_look(sample_bank_dir: Path) -> None:
 @pytest.mark.parametrize("change", ["fields", "templates"])
 def test_guard_refuses_a_changed_note_type(sample_bank_dir: Path, change: str) -> None:
     bank = sample_bank_dir / "sample.yaml"
-    state = json.loads(json.dumps(render(bank).state))
+    state = json.loads(state_bytes(render(bank).state))
     mc = str(anki_exporter.NOTE_TYPE_FOR["multiple_choice"].id)
     if change == "fields":
         state["note_types"][mc]["fields"].remove("Answer")
@@ -419,7 +418,7 @@ def test_damaged_or_newer_state_is_an_error(sample_bank_dir: Path) -> None:
 
 def test_state_of_another_bank_id_is_not_reused(sample_bank_dir: Path) -> None:
     bank = sample_bank_dir / "sample.yaml"
-    state = json.loads(json.dumps(render(bank, now=NOW).state))
+    state = json.loads(state_bytes(render(bank, now=NOW).state))
     state["bank"] = "renamed"
     assert {n["mod"] for n in dump(render(bank, now=LATER, previous=state).data)["notes"]} == {LATER}
 
@@ -618,3 +617,72 @@ def test_a_true_false_card_shows_its_explanation_without_the_verdict() -> None:
     russian = replace(bank, language="ru")
     assert anki_exporter.note_content(russian, replace(tf, explanation="Неверно. Подписала, но не ратифицировала.")
                                       ).fields[2] == "Подписала, но не ратифицировала."
+
+
+# -- content records held off the heap (exporters/anki_records) ----------------------------
+def test_a_deck_whose_records_went_to_a_file_is_the_same_deck(sample_bank_dir: Path, monkeypatch) -> None:
+    """Past SPOOL_IN_MEMORY characters a deck's content records move to a temporary file: the
+    .apkg and the state are byte for byte those of records held in memory, built cold and
+    rebuilt over a saved state with one question changed and one deleted."""
+    from quizgen.exporters import anki_records
+
+    bank = sample_bank_dir / "sample.yaml"
+    in_memory = render(bank)
+    assert in_memory.state["content"].spool.file is None  # a classroom deck stays in memory
+    monkeypatch.setattr(anki_records, "SPOOL_IN_MEMORY", 0)
+    spooled = render(bank)
+    assert spooled.state["content"].spool.file is not None
+    assert spooled.data == in_memory.data and state_bytes(spooled.state) == state_bytes(in_memory.state)
+
+    saved = json.loads(state_bytes(in_memory.state))
+    edit_bank(sample_bank_dir, "Who signed the decree?", "Who signed the 2016 decree?")
+    text = bank.read_text()
+    start = text.index("  - id: verdicts")
+    bank.write_text(text[:start] + text[text.index("  - id:", start + 1):])
+    again = render(bank, now=LATER, previous=saved)
+    monkeypatch.setattr(anki_records, "SPOOL_IN_MEMORY", 10**9)
+    again_in_memory = render(bank, now=LATER, previous=saved)
+    assert again.data == again_in_memory.data
+    assert state_bytes(again.state) == state_bytes(again_in_memory.state)
+    assert "verdicts" in again.state["retired"] and again.state["content"]["verdicts"] == saved["content"]["verdicts"]
+    assert again.state["content"] != saved["content"]  # one record changed
+    assert render(bank, now=LATER, previous=json.loads(state_bytes(again.state))).state["content"] \
+        == json.loads(state_bytes(again.state))["content"]
+
+
+def test_record_spool_gives_back_every_record() -> None:
+    from hypothesis import given, settings, strategies as st
+
+    from quizgen.exporters.anki_records import RecordSpool
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(st.text(max_size=40), max_size=30), st.integers(0, 200), st.data())
+    def check(texts: list[str], limit: int, data) -> None:
+        spool, handles = RecordSpool(limit), []
+        for text in texts:
+            handles.append(spool.add(text))
+            if handles:  # reads between writes must not disturb them
+                k = data.draw(st.integers(0, len(handles) - 1))
+                assert spool[handles[k]] == texts[k]
+        assert handles == list(range(len(texts))) and len(spool) == len(texts)
+        assert [spool[h] for h in handles] == texts
+        assert (spool.file is not None) == (sum(map(len, texts)) > limit)
+        spool.close()
+
+    check()
+
+
+def test_content_records_read_as_the_mapping_they_stand_for() -> None:
+    from quizgen.exporters.anki_records import ContentRecords, RecordSpool
+
+    base = {"a": "1\x1fA", "b": "1\x1fB"}
+    spool = RecordSpool(0)
+    records = ContentRecords(base, spool)
+    assert records == base and base == records and len(records) == 2 and records["a"] is base["a"]
+    records.put("b", spool.add("1\x1fB2"))
+    records.put("c", spool.add("1\x1fC \u201cq\u201d"))
+    expected = {"a": "1\x1fA", "b": "1\x1fB2", "c": "1\x1fC \u201cq\u201d"}
+    assert records == expected and expected == records and records != base and base != records
+    assert dict(records) == expected and sorted(records) == ["a", "b", "c"] and len(records) == 3
+    assert "c" in records and "d" not in records and records.get("d") is None
+    assert ContentRecords(records, RecordSpool()) == expected

@@ -180,7 +180,7 @@ from pathlib import Path  # noqa: E402
 from quizgen.banks import load_bank  # noqa: E402
 from quizgen.exporters import ExportJob, ExportOptions  # noqa: E402
 from quizgen.exporters.anki import AnkiExporter  # noqa: E402
-from quizgen.pipeline import read_state  # noqa: E402
+from quizgen.pipeline import read_state, state_bytes  # noqa: E402
 
 NOW = 1_700_000_000
 WORK = Path(tempfile.mkdtemp(prefix="quizgen-fuzz-"))
@@ -194,7 +194,7 @@ def render_deck(previous: object, bank=FUZZ_BANK):
     return AnkiExporter().render(job)[0]
 
 
-STATE_TEXT = json.dumps(render_deck(None).state, indent=1, sort_keys=True)
+STATE_TEXT = json.dumps(json.loads(state_bytes(render_deck(None).state)), indent=1, sort_keys=True)
 STATE_LINES = STATE_TEXT.splitlines()
 STATE_NASTY = st.sampled_from([
     "", "<<<<<<< HEAD", "=======", ">>>>>>> theirs", "9" * 5000, "\u0661\u0667", "-1", "1e400", "NaN",

@@ -47,8 +47,9 @@ from ..errors import ExportError
 from ..i18n import words as words_for
 from ..model import Bank, Question, Source, format_number, letter as _letter
 from . import Artifact, ExportJob, ExportOptions, register
-from .anki_apkg import CollectionRows, package
+from .anki_apkg import CollectionRows, package, scratch_space_error
 from .anki_notetypes import BASIC, CSS, NOTE_TYPE_FOR, NOTE_TYPES, REVISION, TRUE_FALSE, NoteType
+from .anki_records import ContentRecords, RecordSpool
 
 STATE_FORMAT = 1
 STATE_COLUMNS = "hash mod added type"
@@ -612,6 +613,10 @@ def read_kept_content(raw: Mapping | None, bank: Bank) -> tuple[Mapping[str, str
     if not raw or raw.get("bank") not in (None, bank.id):
         return {}, []
     content, retired = raw.get("content", {}), raw.get("retired", [])
+    if isinstance(content, ContentRecords):  # an earlier build's state, in this process: its own records
+        if not isinstance(retired, list):
+            raise _damaged(bank, "retired is not a list of ids")
+        return content, list(retired)
     if not isinstance(content, dict) or not isinstance(retired, list) \
             or not all(isinstance(r, str) for r in retired):
         raise _damaged(bank, "content is not a mapping or retired is not a list of ids")
@@ -753,23 +758,36 @@ class AnkiExporter:
                      if q.type == "true_false" and q.truth is False and not (q.explanation or "").strip()]
         # One pass over the deck: each note is rendered once, hashed and stamped, and only its
         # content record is kept (it is the state's, and the collection's row is cut from it).
-        notes = DeckNotes()
+        # The records go to a spool (memory, or a temporary file for a large deck: anki_records);
+        # a record equal to the saved one is the saved string, kept by the state as it was.
+        spool = RecordSpool()
+        notes = DeckNotes(spool)
         notes_state = dict(old_notes)  # questions not in this build keep their line
-        kept_content = dict(old_content)
+        kept_content = ContentRecords(old_content, spool)  # questions not in this build keep theirs
         stamp = NoteStamper(bank, now, old_notes, notes_state)
-        for q in deck_questions:
-            content = make(q)
-            fields, tags = "\x1f".join(content.fields), " ".join(content.tags)
-            record = _shared(joined_record(content, fields, tags), old_content.get(q.id))
-            kept_content[q.id] = record
-            mod, added = stamp(q, content.note_type, fields, tags)
-            notes.add(content, mod, added, record)
-        for content in retiring.notes:
-            fields, tags = "\x1f".join(content.fields), " ".join(content.tags)
-            mod, added = stamp(content.question, content.note_type, fields, tags)
-            notes.add(content, mod, added, content_record(content))
+        try:
+            for q in deck_questions:
+                content = make(q)
+                fields, tags = "\x1f".join(content.fields), " ".join(content.tags)
+                record: str | int = joined_record(content, fields, tags)
+                saved = old_content.get(q.id)
+                if record == saved:
+                    record = saved
+                else:
+                    record = spool.add(record)  # type: ignore[arg-type]
+                    kept_content.put(q.id, record)
+                mod, added = stamp(q, content.note_type, fields, tags)
+                notes.add(content, mod, added, record)
+            for content in retiring.notes:
+                fields, tags = "\x1f".join(content.fields), " ".join(content.tags)
+                mod, added = stamp(content.question, content.note_type, fields, tags)
+                notes.add(content, mod, added, spool.add(content_record(content)))
+            for qid, text in retiring.originals.items():
+                if text != old_content.get(qid):
+                    kept_content.put(qid, spool.add(text))
+        except OSError as exc:  # the spool's temporary file
+            raise scratch_space_error(exc) from None
         warnings += stamp.warnings
-        kept_content.update(retiring.originals)
         retired = ((set(old_retired) - {q.id for q in deck_questions}) | set(retiring.silent)
                    | {c.question.id for c in retiring.notes})
 
@@ -814,21 +832,23 @@ def _shared(record: str, saved: object) -> str:
 class DeckNotes:
     """The deck's notes as columns, in deck order (live notes, then withdrawn ones): what the
     collection needs of each once it is rendered and stamped. The fields, tags and sort text
-    live only in the note's content record; its rows are cut from it while SQLite reads them."""
+    live only in the note's content record (the record itself, or its handle in ``spool``);
+    its rows are cut from it while SQLite reads them."""
 
-    __slots__ = ("guids", "type_ids", "mods", "added", "cards", "decks", "records", "note_types")
+    __slots__ = ("guids", "type_ids", "mods", "added", "cards", "decks", "records", "note_types", "spool")
 
-    def __init__(self) -> None:
+    def __init__(self, spool: RecordSpool | None = None) -> None:
+        self.spool = spool if spool is not None else RecordSpool()
         self.guids: list[str] = []
         self.type_ids: list[int] = []
         self.mods = array("q")  # seconds, as machine integers (no object per note)
         self.added = array("q")
         self.cards: list[int] = []
         self.decks: list[str] = []
-        self.records: list[str] = []  # content_record: cards, deck, tags, sort text, fields
+        self.records: list[str | int] = []  # content_record (cards, deck, tags, sort text, fields) or its handle
         self.note_types: dict[int, NoteType] = {}
 
-    def add(self, content: NoteContent, mod: int, added: int, record: str) -> None:
+    def add(self, content: NoteContent, mod: int, added: int, record: str | int) -> None:
         note_type = content.note_type
         self.guids.append(content.guid)
         self.type_ids.append(note_type.id)
@@ -902,10 +922,11 @@ def collection_rows(bank: Bank, notes: DeckNotes, used: Iterable[NoteType], type
         by_note_id.append(i)
 
     def note_rows() -> Iterator[tuple]:
-        type_ids, records, sha1 = notes.type_ids, notes.records, hashlib.sha1
+        type_ids, records, spool, sha1 = notes.type_ids, notes.records, notes.spool, hashlib.sha1
         for i in by_note_id:
+            record = records[i]
             # only the fields hold \x1f: plain() and tag_list() split the deck, tags and sort text on it
-            _, _, tags, sort_text, fields = records[i].split("\x1f", 4)
+            _, _, tags, sort_text, fields = (spool[record] if type(record) is int else record).split("\x1f", 4)
             csum = int.from_bytes(sha1(sort_text.encode()).digest()[:4], "big")
             yield note_ids[i], guids[i], type_ids[i], mods[i], f" {tags} ", fields, sort_text, csum  # NOTE_INSERT
 

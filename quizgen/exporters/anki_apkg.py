@@ -142,6 +142,11 @@ def package(rows: CollectionRows) -> bytes:
             write_collection(rows, path)
             return zip_package(path)
     except (OSError, sqlite3.OperationalError) as exc:  # a full or unwritable temporary folder
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise ExportError(f"{tempfile.gettempdir()}: cannot write the Anki collection ({reason}); expected "
-                          "free space in the temporary folder (or set TMPDIR to a folder that has some)") from None
+        raise scratch_space_error(exc) from None
+
+
+def scratch_space_error(exc: Exception) -> ExportError:
+    """The error for a temporary folder that cannot take the deck's scratch files."""
+    reason = getattr(exc, "strerror", None) or str(exc)
+    return ExportError(f"{tempfile.gettempdir()}: cannot write the Anki collection ({reason}); expected "
+                       "free space in the temporary folder (or set TMPDIR to a folder that has some)")

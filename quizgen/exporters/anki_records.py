@@ -1,0 +1,139 @@
+"""The deck's note content records, held off the Python heap once a deck is large.
+
+Each note of a deck has a content record (``anki.content_record``: cards, deck, tags, sort
+text and fields in one string). A build needs each record twice: once for the collection's
+row and once for the state's ``content``. For a 100,000-note deck they are about 90 MB of
+text, which as Python strings is 180 MB (a single curly quote in a citation makes a string
+two bytes per character) and was half of a large build's peak memory (issue 15).
+
+``RecordSpool`` keeps the records of one build: as the strings themselves while they are
+few (a classroom deck pays nothing), then, past ``SPOOL_IN_MEMORY`` characters, as UTF-8 in
+an anonymous temporary file that the operating system deletes when it is closed, read back
+one record at a time. ``ContentRecords`` is the state's ``content`` mapping on top of it:
+the previous state's records (``base``) with this build's new and changed ones over them,
+so an unchanged record is the saved state's own string.
+"""
+from __future__ import annotations
+
+import tempfile
+from array import array
+from typing import IO, Iterator, Mapping
+
+SPOOL_IN_MEMORY = 4 * 1024 * 1024  # characters held as strings before the spool moves to a file
+SPOOL_PREFIX = "quizgen-anki-"
+
+
+class RecordSpool:
+    """Append-only text records, read back by the handle ``add`` returned."""
+
+    __slots__ = ("texts", "held", "ends", "file", "writing", "limit")
+
+    def __init__(self, in_memory: int | None = None):
+        self.texts: list[str] | None = []  # while in memory: the records themselves
+        self.held = 0  # characters in ``texts``
+        self.ends = array("q")  # once in the file: where record k ends (it starts where k - 1 ends)
+        self.file: IO[bytes] | None = None
+        self.writing = True  # the file's position is at its end (reads move it)
+        self.limit = SPOOL_IN_MEMORY if in_memory is None else in_memory
+
+    def add(self, text: str) -> int:
+        """Keep ``text``; its handle. OSError if the temporary folder cannot take it."""
+        texts = self.texts
+        if texts is not None:
+            texts.append(text)
+            self.held += len(text)
+            if self.held > self.limit:
+                self._move_to_file()
+        else:
+            self._write(text)
+        return len(self) - 1
+
+    def __getitem__(self, handle: int) -> str:
+        if self.texts is not None:
+            return self.texts[handle]
+        ends, file = self.ends, self.file
+        assert file is not None
+        start = ends[handle - 1] if handle else 0
+        file.seek(start)
+        self.writing = False
+        return file.read(ends[handle] - start).decode()
+
+    def __len__(self) -> int:
+        return len(self.texts) if self.texts is not None else len(self.ends)
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+
+    __del__ = close  # the state that reads the records lives as long as the caller keeps it
+
+    def _move_to_file(self) -> None:
+        texts, self.texts = self.texts, None
+        self.file = tempfile.TemporaryFile(prefix=SPOOL_PREFIX)
+        assert texts is not None
+        for text in texts:
+            self._write(text)
+
+    def _write(self, text: str) -> None:
+        file = self.file
+        assert file is not None
+        if not self.writing:
+            file.seek(0, 2)
+            self.writing = True
+        data = text.encode()
+        file.write(data)
+        self.ends.append((self.ends[-1] if self.ends else 0) + len(data))
+
+
+_ABSENT = object()
+
+
+class ContentRecords(Mapping[str, str]):
+    """The state's ``content``: question id -> content record. The records of ``base`` (the
+    previous state's, read-only), with this build's own over them (``put``): a record equal
+    to the saved one is not put, so it stays the saved state's string."""
+
+    __slots__ = ("base", "own", "spool", "added")
+
+    def __init__(self, base: Mapping[str, str], spool: RecordSpool):
+        self.base = base
+        self.own: dict[str, int] = {}  # question id -> handle in the spool
+        self.spool = spool
+        self.added = 0  # own ids that are not in base
+
+    def put(self, qid: str, handle: int) -> None:
+        """Record ``qid``'s content as the spool's ``handle`` (a record unlike base's)."""
+        if qid not in self.own and qid not in self.base:
+            self.added += 1
+        self.own[qid] = handle
+
+    def __getitem__(self, qid: str) -> str:
+        handle = self.own.get(qid, _ABSENT)
+        if handle is _ABSENT:
+            return self.base[qid]
+        return self.spool[handle]  # type: ignore[index]
+
+    def __contains__(self, qid: object) -> bool:
+        return qid in self.own or qid in self.base
+
+    def __iter__(self) -> Iterator[str]:
+        own = self.own
+        yield from own
+        yield from (qid for qid in self.base if qid not in own)
+
+    def __len__(self) -> int:
+        return len(self.base) + self.added
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        if len(self) != len(other):
+            return False
+        if other is self.base:
+            return not self.own  # own records differ from base's, or are new ids
+        return all(qid in other and self[qid] == other[qid] for qid in self)
+
+    __hash__ = None  # type: ignore[assignment]  # a mapping, compared by its entries
+
+    def __repr__(self) -> str:
+        return f"<ContentRecords: {len(self)} records, {len(self.own)} of this build>"
