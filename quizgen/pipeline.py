@@ -570,6 +570,12 @@ def read_state(path: Path) -> Mapping | None:
         size = path.stat().st_size
         if size > MAX_STATE_BYTES:
             raise _damaged_state(path, 1, f"it is {size / 1048576:.0f} MB")
+        from .exporters.anki_records import STREAMED_STATE_BYTES, read_streamed_state
+
+        if size > STREAMED_STATE_BYTES:  # its records read a slice at a time, if laid out as quizgen writes it
+            streamed = read_streamed_state(path)
+            if streamed is not None:
+                return streamed
         data = path.read_bytes()
     except FileNotFoundError:
         return None

@@ -686,3 +686,28 @@ def test_content_records_read_as_the_mapping_they_stand_for() -> None:
     assert dict(records) == expected and sorted(records) == ["a", "b", "c"] and len(records) == 3
     assert "c" in records and "d" not in records and records.get("d") is None
     assert ContentRecords(records, RecordSpool()) == expected
+
+
+def test_a_large_saved_state_is_read_a_slice_at_a_time_with_the_same_deck(sample_bank_dir: Path, tmp_path: Path,
+                                                                        monkeypatch) -> None:
+    """A saved state over STREAMED_STATE_BYTES has its records read a few lines at a time into
+    a spool (no string per record); the rebuilt deck and state are the same bytes."""
+    from quizgen.exporters import anki_records
+    from quizgen.pipeline import read_state
+
+    state_file = sample_bank_dir / "sample.anki-state.json"
+    build_deck(sample_bank_dir, tmp_path / "v1")
+    saved = state_file.read_bytes()
+    edit_bank(sample_bank_dir, "Who signed the decree?", "Who signed the 2016 decree?")
+    whole = build_deck(sample_bank_dir, tmp_path / "whole", now=LATER), state_file.read_bytes()
+    assert not hasattr(read_state(state_file)["content"], "spool")
+
+    monkeypatch.setattr(anki_records, "STREAMED_STATE_BYTES", 0)
+    monkeypatch.setattr(anki_records, "SPOOL_IN_MEMORY", 0)
+    monkeypatch.setattr(anki_records, "_BATCH_LINES", 3)
+    state_file.write_bytes(saved)
+    read = read_state(state_file)
+    assert read["content"].spool.file is not None and read["content"] == json.loads(saved)["content"]
+    sliced = build_deck(sample_bank_dir, tmp_path / "sliced", now=LATER), state_file.read_bytes()
+    assert sliced == whole
+    assert build_deck(sample_bank_dir, tmp_path / "sliced", now=LATER + 60) == whole[0]  # a fixed point

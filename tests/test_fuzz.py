@@ -246,6 +246,47 @@ def test_damaged_state_files_are_located_errors(data: bytes) -> None:
     assert state is not None and artifact.data
 
 
+def _read_state_outcome(path: Path) -> object:
+    try:
+        state = read_state(path)
+    except ExportError as exc:
+        return ("error", str(exc))
+    return ("state", None if state is None else {k: dict(v) if k == "content" and hasattr(v, "spool") else v
+                                                 for k, v in state.items()})
+
+
+@settings(FAST, max_examples=(SCALE // 10) or 150)
+@given(damaged_state(), st.booleans())
+def test_a_state_read_a_slice_at_a_time_reads_as_the_whole_file(data: bytes, as_written: bool) -> None:
+    """A large state's records are read a few hundred lines at a time (anki_records): any file,
+    damaged or not, laid out as quizgen writes it (ensure_ascii=False) or as json.dumps does
+    by default, gives the same state, or the same located error, as reading it whole."""
+    from quizgen.exporters import anki_records
+
+    if as_written:
+        data = json.dumps(json.loads(data.decode("utf-8")), indent=1, sort_keys=True,
+                          ensure_ascii=False).encode("utf-8", "surrogatepass") if _valid_json(data) else data
+    path = WORK / "sample.anki-state.json"
+    path.write_bytes(data)
+    whole = _read_state_outcome(path)
+    limits = (anki_records.STREAMED_STATE_BYTES, anki_records.SPOOL_IN_MEMORY, anki_records._BATCH_LINES)
+    # every state read in slices of 3 lines, its records in a file
+    anki_records.STREAMED_STATE_BYTES, anki_records.SPOOL_IN_MEMORY, anki_records._BATCH_LINES = -1, 64, 3
+    try:
+        sliced = _read_state_outcome(path)
+    finally:
+        anki_records.STREAMED_STATE_BYTES, anki_records.SPOOL_IN_MEMORY, anki_records._BATCH_LINES = limits
+    assert sliced == whole
+
+
+def _valid_json(data: bytes) -> bool:
+    try:
+        json.loads(data.decode("utf-8"))
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
 TOML_VALID = ["[build]", "versions = 2", "count = 5", 'tags = ["reasons", "kremlin"]', "seed = 7",
               'paper = "a4"', "word_bank = true", "[sets.unit-1]", 'types = ["cloze"]', 'out = "printed"']
 TOML_NASTY = st.sampled_from(["[", "]", "=", '"', "'", "[[build]]", "[sets]", "versions = 'two'",

@@ -769,15 +769,15 @@ class AnkiExporter:
             for q in deck_questions:
                 content = make(q)
                 fields, tags = "\x1f".join(content.fields), " ".join(content.tags)
-                record: str | int = joined_record(content, fields, tags)
+                record = joined_record(content, fields, tags)
                 saved = old_content.get(q.id)
                 if record == saved:
-                    record = saved
+                    handle = spool.add(saved)  # the saved string itself, while the spool holds strings
                 else:
-                    record = spool.add(record)  # type: ignore[arg-type]
-                    kept_content.put(q.id, record)
+                    handle = spool.add(record)
+                    kept_content.put(q.id, handle)
                 mod, added = stamp(q, content.note_type, fields, tags)
-                notes.add(content, mod, added, record)
+                notes.add(content, mod, added, handle)
             for content in retiring.notes:
                 fields, tags = "\x1f".join(content.fields), " ".join(content.tags)
                 mod, added = stamp(content.question, content.note_type, fields, tags)
@@ -820,7 +820,7 @@ class AnkiExporter:
         """The collection's rows of notes already made and stamped (``collection_rows``)."""
         notes = DeckNotes()
         for content, state in zip(contents, states):
-            notes.add(content, state.mod, state.added, content_record(content))
+            notes.add(content, state.mod, state.added, notes.spool.add(content_record(content)))
         return collection_rows(bank, notes, used, type_mods, first_withdrawn)
 
 
@@ -832,7 +832,7 @@ def _shared(record: str, saved: object) -> str:
 class DeckNotes:
     """The deck's notes as columns, in deck order (live notes, then withdrawn ones): what the
     collection needs of each once it is rendered and stamped. The fields, tags and sort text
-    live only in the note's content record (the record itself, or its handle in ``spool``);
+    live only in the note's content record (kept in ``spool``, by its handle);
     its rows are cut from it while SQLite reads them."""
 
     __slots__ = ("guids", "type_ids", "mods", "added", "cards", "decks", "records", "note_types", "spool")
@@ -845,10 +845,10 @@ class DeckNotes:
         self.added = array("q")
         self.cards: list[int] = []
         self.decks: list[str] = []
-        self.records: list[str | int] = []  # content_record (cards, deck, tags, sort text, fields) or its handle
+        self.records = array("q")  # the handle in ``spool`` of each content_record (cards, deck, tags, sort text, fields)
         self.note_types: dict[int, NoteType] = {}
 
-    def add(self, content: NoteContent, mod: int, added: int, record: str | int) -> None:
+    def add(self, content: NoteContent, mod: int, added: int, record: int) -> None:
         note_type = content.note_type
         self.guids.append(content.guid)
         self.type_ids.append(note_type.id)
@@ -924,9 +924,8 @@ def collection_rows(bank: Bank, notes: DeckNotes, used: Iterable[NoteType], type
     def note_rows() -> Iterator[tuple]:
         type_ids, records, spool, sha1 = notes.type_ids, notes.records, notes.spool, hashlib.sha1
         for i in by_note_id:
-            record = records[i]
             # only the fields hold \x1f: plain() and tag_list() split the deck, tags and sort text on it
-            _, _, tags, sort_text, fields = (spool[record] if type(record) is int else record).split("\x1f", 4)
+            _, _, tags, sort_text, fields = spool[records[i]].split("\x1f", 4)
             csum = int.from_bytes(sha1(sort_text.encode()).digest()[:4], "big")
             yield note_ids[i], guids[i], type_ids[i], mods[i], f" {tags} ", fields, sort_text, csum  # NOTE_INSERT
 

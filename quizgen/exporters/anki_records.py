@@ -15,6 +15,8 @@ so an unchanged record is the saved state's own string.
 """
 from __future__ import annotations
 
+import json
+import os
 import tempfile
 from array import array
 from typing import IO, Iterator, Mapping
@@ -56,7 +58,7 @@ class RecordSpool:
         start = ends[handle - 1] if handle else 0
         file.seek(start)
         self.writing = False
-        return file.read(ends[handle] - start).decode()
+        return file.read(ends[handle] - start).decode("utf-8", "surrogatepass")
 
     def __len__(self) -> int:
         return len(self.texts) if self.texts is not None else len(self.ends)
@@ -80,7 +82,7 @@ class RecordSpool:
         if not self.writing:
             file.seek(0, 2)
             self.writing = True
-        data = text.encode()
+        data = text.encode("utf-8", "surrogatepass")  # as the str was, whatever a saved state held
         file.write(data)
         self.ends.append((self.ends[-1] if self.ends else 0) + len(data))
 
@@ -137,3 +139,79 @@ class ContentRecords(Mapping[str, str]):
 
     def __repr__(self) -> str:
         return f"<ContentRecords: {len(self)} records, {len(self.own)} of this build>"
+
+
+# -- reading a large saved state ----------------------------------------------------------
+STREAMED_STATE_BYTES = 8 * 1024 * 1024  # a saved state this large has its records read a slice at a time
+_CONTENT_OPEN = b' "content": {\n'  # how state_chunks (json.dumps with indent=1) opens the records
+_BLOCK_CLOSE = (b" }\n", b" },\n")
+_RECORD_LINE = b'  "'  # each record on a line of its own, at indent 2
+_PLACEHOLDER = "\x00quizgen: the records, read a slice at a time"
+_BATCH_LINES = 512
+
+
+def read_streamed_state(path: str | os.PathLike) -> dict | None:
+    """The saved state at ``path`` as ``json.loads`` reads it, but with its ``content`` a
+    ``ContentRecords`` over a spool (a 100,000-note state's records, 77 MB of JSON, become
+    no Python strings), or None when the file is not laid out as quizgen writes it: the
+    caller then reads it whole, which also locates any damage.
+
+    The records are read a few hundred lines at a time, each slice checked by ``json.loads``;
+    the rest of the document, with a placeholder for the records, by ``json.loads`` too.
+    """
+    spool = RecordSpool()
+    records = ContentRecords({}, spool)
+    rest: list[bytes] = []
+    batch: list[bytes] = []
+    state = "before"  # before the records, in them, after them
+    try:
+        with open(path, "rb") as file:
+            for line in file:
+                if state == "in":
+                    if line.startswith(_RECORD_LINE):
+                        batch.append(line)
+                        if len(batch) >= _BATCH_LINES and not _read_records(batch, records, last=False):
+                            return None
+                        continue
+                    if line not in _BLOCK_CLOSE or (batch and not _read_records(batch, records, last=True)):
+                        return None
+                    comma = "," if line == _BLOCK_CLOSE[1] else ""
+                    rest.append(f' "content": {_dumps(_PLACEHOLDER)}{comma}\n'.encode())
+                    state = "after"
+                elif line == _CONTENT_OPEN:
+                    if state != "before":
+                        return None  # the key twice: json.loads keeps the last, read it whole
+                    state = "in"
+                else:
+                    rest.append(line)
+        if state != "after" or not rest or rest[0] != b"{\n":
+            return None
+        value = json.loads(b"".join(rest).decode("utf-8"))
+    except (OSError, ValueError, RecursionError):  # ValueError: not UTF-8, not JSON
+        return None
+    if not isinstance(value, dict) or value.get("content") != _PLACEHOLDER:
+        return None
+    value["content"] = records
+    return value
+
+
+def _read_records(batch: list[bytes], records: ContentRecords, last: bool) -> bool:
+    """Put a slice of record lines into ``records``; False if they are not all text records,
+    one to a line, each followed by a comma but the block's last (as JSON has it)."""
+    text = b"".join(batch).rstrip(b"\n")
+    batch.clear()
+    if text.endswith(b",") == last:
+        return False
+    try:
+        entries = json.loads("{" + (text if last else text[:-1]).decode("utf-8") + "}")
+    except (ValueError, RecursionError):
+        return False
+    if not isinstance(entries, dict) or not all(type(record) is str for record in entries.values()):
+        return False
+    spool = records.spool
+    for qid, record in entries.items():
+        records.put(qid, spool.add(record))
+    return True
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
