@@ -343,6 +343,29 @@ def test_stable_ids_never_collide() -> None:
     assert len(set(ids)) == len(ids) and anki_exporter.stable_ids(entries) == ids
 
 
+def test_ids_come_in_order_of_first_choice_then_key() -> None:
+    """ids_in_order against its definition: sorted by (first choice, key, index), each id the
+    first choice or one past the id before it."""
+    from hypothesis import given, settings, strategies as st
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(st.tuples(st.integers(NOW, NOW + 3), st.sampled_from(["a", "b", "c", "key1", "key2", "z"])),
+                    max_size=40))
+    def check(entries) -> None:
+        expected, last = [], -1
+        for first, _, i in sorted((s * 1000 + anki_exporter._offset(k), k, i) for i, (s, k) in enumerate(entries)):
+            last = first if first > last else last + 1
+            expected.append((last, i))
+        assert list(anki_exporter.ids_in_order(iter(entries))) == expected
+
+    check()
+    clash = [(NOW, f"k{i}") for i in range(3000)]  # offsets of 3,000 keys in one second: some shared
+    offsets = [anki_exporter._offset(k) for _, k in clash]
+    assert len(set(offsets)) < len(offsets)
+    ids = [nid for nid, _ in anki_exporter.ids_in_order(clash)]
+    assert ids == sorted(set(ids))
+
+
 def test_changing_a_question_type_warns(sample_bank_dir: Path, tmp_path: Path) -> None:
     build_deck(sample_bank_dir, tmp_path / "a", now=NOW)
     edit_bank(sample_bank_dir, """    type: numeric
