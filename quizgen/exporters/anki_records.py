@@ -11,7 +11,8 @@ few (a classroom deck pays nothing), then, past ``SPOOL_IN_MEMORY`` characters, 
 an anonymous temporary file that the operating system deletes when it is closed, read back
 one record at a time. ``ContentRecords`` is the state's ``content`` mapping on top of it:
 the previous state's records (``base``) with this build's new and changed ones over them,
-so an unchanged record is the saved state's own string.
+so an unchanged record is the saved state's own string. ``read_streamed_state`` reads a
+large saved state into the same form, a slice of lines at a time.
 """
 from __future__ import annotations
 
