@@ -238,3 +238,40 @@ def test_a_deck_spelled_two_ways_is_found_at_its_lines_when_the_bank_is_read_twi
     assert [str(e) for e in caught.value.errors] == [
         "b.yaml:40: question 'q5': deck 'unit::CRIMEA' differs from 'Unit::Crimea' (line 10) only by case or "
         "Unicode form; expected one spelling (Anki would make them one deck, renamed)"]
+
+
+def _malloc_in_use() -> int | None:
+    """Bytes the C allocator has handed out and not had back (glibc's mallinfo2), or None."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name)
+        mallinfo2 = libc.mallinfo2
+    except (OSError, AttributeError, TypeError):
+        return None
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(field, ctypes.c_size_t) for field in
+                    "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()]
+
+    mallinfo2.restype = MallInfo2
+    info = mallinfo2()
+    return info.uordblks + info.hblkhd
+
+
+def test_the_fast_reading_keeps_nothing_of_a_text_once_read() -> None:
+    """rapidyaml's ``emit_json`` never freed the buffer it emitted into: every slice of a
+    large bank left its JSON behind (46 MB for 100,000 questions). Reading the same text
+    again and again must not take more memory each time."""
+    if yamlnodes._ryml is None or _malloc_in_use() is None:
+        pytest.skip("needs rapidyaml and glibc's mallinfo2")
+    text = "questions:\n" + "".join(f"  - id: q{i}\n    prompt: Who said {i} things?\n    answer: Someone {i}\n"
+                                    for i in range(5000))
+    json_size = len(yamlnodes._json_of(yamlnodes._ryml.parse_in_arena(text.encode())))
+    assert yamlnodes._read_fast(text) is not None  # and a first reading for whatever is allocated once
+    before = _malloc_in_use()
+    for _ in range(8):
+        assert len(yamlnodes._read_fast(text)["questions"]) == 5000
+    assert _malloc_in_use() - before < json_size  # it grew by eight times this before
