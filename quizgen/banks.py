@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from . import bankcache, yamlnodes
 from .errors import BankError, BankErrors, SourceRef
@@ -318,6 +318,45 @@ _MISSING = object()  # a key not in a mapping (``None`` is a value: an empty fie
 _QUESTION_TYPE_NAMES = {name: name for name in QUESTION_TYPES}
 
 
+def _id_line_matches(text: str, ranges: list[tuple[int, int]]) -> Iterator[tuple[str, int]]:
+    """(id, line) of each ``id:`` line in these ranges of the text, in the text's order."""
+    for start, end in ranges:
+        line, position = text.count("\n", 0, start) + 1, start
+        found = ID_LINE.match(text, start, end) if start == 0 else None
+        if found:
+            yield found.group(1), line
+        for match in _ID_LINE_AFTER_BREAK.finditer(text, max(start - 1, 0), end):
+            at = match.start() + 1  # the line's start
+            line += text.count("\n", position, at)
+            position = at
+            yield match.group(1), line
+
+
+class _IdLines:
+    """The line of each ``id:`` line of one top-level section (1: none), found as asked for.
+
+    Items are asked for in the order they are written, so a scan that goes on from where the
+    last answer was found meets each next id at once, and only the ids it passed over (nested
+    ``id:`` lines, items asked for later) are kept: no table of every id of a 100,000-question
+    bank (13 MB). An id's first line in the section is found as long as each id is asked for
+    once, as in a bank without errors (a second asking is a duplicate id, which is an error,
+    and a bank with errors is read again with PyYAML, which gives every line)."""
+
+    def __init__(self, text: str, ranges: list[tuple[int, int]]):
+        self._matches = _id_line_matches(text, ranges)
+        self._passed: dict[str, int] = {}
+
+    def line_of(self, item_id: str) -> int:
+        passed = self._passed.get(item_id)
+        if passed is not None:
+            return passed
+        for found, line in self._matches:
+            if found == item_id:
+                return line
+            self._passed.setdefault(found, line)
+        return 1
+
+
 class _BankReader:
     fast_questions = True  # try plain_question before the full checks (tests compare the two)
 
@@ -325,7 +364,7 @@ class _BankReader:
         self.path = path
         self.errors: list[BankError] = []
         self.source_text = ""
-        self._id_lines: dict[str, int] | None = None
+        self._id_lines: dict[str, _IdLines] | None = None
         self.strings: dict[str, str] = {}  # one copy of texts many items repeat (tags, decks, units)
         self.clean_tags: dict[tuple, tuple[str, ...]] = {}  # tags as written -> as read, when they had no problem
         self.clean_decks: dict[str, str] = {}  # a deck as written -> as read, when it had no problem
@@ -355,24 +394,17 @@ class _BankReader:
         """The line of ``id: item_id`` in the top-level list ``section`` (when the fast
         parser gave no lines). Facts and questions have separate ids, hence the section."""
         if self._id_lines is None:
-            self._id_lines = {}
             text = self.source_text
             first = TOP_KEY.match(text)
             tops = [(first.group(1), 0)] if first else []
             tops += [(m.group(1), m.start(1)) for m in _TOP_KEY_AFTER_BREAK.finditer(text)]
             tops.append(("", len(text)))
+            ranges: dict[str, list[tuple[int, int]]] = {}
             for (name, start), (_, end) in zip(tops, tops[1:]):
-                lines = self._id_lines.setdefault(name, {})
-                line, position = text.count("\n", 0, start) + 1, start
-                found = ID_LINE.match(text, start, end) if start == 0 else None
-                if found:
-                    lines.setdefault(found.group(1), line)
-                for match in _ID_LINE_AFTER_BREAK.finditer(text, max(start - 1, 0), end):
-                    at = match.start() + 1  # the line's start
-                    line += text.count("\n", position, at)
-                    position = at
-                    lines.setdefault(match.group(1), line)
-        return self._id_lines.get(section, {}).get(item_id, 1)
+                ranges.setdefault(name, []).append((start, end))
+            self._id_lines = {name: _IdLines(text, found) for name, found in ranges.items()}
+        finder = self._id_lines.get(section)
+        return 1 if finder is None else finder.line_of(item_id)
 
     # -- reporting ------------------------------------------------------
     def error(self, line: int, message: str) -> None:

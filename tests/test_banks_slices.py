@@ -275,3 +275,40 @@ def test_the_fast_reading_keeps_nothing_of_a_text_once_read() -> None:
     for _ in range(8):
         assert len(yamlnodes._read_fast(text)["questions"]) == 5000
     assert _malloc_in_use() - before < json_size  # it grew by eight times this before
+
+
+# -- the lines of ids, when the fast path gave none ------------------------------------------
+
+ID_TEXT_LINES = st.sampled_from([
+    "questions:", "facts:", "sources:", "id: top", "  - id: a", "  - id: b", "    id: c", "  - id: 'c'",
+    '    - id: "a"', "  - type: x", "    id: a", "  -   id: d-e", "", "# id: a", "  - id: a.tmpl",
+])
+
+
+def first_id_lines(text: str) -> dict[str, dict[str, int]]:
+    """Each section's ids and the line where each first appears, line by line."""
+    table: dict[str, dict[str, int]] = {}
+    section = None
+    for number, line in enumerate(text.split("\n"), start=1):
+        top = banks.TOP_KEY.match(line)
+        if top:
+            section = top.group(1)
+        found = banks.ID_LINE.match(line)
+        if found and section is not None:
+            table.setdefault(section, {}).setdefault(found.group(1), number)
+    return table
+
+
+@FAST
+@given(st.lists(ID_TEXT_LINES, max_size=40), st.lists(
+    st.tuples(st.sampled_from(["questions", "facts", "sources", "id", "none"]),
+              st.sampled_from(["a", "b", "c", "d-e", "top", "f"])), unique=True, max_size=12))
+def test_id_lines_are_each_ids_first_line(lines: list[str], asked: list[tuple[str, str]]) -> None:
+    """The lines of ids are found as the ids are asked for (no table of every id): asked once
+    each, in any order, each id's answer is its first line in its section (1: not there)."""
+    text = "\n".join(lines) + "\n"
+    expected = first_id_lines(text)
+    reader = banks._BankReader("bank.yaml")
+    reader.source_text = text
+    for section, item_id in asked:
+        assert reader.id_line(section, item_id) == expected.get(section, {}).get(item_id, 1), (section, item_id)
