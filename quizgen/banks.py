@@ -208,7 +208,28 @@ def _collector_paused():
 def load_banks(paths: Iterable[str | Path] | None = None) -> list[Bank]:
     """Load and validate every bank under ``paths``; raise BankErrors listing all problems."""
     with _collector_paused():
-        return _load_banks(paths)
+        banks = _load_banks(paths)
+    if sum(len(bank.questions) + len(bank.facts) for bank in banks) >= RELEASE_MIN_ITEMS:
+        _release_free_heap()
+    return banks
+
+
+RELEASE_MIN_ITEMS = 20_000  # questions and facts read, from which freed C memory is handed back
+
+
+def _release_free_heap() -> None:
+    """Hand the C heap's free pages back to the system: glibc's ``malloc_trim(0)``, a no-op
+    where there is none. Reading a large bank frees many buffers of a few hundred KB (slices,
+    their JSON, rapidyaml's trees); once a freed block of some MB (the file's bytes) has raised
+    glibc's thresholds, it keeps them all: 86 -> 68 MiB resident after loading 50,000 questions
+    (100,000: 115 -> 112; 200,000: 205 -> 200), for 2 ms (``import ctypes`` and the trim)."""
+    try:
+        import ctypes
+
+        trim = ctypes.CDLL(None).malloc_trim
+    except (ImportError, OSError, AttributeError, TypeError):  # not glibc (musl, macOS, Windows)
+        return
+    trim(0)
 
 
 def _load_banks(paths: Iterable[str | Path] | None) -> list[Bank]:

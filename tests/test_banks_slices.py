@@ -243,12 +243,9 @@ def test_a_deck_spelled_two_ways_is_found_at_its_lines_when_the_bank_is_read_twi
 def _malloc_in_use() -> int | None:
     """Bytes the C allocator has handed out and not had back (glibc's mallinfo2), or None."""
     import ctypes
-    import ctypes.util
 
-    name = ctypes.util.find_library("c")
     try:
-        libc = ctypes.CDLL(name)
-        mallinfo2 = libc.mallinfo2
+        mallinfo2 = ctypes.CDLL(None).mallinfo2
     except (OSError, AttributeError, TypeError):
         return None
 
@@ -312,3 +309,39 @@ def test_id_lines_are_each_ids_first_line(lines: list[str], asked: list[tuple[st
     reader.source_text = text
     for section, item_id in asked:
         assert reader.id_line(section, item_id) == expected.get(section, {}).get(item_id, 1), (section, item_id)
+
+
+def _resident_kib() -> int | None:
+    try:
+        with open("/proc/self/status") as handle:
+            return next(int(line.split()[1]) for line in handle if line.startswith("VmRSS:"))
+    except OSError:
+        return None
+
+
+def test_freed_c_memory_goes_back_to_the_system() -> None:
+    """Once a freed block of some MB has raised glibc's thresholds, blocks of a few hundred KB
+    come from its heap and stay resident when freed; ``_release_free_heap`` hands them back."""
+    if _malloc_in_use() is None or _resident_kib() is None:
+        pytest.skip("needs glibc and /proc")
+    assert len(bytearray(16 << 20)) == 16 << 20  # freed at once: raises the thresholds as a file's bytes do
+    blocks = [bytearray(b"x" * (300 << 10)) for _ in range(200)]  # 60 MB, touched
+    keep = blocks[-1]  # the heap's top stays in use: only a trim can give the rest back
+    allocated = _resident_kib()
+    del blocks
+    before = _resident_kib()
+    if allocated - before > 40 << 10:
+        pytest.skip("this allocator gave the blocks back at once (MALLOC_MMAP_THRESHOLD_ set?)")
+    banks._release_free_heap()
+    assert before - _resident_kib() > 40 << 10
+    assert keep[-1:] == b"x"
+
+
+def test_a_large_load_hands_freed_memory_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    monkeypatch.setattr(banks, "_release_free_heap", lambda: calls.append(1))
+    banks.load_banks([SAMPLE_BANK])
+    assert calls == []  # a small bank: not worth the time
+    monkeypatch.setattr(banks, "RELEASE_MIN_ITEMS", 1)
+    banks.load_banks([SAMPLE_BANK])
+    assert calls == [1]
