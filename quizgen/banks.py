@@ -1161,6 +1161,7 @@ class _BankReader:
             specific = _PLAIN_BUILDERS[qtype](node, self.strings)
             explanation = _optional_text(node, "explanation")
             evidence = _optional_text(node, "evidence")
+            evidence = evidence and self.strings.setdefault(evidence, evidence)  # questions quote one sentence
             tags = self.plain_tags(node.get("tags", _MISSING))
             difficulty = node.get("difficulty", _MISSING)
             if difficulty is not _MISSING:
@@ -1424,10 +1425,12 @@ SHARED_STRINGS_MAX = 1 << 16  # texts kept for sharing (``_BankReader.strings``)
 
 
 def _shared(strings: dict[str, str], texts: tuple[str, ...]) -> tuple[str, ...]:
-    """The texts, each as the one copy in ``strings`` of an equal text read before: options,
-    answers and items repeat across questions (a bank's names, say), and each copy costs 50
-    bytes or more (13 of the 95 MB that the benchmark's 100,000 questions hold)."""
-    return tuple([strings.setdefault(text, text) for text in texts])
+    """The texts, each as the one copy in ``strings`` of an equal text read before, in the one
+    copy of an equal tuple: options, answers and items repeat across questions (a bank's names,
+    say), and each copy of a text costs 50 bytes or more, of a tuple 64 or more (18 of the 95 MB
+    that the benchmark's 100,000 questions held)."""
+    shared = tuple([strings.setdefault(text, text) for text in texts])
+    return strings.setdefault(shared, shared)  # type: ignore[call-overload]  # and the tuple
 
 
 # -- the fast path's own fields of each type: those the type's full check (the
@@ -1461,7 +1464,7 @@ def _plain_true_false(node: LDict, strings: dict[str, str]) -> dict:
 def _plain_short_answer(node: LDict, strings: dict[str, str]) -> dict:
     accept = node.get("accept", _MISSING)
     answer = _plain_text(node["answer"])
-    return dict(prompt=_plain_text(node["prompt"]), answers=(strings.setdefault(answer, answer),),
+    return dict(prompt=_plain_text(node["prompt"]), answers=_shared(strings, (answer,)),
                 accept=() if accept is _MISSING else _shared(strings, _plain_texts(accept, 0)))
 
 
@@ -1498,11 +1501,11 @@ def _plain_matching(node: LDict, strings: dict[str, str]) -> dict:
         left, right = (str(p).strip() if type(p) in _TEXT_OR_NUMBER else "" for p in pair)
         if not (left and right):
             raise _Unusual
-        pairs.append((strings.setdefault(left, left), strings.setdefault(right, right)))
+        pairs.append(_shared(strings, (left, right)))
     for side in (0, 1):
         if len({normalize(pair[side]) for pair in pairs}) != len(pairs):
             raise _Unusual
-    return dict(prompt=prompt, pairs=tuple(pairs))
+    return dict(prompt=prompt, pairs=strings.setdefault(tuple(pairs), tuple(pairs)))  # type: ignore[call-overload]
 
 
 def _plain_ordering(node: LDict, strings: dict[str, str]) -> dict:
