@@ -345,3 +345,29 @@ def test_a_large_load_hands_freed_memory_back(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(banks, "RELEASE_MIN_ITEMS", 1)
     banks.load_banks([SAMPLE_BANK])
     assert calls == [1]
+
+
+def _starts_with_indicator_by_every_candidate(text: str) -> bool:
+    """``yamlnodes._starts_with_indicator`` as it was first written: a scan from every ':',
+    ',', '-', '[', '{' and line break (twice as slow), kept here to compare with."""
+    import itertools
+    import re
+
+    first = re.compile(r" *[]}@`%]").match(text)
+    for match in itertools.chain([first] if first else [], re.finditer(r"[-:,\[{\n] *[]}@`%]", text)):
+        at = match.end() - 1
+        start = text.rfind("\n", 0, at) + 1
+        before = text[start:at].rstrip(" ")
+        if before.lstrip().startswith("#"):
+            continue
+        if not before or before[-1] in ":-,":
+            return True
+        if before[-1] in "[{" and text[at] not in "]}":
+            return True
+    return False
+
+
+@settings(max_examples=2000, deadline=None, derandomize=True)
+@given(st.text(alphabet="-:,[{\n ]}@`%a#\"'\r", max_size=24))
+def test_plain_scalars_that_start_with_an_indicator_are_found_as_before(text: str) -> None:
+    assert yamlnodes._starts_with_indicator(text) == _starts_with_indicator_by_every_candidate(text)
