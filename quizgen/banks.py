@@ -9,6 +9,7 @@ import contextlib
 import datetime as dt
 import difflib
 import gc
+import itertools
 import math
 import re
 import unicodedata
@@ -285,14 +286,17 @@ def check_evidence(bank: Bank) -> list[BankError]:
                                                 "text, as a UTF-8 file relative to the bank file"))
     if not texts:
         return errors
-    try:
-        lines = Path(bank.path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        lines = []
-    for item, what in [(f, "fact") for f in bank.facts] + [(q, "question") for q in bank.questions]:
+    lines: list[str] | None = None  # the bank's, read at the first miss (a valid bank has none)
+    for item, what in itertools.chain(zip(bank.facts, itertools.repeat("fact")),
+                                      zip(bank.questions, itertools.repeat("question"))):
         text = texts.get(item.source)
         if text is None or not item.evidence or evidence_key(item.evidence) in text:
             continue
+        if lines is None:
+            try:
+                lines = Path(bank.path).read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError):
+                lines = []
         line = item.ref.line if item.ref else 1
         for number in range(line, min(len(lines), line + 60) + 1):
             if lines[number - 1].lstrip().startswith("evidence:"):
