@@ -371,3 +371,42 @@ def _starts_with_indicator_by_every_candidate(text: str) -> bool:
 @given(st.text(alphabet="-:,[{\n ]}@`%a#\"'\r", max_size=24))
 def test_plain_scalars_that_start_with_an_indicator_are_found_as_before(text: str) -> None:
     assert yamlnodes._starts_with_indicator(text) == _starts_with_indicator_by_every_candidate(text)
+
+
+# -- a bank of the benchmark's kind, in slices of the real size ---------------------------------
+
+@pytest.fixture(scope="module")
+def large_text() -> str:
+    from test_banks_fast import synthetic_bank
+
+    text = synthetic_bank(2700)
+    assert len(text) > yamlnodes.SLICED_MIN_CHARS and len(text) > 4 * yamlnodes.SLICE_CHARS
+    return text
+
+
+def test_a_bank_read_in_slices_equals_the_bank_pyyaml_reads(large_text: str, monkeypatch) -> None:
+    read: list[int] = []
+    real = yamlnodes._read_fast
+    monkeypatch.setattr(yamlnodes, "_read_fast", lambda t: read.append(len(t)) or real(t))
+    sliced = load_bank_text(large_text, "bench.yaml")
+    assert len(read) > 4
+    monkeypatch.setattr(yamlnodes, "FAST_PATH_MIN_CHARS", 10**9)
+    whole = load_bank_text(large_text, "bench.yaml")
+    assert sliced == whole and len(sliced.questions) == 2700
+    assert [q.ref for q in sliced.questions] == [q.ref for q in whole.questions]  # every line
+
+
+@pytest.mark.parametrize("read_whole", [True, False], ids=["read-whole", "too-large-to-read-whole"])
+def test_an_error_deep_in_a_large_bank_is_reported_at_its_line(large_text: str, monkeypatch,
+                                                               read_whole: bool) -> None:
+    if not read_whole:
+        monkeypatch.setattr(banks, "READ_WHOLE_MAX_CHARS", 0)
+    text = large_text.replace("  - id: q002400\n", "  - id: q002400\n    colour: red\n")
+    line = text[:text.index("    colour: red")].count("\n") + 1
+    assert line > 20_000
+    with pytest.raises(BankErrors) as caught:
+        load_bank_text(text, "bench.yaml")
+    qtype = text[text.index("    colour: red\n    type: ") + 26:].split("\n", 1)[0]
+    assert [str(e) for e in caught.value.errors] == [
+        f"bench.yaml:{line}: question 'q002400': unknown field 'colour'; expected one of: "
+        + ", ".join(banks.QUESTION_TABLES[qtype])]
