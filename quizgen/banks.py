@@ -42,7 +42,7 @@ BLANK_PATTERN = re.compile(r"\[\[(.*?)\]\]", re.S)
 BANK_SUFFIXES = (".yaml", ".yml")
 SLICED_LISTS = ("facts", "questions")  # the long lists the fast path reads a slice at a time
 # A bank file of up to MAX_FILE_BYTES is read; one over READ_WHOLE_MAX_CHARS only a slice of
-# its questions and facts at a time (memory stays flat: about 2 KiB per question once read),
+# its questions and facts at a time (memory stays flat: about 1 KiB per question once read),
 # which needs those as block lists of entries up to MAX_ITEM_CHARS each, and the rest of the
 # file (sources, entities, ...) at most MAX_REST_CHARS (docs/bank-format.md)
 MAX_FILE_BYTES = 256 * 1024 * 1024
