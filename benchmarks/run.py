@@ -9,6 +9,8 @@
   1,000-question worksheet + key against raw reportlab platypus   (benchmarks/pdf.py)
 - deck: 10,000 questions against raw genanki, and 100,000 for
   linear growth with peak memory                                 (benchmarks/anki.py)
+- the bank loader's peak and resident memory at 10,000-200,000
+  questions, and the 10,000-question load time                   (benchmarks/load_memory.py)
 - quiz selection: choose_quiz for a plain build and --count 20 at
   1,000, 3,000 and 10,000 synthetic questions                    (benchmarks/selection.py)
 - Canvas QTI: 1,000 multiple-choice questions against text2qti
@@ -41,6 +43,7 @@ def main() -> None:
          + (["--runs", "5"] if args.quick else [])),
         ("Anki deck, peak memory", ["anki.py", "--memory", "--sizes",
                                     "10000,50000" if args.quick else "10000,50000,100000,200000"]),
+        ("bank loader, memory", ["load_memory.py"] + (["--sizes", "10000,50000", "--runs", "3"] if args.quick else [])),
         ("quiz selection", ["selection.py"] + (["--runs", "1", "--sizes", "1000,3000"] if args.quick else [])),
         ("Canvas QTI", ["qti.py"] + (["--runs", "3"] if args.quick else [])),
     ]

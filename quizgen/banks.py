@@ -9,13 +9,14 @@ import contextlib
 import datetime as dt
 import difflib
 import gc
+import itertools
 import math
 import re
 import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from . import bankcache, yamlnodes
 from .errors import BankError, BankErrors, SourceRef
@@ -41,7 +42,7 @@ BLANK_PATTERN = re.compile(r"\[\[(.*?)\]\]", re.S)
 BANK_SUFFIXES = (".yaml", ".yml")
 SLICED_LISTS = ("facts", "questions")  # the long lists the fast path reads a slice at a time
 # A bank file of up to MAX_FILE_BYTES is read; one over READ_WHOLE_MAX_CHARS only a slice of
-# its questions and facts at a time (memory stays flat: about 2 KiB per question once read),
+# its questions and facts at a time (memory stays flat: about 1 KiB per question once read),
 # which needs those as block lists of entries up to MAX_ITEM_CHARS each, and the rest of the
 # file (sources, entities, ...) at most MAX_REST_CHARS (docs/bank-format.md)
 MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -208,7 +209,28 @@ def _collector_paused():
 def load_banks(paths: Iterable[str | Path] | None = None) -> list[Bank]:
     """Load and validate every bank under ``paths``; raise BankErrors listing all problems."""
     with _collector_paused():
-        return _load_banks(paths)
+        banks = _load_banks(paths)
+    if sum(len(bank.questions) + len(bank.facts) for bank in banks) >= RELEASE_MIN_ITEMS:
+        _release_free_heap()
+    return banks
+
+
+RELEASE_MIN_ITEMS = 20_000  # questions and facts read, from which freed C memory is handed back
+
+
+def _release_free_heap() -> None:
+    """Hand the C heap's free pages back to the system: glibc's ``malloc_trim(0)``, a no-op
+    where there is none. Reading a large bank frees many buffers of a few hundred KB (slices,
+    their JSON, rapidyaml's trees); once a freed block of some MB (the file's bytes) has raised
+    glibc's thresholds, it keeps them all: 86 -> 68 MiB resident after loading 50,000 questions
+    (100,000: 115 -> 112; 200,000: 205 -> 200), for 2 ms (``import ctypes`` and the trim)."""
+    try:
+        import ctypes
+
+        trim = ctypes.CDLL(None).malloc_trim
+    except (ImportError, OSError, AttributeError, TypeError):  # not glibc (musl, macOS, Windows)
+        return
+    trim(0)
 
 
 def _load_banks(paths: Iterable[str | Path] | None) -> list[Bank]:
@@ -264,14 +286,17 @@ def check_evidence(bank: Bank) -> list[BankError]:
                                                 "text, as a UTF-8 file relative to the bank file"))
     if not texts:
         return errors
-    try:
-        lines = Path(bank.path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        lines = []
-    for item, what in [(f, "fact") for f in bank.facts] + [(q, "question") for q in bank.questions]:
+    lines: list[str] | None = None  # the bank's, read at the first miss (a valid bank has none)
+    for item, what in itertools.chain(zip(bank.facts, itertools.repeat("fact")),
+                                      zip(bank.questions, itertools.repeat("question"))):
         text = texts.get(item.source)
         if text is None or not item.evidence or evidence_key(item.evidence) in text:
             continue
+        if lines is None:
+            try:
+                lines = Path(bank.path).read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError):
+                lines = []
         line = item.ref.line if item.ref else 1
         for number in range(line, min(len(lines), line + 60) + 1):
             if lines[number - 1].lstrip().startswith("evidence:"):
@@ -318,6 +343,45 @@ _MISSING = object()  # a key not in a mapping (``None`` is a value: an empty fie
 _QUESTION_TYPE_NAMES = {name: name for name in QUESTION_TYPES}
 
 
+def _id_line_matches(text: str, ranges: list[tuple[int, int]]) -> Iterator[tuple[str, int]]:
+    """(id, line) of each ``id:`` line in these ranges of the text, in the text's order."""
+    for start, end in ranges:
+        line, position = text.count("\n", 0, start) + 1, start
+        found = ID_LINE.match(text, start, end) if start == 0 else None
+        if found:
+            yield found.group(1), line
+        for match in _ID_LINE_AFTER_BREAK.finditer(text, max(start - 1, 0), end):
+            at = match.start() + 1  # the line's start
+            line += text.count("\n", position, at)
+            position = at
+            yield match.group(1), line
+
+
+class _IdLines:
+    """The line of each ``id:`` line of one top-level section (1: none), found as asked for.
+
+    Items are asked for in the order they are written, so a scan that goes on from where the
+    last answer was found meets each next id at once, and only the ids it passed over (nested
+    ``id:`` lines, items asked for later) are kept: no table of every id of a 100,000-question
+    bank (13 MB). An id's first line in the section is found as long as each id is asked for
+    once, as in a bank without errors (a second asking is a duplicate id, which is an error,
+    and a bank with errors is read again with PyYAML, which gives every line)."""
+
+    def __init__(self, text: str, ranges: list[tuple[int, int]]):
+        self._matches = _id_line_matches(text, ranges)
+        self._passed: dict[str, int] = {}
+
+    def line_of(self, item_id: str) -> int:
+        passed = self._passed.get(item_id)
+        if passed is not None:
+            return passed
+        for found, line in self._matches:
+            if found == item_id:
+                return line
+            self._passed.setdefault(found, line)
+        return 1
+
+
 class _BankReader:
     fast_questions = True  # try plain_question before the full checks (tests compare the two)
 
@@ -325,7 +389,7 @@ class _BankReader:
         self.path = path
         self.errors: list[BankError] = []
         self.source_text = ""
-        self._id_lines: dict[str, int] | None = None
+        self._id_lines: dict[str, _IdLines] | None = None
         self.strings: dict[str, str] = {}  # one copy of texts many items repeat (tags, decks, units)
         self.clean_tags: dict[tuple, tuple[str, ...]] = {}  # tags as written -> as read, when they had no problem
         self.clean_decks: dict[str, str] = {}  # a deck as written -> as read, when it had no problem
@@ -355,24 +419,17 @@ class _BankReader:
         """The line of ``id: item_id`` in the top-level list ``section`` (when the fast
         parser gave no lines). Facts and questions have separate ids, hence the section."""
         if self._id_lines is None:
-            self._id_lines = {}
             text = self.source_text
             first = TOP_KEY.match(text)
             tops = [(first.group(1), 0)] if first else []
             tops += [(m.group(1), m.start(1)) for m in _TOP_KEY_AFTER_BREAK.finditer(text)]
             tops.append(("", len(text)))
+            ranges: dict[str, list[tuple[int, int]]] = {}
             for (name, start), (_, end) in zip(tops, tops[1:]):
-                lines = self._id_lines.setdefault(name, {})
-                line, position = text.count("\n", 0, start) + 1, start
-                found = ID_LINE.match(text, start, end) if start == 0 else None
-                if found:
-                    lines.setdefault(found.group(1), line)
-                for match in _ID_LINE_AFTER_BREAK.finditer(text, max(start - 1, 0), end):
-                    at = match.start() + 1  # the line's start
-                    line += text.count("\n", position, at)
-                    position = at
-                    lines.setdefault(match.group(1), line)
-        return self._id_lines.get(section, {}).get(item_id, 1)
+                ranges.setdefault(name, []).append((start, end))
+            self._id_lines = {name: _IdLines(text, found) for name, found in ranges.items()}
+        finder = self._id_lines.get(section)
+        return 1 if finder is None else finder.line_of(item_id)
 
     # -- reporting ------------------------------------------------------
     def error(self, line: int, message: str) -> None:
@@ -434,6 +491,7 @@ class _BankReader:
             lists = yamlnodes.block_lists(text, SLICED_LISTS)
             if not self.readable_in_slices(text, lists):
                 return None
+            lists = []  # found again if the slow path needs them: 3.6 MB at 100,000 questions
         if len(text) >= yamlnodes.SLICED_MIN_CHARS:  # a large file: its long lists a slice at a time
             fast = yamlnodes.parse_fast_in_slices(text, SLICED_LISTS)
         else:
@@ -456,6 +514,7 @@ class _BankReader:
             if lists is None:
                 doc, problems = yamlnodes.parse(text)
             else:
+                lists = yamlnodes.block_lists(text, SLICED_LISTS)
                 doc, problems = yamlnodes.parse_in_slices(text, SLICED_LISTS, lists)
         except yamlnodes.YamlProblem as exc:
             self.error(exc.line, exc.message)
@@ -1103,9 +1162,12 @@ class _BankReader:
                 or type(source) is not str or source not in sources):
             return None
         try:
+            if len(self.strings) > SHARED_STRINGS_MAX:  # mostly texts that did not repeat: start afresh
+                self.strings.clear()
             specific = _PLAIN_BUILDERS[qtype](node, self.strings)
             explanation = _optional_text(node, "explanation")
             evidence = _optional_text(node, "evidence")
+            evidence = evidence and self.strings.setdefault(evidence, evidence)  # questions quote one sentence
             tags = self.plain_tags(node.get("tags", _MISSING))
             difficulty = node.get("difficulty", _MISSING)
             if difficulty is not _MISSING:
@@ -1365,6 +1427,18 @@ def _plain_number(value: object) -> float:
     raise _Unusual
 
 
+SHARED_STRINGS_MAX = 1 << 16  # texts kept for sharing (``_BankReader.strings``) before it starts afresh
+
+
+def _shared(strings: dict[str, str], texts: tuple[str, ...]) -> tuple[str, ...]:
+    """The texts, each as the one copy in ``strings`` of an equal text read before, in the one
+    copy of an equal tuple: options, answers and items repeat across questions (a bank's names,
+    say), and each copy of a text costs 50 bytes or more, of a tuple 64 or more (18 of the 95 MB
+    that the benchmark's 100,000 questions held)."""
+    shared = tuple([strings.setdefault(text, text) for text in texts])
+    return strings.setdefault(shared, shared)  # type: ignore[call-overload]  # and the tuple
+
+
 # -- the fast path's own fields of each type: those the type's full check (the
 # _BankReader method of the type's name) returns for a plain question; _Unusual for any other
 def _plain_multiple_choice(node: LDict, strings: dict[str, str]) -> dict:
@@ -1382,7 +1456,8 @@ def _plain_multiple_choice(node: LDict, strings: dict[str, str]) -> dict:
         raise _Unusual
     if not wrong.isdisjoint(correct):
         raise _Unusual
-    return dict(prompt=prompt, answers=answers, distractors=distractors, select_all=select_all)
+    return dict(prompt=prompt, answers=_shared(strings, answers), distractors=_shared(strings, distractors),
+                select_all=select_all)
 
 
 def _plain_true_false(node: LDict, strings: dict[str, str]) -> dict:
@@ -1394,8 +1469,9 @@ def _plain_true_false(node: LDict, strings: dict[str, str]) -> dict:
 
 def _plain_short_answer(node: LDict, strings: dict[str, str]) -> dict:
     accept = node.get("accept", _MISSING)
-    return dict(prompt=_plain_text(node["prompt"]), answers=(_plain_text(node["answer"]),),
-                accept=() if accept is _MISSING else _plain_texts(accept, 0))
+    answer = _plain_text(node["answer"])
+    return dict(prompt=_plain_text(node["prompt"]), answers=_shared(strings, (answer,)),
+                accept=() if accept is _MISSING else _shared(strings, _plain_texts(accept, 0)))
 
 
 def _plain_cloze(node: LDict, strings: dict[str, str]) -> dict:
@@ -1431,15 +1507,15 @@ def _plain_matching(node: LDict, strings: dict[str, str]) -> dict:
         left, right = (str(p).strip() if type(p) in _TEXT_OR_NUMBER else "" for p in pair)
         if not (left and right):
             raise _Unusual
-        pairs.append((left, right))
+        pairs.append(_shared(strings, (left, right)))
     for side in (0, 1):
         if len({normalize(pair[side]) for pair in pairs}) != len(pairs):
             raise _Unusual
-    return dict(prompt=prompt, pairs=tuple(pairs))
+    return dict(prompt=prompt, pairs=strings.setdefault(tuple(pairs), tuple(pairs)))  # type: ignore[call-overload]
 
 
 def _plain_ordering(node: LDict, strings: dict[str, str]) -> dict:
-    return dict(prompt=_plain_text(node["prompt"]), items=_plain_texts(node["items"], 3))
+    return dict(prompt=_plain_text(node["prompt"]), items=_shared(strings, _plain_texts(node["items"], 3)))
 
 
 _PLAIN_BUILDERS: dict[str, Callable[[LDict, dict[str, str]], dict]] = {

@@ -305,3 +305,28 @@ def test_the_id_line_scan_finds_what_a_backtracking_scan_finds(parts: list[str])
     text = "".join(parts)
     found = [(m.start(), m.group(1)) for m in banks._ID_LINE_AFTER_BREAK.finditer(text)]
     assert found == [(m.start(), m.group(1)) for m in ID_LINE_BACKTRACKING.finditer(text)]
+
+
+def test_equal_options_of_different_questions_are_one_text() -> None:
+    """Options, answers, accepted answers, items, pairs and evidence that repeat across questions
+    are kept once (the benchmark bank names the same people over and over), and a reader that
+    starts its shared texts afresh now and then reads the same bank. (A cloze's answers are
+    its blanks', as parsed from its text.)"""
+    text = synthetic_bank(700)
+    bank = banks.load_bank_text(text, "bench.yaml")
+    options = [text for q in bank.questions if q.type != "cloze"
+               for text in (*q.answers, *q.distractors, *q.accept, *q.items, *(side for p in q.pairs for side in p))]
+    assert len({id(option) for option in options}) == len(set(options)) < len(options) / 5
+    lists = [q.answers for q in bank.questions if q.type != "cloze"] + [q.pairs for q in bank.questions]
+    assert len({id(texts) for texts in lists}) == len(set(lists)) < len(lists) / 2  # and equal tuples
+    evidence = [q.evidence for q in bank.questions]
+    assert len({id(text) for text in evidence}) == len(set(evidence)) < len(evidence)
+    saved = banks.SHARED_STRINGS_MAX
+    banks.SHARED_STRINGS_MAX = 200
+    try:
+        bounded = banks.load_bank_text(text, "bench.yaml")
+    finally:
+        banks.SHARED_STRINGS_MAX = saved
+    assert bounded == bank
+    options = [text for q in bounded.questions if q.type != "cloze" for text in (*q.answers, *q.distractors)]
+    assert len(set(options)) < len({id(option) for option in options}) < len(options) / 2

@@ -238,3 +238,175 @@ def test_a_deck_spelled_two_ways_is_found_at_its_lines_when_the_bank_is_read_twi
     assert [str(e) for e in caught.value.errors] == [
         "b.yaml:40: question 'q5': deck 'unit::CRIMEA' differs from 'Unit::Crimea' (line 10) only by case or "
         "Unicode form; expected one spelling (Anki would make them one deck, renamed)"]
+
+
+def _malloc_in_use() -> int | None:
+    """Bytes the C allocator has handed out and not had back (glibc's mallinfo2), or None."""
+    import ctypes
+
+    try:
+        mallinfo2 = ctypes.CDLL(None).mallinfo2
+    except (OSError, AttributeError, TypeError):
+        return None
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(field, ctypes.c_size_t) for field in
+                    "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()]
+
+    mallinfo2.restype = MallInfo2
+    info = mallinfo2()
+    return info.uordblks + info.hblkhd
+
+
+def test_the_fast_reading_keeps_nothing_of_a_text_once_read() -> None:
+    """rapidyaml's ``emit_json`` never freed the buffer it emitted into: every slice of a
+    large bank left its JSON behind (46 MB for 100,000 questions). Reading the same text
+    again and again must not take more memory each time."""
+    if yamlnodes._ryml is None or _malloc_in_use() is None:
+        pytest.skip("needs rapidyaml and glibc's mallinfo2")
+    text = "questions:\n" + "".join(f"  - id: q{i}\n    prompt: Who said {i} things?\n    answer: Someone {i}\n"
+                                    for i in range(5000))
+    json_size = len(yamlnodes._json_of(yamlnodes._ryml.parse_in_arena(text.encode())))
+    assert yamlnodes._read_fast(text) is not None  # and a first reading for whatever is allocated once
+    before = _malloc_in_use()
+    for _ in range(8):
+        assert len(yamlnodes._read_fast(text)["questions"]) == 5000
+    assert _malloc_in_use() - before < json_size  # it grew by eight times this before
+
+
+# -- the lines of ids, when the fast path gave none ------------------------------------------
+
+ID_TEXT_LINES = st.sampled_from([
+    "questions:", "facts:", "sources:", "id: top", "  - id: a", "  - id: b", "    id: c", "  - id: 'c'",
+    '    - id: "a"', "  - type: x", "    id: a", "  -   id: d-e", "", "# id: a", "  - id: a.tmpl",
+])
+
+
+def first_id_lines(text: str) -> dict[str, dict[str, int]]:
+    """Each section's ids and the line where each first appears, line by line."""
+    table: dict[str, dict[str, int]] = {}
+    section = None
+    for number, line in enumerate(text.split("\n"), start=1):
+        top = banks.TOP_KEY.match(line)
+        if top:
+            section = top.group(1)
+        found = banks.ID_LINE.match(line)
+        if found and section is not None:
+            table.setdefault(section, {}).setdefault(found.group(1), number)
+    return table
+
+
+@FAST
+@given(st.lists(ID_TEXT_LINES, max_size=40), st.lists(
+    st.tuples(st.sampled_from(["questions", "facts", "sources", "id", "none"]),
+              st.sampled_from(["a", "b", "c", "d-e", "top", "f"])), unique=True, max_size=12))
+def test_id_lines_are_each_ids_first_line(lines: list[str], asked: list[tuple[str, str]]) -> None:
+    """The lines of ids are found as the ids are asked for (no table of every id): asked once
+    each, in any order, each id's answer is its first line in its section (1: not there)."""
+    text = "\n".join(lines) + "\n"
+    expected = first_id_lines(text)
+    reader = banks._BankReader("bank.yaml")
+    reader.source_text = text
+    for section, item_id in asked:
+        assert reader.id_line(section, item_id) == expected.get(section, {}).get(item_id, 1), (section, item_id)
+
+
+def _resident_kib() -> int | None:
+    try:
+        with open("/proc/self/status") as handle:
+            return next(int(line.split()[1]) for line in handle if line.startswith("VmRSS:"))
+    except OSError:
+        return None
+
+
+def test_freed_c_memory_goes_back_to_the_system() -> None:
+    """Once a freed block of some MB has raised glibc's thresholds, blocks of a few hundred KB
+    come from its heap and stay resident when freed; ``_release_free_heap`` hands them back."""
+    if _malloc_in_use() is None or _resident_kib() is None:
+        pytest.skip("needs glibc and /proc")
+    assert len(bytearray(16 << 20)) == 16 << 20  # freed at once: raises the thresholds as a file's bytes do
+    blocks = [bytearray(b"x" * (300 << 10)) for _ in range(200)]  # 60 MB, touched
+    keep = blocks[-1]  # the heap's top stays in use: only a trim can give the rest back
+    allocated = _resident_kib()
+    del blocks
+    before = _resident_kib()
+    if allocated - before > 40 << 10:
+        pytest.skip("this allocator gave the blocks back at once (MALLOC_MMAP_THRESHOLD_ set?)")
+    banks._release_free_heap()
+    assert before - _resident_kib() > 40 << 10
+    assert keep[-1:] == b"x"
+
+
+def test_a_large_load_hands_freed_memory_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    monkeypatch.setattr(banks, "_release_free_heap", lambda: calls.append(1))
+    banks.load_banks([SAMPLE_BANK])
+    assert calls == []  # a small bank: not worth the time
+    monkeypatch.setattr(banks, "RELEASE_MIN_ITEMS", 1)
+    banks.load_banks([SAMPLE_BANK])
+    assert calls == [1]
+
+
+def _starts_with_indicator_by_every_candidate(text: str) -> bool:
+    """``yamlnodes._starts_with_indicator`` as it was first written: a scan from every ':',
+    ',', '-', '[', '{' and line break (twice as slow), kept here to compare with."""
+    import itertools
+    import re
+
+    first = re.compile(r" *[]}@`%]").match(text)
+    for match in itertools.chain([first] if first else [], re.finditer(r"[-:,\[{\n] *[]}@`%]", text)):
+        at = match.end() - 1
+        start = text.rfind("\n", 0, at) + 1
+        before = text[start:at].rstrip(" ")
+        if before.lstrip().startswith("#"):
+            continue
+        if not before or before[-1] in ":-,":
+            return True
+        if before[-1] in "[{" and text[at] not in "]}":
+            return True
+    return False
+
+
+@settings(max_examples=2000, deadline=None, derandomize=True)
+@given(st.text(alphabet="-:,[{\n ]}@`%a#\"'\r", max_size=24))
+def test_plain_scalars_that_start_with_an_indicator_are_found_as_before(text: str) -> None:
+    assert yamlnodes._starts_with_indicator(text) == _starts_with_indicator_by_every_candidate(text)
+
+
+# -- a bank of the benchmark's kind, in slices of the real size ---------------------------------
+
+@pytest.fixture(scope="module")
+def large_text() -> str:
+    from test_banks_fast import synthetic_bank
+
+    text = synthetic_bank(2700)
+    assert len(text) > yamlnodes.SLICED_MIN_CHARS and len(text) > 4 * yamlnodes.SLICE_CHARS
+    return text
+
+
+def test_a_bank_read_in_slices_equals_the_bank_pyyaml_reads(large_text: str, monkeypatch) -> None:
+    read: list[int] = []
+    real = yamlnodes._read_fast
+    monkeypatch.setattr(yamlnodes, "_read_fast", lambda t: read.append(len(t)) or real(t))
+    sliced = load_bank_text(large_text, "bench.yaml")
+    assert len(read) > 4
+    monkeypatch.setattr(yamlnodes, "FAST_PATH_MIN_CHARS", 10**9)
+    whole = load_bank_text(large_text, "bench.yaml")
+    assert sliced == whole and len(sliced.questions) == 2700
+    assert [q.ref for q in sliced.questions] == [q.ref for q in whole.questions]  # every line
+
+
+@pytest.mark.parametrize("read_whole", [True, False], ids=["read-whole", "too-large-to-read-whole"])
+def test_an_error_deep_in_a_large_bank_is_reported_at_its_line(large_text: str, monkeypatch,
+                                                               read_whole: bool) -> None:
+    if not read_whole:
+        monkeypatch.setattr(banks, "READ_WHOLE_MAX_CHARS", 0)
+    text = large_text.replace("  - id: q002400\n", "  - id: q002400\n    colour: red\n")
+    line = text[:text.index("    colour: red")].count("\n") + 1
+    assert line > 20_000
+    with pytest.raises(BankErrors) as caught:
+        load_bank_text(text, "bench.yaml")
+    qtype = text[text.index("    colour: red\n    type: ") + 26:].split("\n", 1)[0]
+    assert [str(e) for e in caught.value.errors] == [
+        f"bench.yaml:{line}: question 'q002400': unknown field 'colour'; expected one of: "
+        + ", ".join(banks.QUESTION_TABLES[qtype])]
