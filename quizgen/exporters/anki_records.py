@@ -150,7 +150,7 @@ class ContentRecords(Mapping[str, str]):
 
 
 # -- reading a large saved state ----------------------------------------------------------
-STREAMED_STATE_BYTES = 8 * 1024 * 1024  # a saved state this large has its records read a slice at a time
+STREAMED_STATE_BYTES = 1024 * 1024  # a saved state this large has its records read a slice at a time
 _CONTENT_OPEN = b' "content": {\n'  # how state_chunks (json.dumps with indent=1) opens the records
 _BLOCK_CLOSE = (b" }\n", b" },\n")
 _RECORD_LINE = b'  "'  # each record on a line of its own, at indent 2
