@@ -233,8 +233,8 @@ import quizgen.banks
 quizgen.banks.MAX_FILE_BYTES = 1 << 30  # see the module docstring
 sys.argv = ["quizgen"] + sys.argv[1:]
 try:
-    from quizgen.cli import app
-    app()
+    from quizgen.cli import command  # what the installed quizgen command runs
+    command()
 finally:
     """ + PEAK
 

@@ -6,6 +6,7 @@ exit 1; usage errors exit 2 (typer's own). ``--debug`` adds the traceback.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import re
@@ -522,5 +523,18 @@ def mark(
         say(f"wrote {path}")
 
 
+def command() -> None:
+    """The ``quizgen`` command (and ``python -m quizgen``): the app, in a process of its own.
+
+    When a command is done, its objects are moved out of the garbage collector's sight
+    (``gc.freeze``): the interpreter's shutdown then frees them without first scanning them
+    for cycles, about 20 ms of a 10,000-question deck build (issue 15). Only here, never in
+    ``app`` itself, which tests and other programs call in a process that goes on."""
+    try:
+        app(prog_name="quizgen")
+    finally:
+        gc.freeze()
+
+
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    command()
