@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from . import bankcache, yamlnodes
+from . import bankcache, bankshare, yamlnodes
 from .errors import BankError, BankErrors, SourceRef
 from .model import (
     DIFFICULTIES,
@@ -419,17 +419,27 @@ class _BankReader:
         """The line of ``id: item_id`` in the top-level list ``section`` (when the fast
         parser gave no lines). Facts and questions have separate ids, hence the section."""
         if self._id_lines is None:
-            text = self.source_text
-            first = TOP_KEY.match(text)
-            tops = [(first.group(1), 0)] if first else []
-            tops += [(m.group(1), m.start(1)) for m in _TOP_KEY_AFTER_BREAK.finditer(text)]
-            tops.append(("", len(text)))
-            ranges: dict[str, list[tuple[int, int]]] = {}
-            for (name, start), (_, end) in zip(tops, tops[1:]):
-                ranges.setdefault(name, []).append((start, end))
-            self._id_lines = {name: _IdLines(text, found) for name, found in ranges.items()}
+            self._id_lines = {name: _IdLines(self.source_text, found) for name, found in self.sections().items()}
         finder = self._id_lines.get(section)
         return 1 if finder is None else finder.line_of(item_id)
+
+    def sections(self) -> dict[str, list[tuple[int, int]]]:
+        """Where each top-level key's part of the text starts and ends (a key written twice: twice)."""
+        text = self.source_text
+        first = TOP_KEY.match(text)
+        tops = [(first.group(1), 0)] if first else []
+        tops += [(m.group(1), m.start(1)) for m in _TOP_KEY_AFTER_BREAK.finditer(text)]
+        tops.append(("", len(text)))
+        ranges: dict[str, list[tuple[int, int]]] = {}
+        for (name, start), (_, end) in zip(tops, tops[1:]):
+            ranges.setdefault(name, []).append((start, end))
+        return ranges
+
+    def id_lines_from(self, section: str, offset: int) -> None:
+        """Find ``section``'s id lines from ``offset`` on (where a second process starts
+        reading the list) instead of passing over the ids before it."""
+        ranges = [(max(start, offset), end) for start, end in self.sections().get(section, []) if end > offset]
+        self._id_lines = {section: _IdLines(self.source_text, ranges)}
 
     # -- reporting ------------------------------------------------------
     def error(self, line: int, message: str) -> None:
@@ -895,12 +905,13 @@ class _BankReader:
                                   group=group)
         return out
 
-    def items_of(self, doc: LDict, key: str) -> Iterable[tuple[int, LDict]]:
+    def items_of(self, doc: LDict, key: str, start: int = 0, stop: int | None = None) -> Iterable[tuple[int, LDict]]:
+        """The mappings of the list ``key`` (from item ``start`` up to ``stop``), each with its index."""
         node = doc.get(key)
         if node is None:
             return
         if isinstance(node, yamlnodes.Slices):  # the fast path's long list, read a slice at a time
-            yield from self.sliced_items(doc, key, node)
+            yield from self.sliced_items(doc, key, node, start, stop)
             return
         if not isinstance(node, LList):
             self.error(doc.line_of(key), f"bank: {key!r} is {describe(node)}; expected a list")
@@ -909,13 +920,15 @@ class _BankReader:
             self.error(doc.line_of(key), f"bank: {key!r} has {len(node):,} entries; expected at most "
                                          f"{MAX_QUESTIONS:,} per bank (split it into several banks)")
             return
-        for i, item in enumerate(node):
+        for i in range(start, len(node) if stop is None else stop):
+            item = node[i]
             if not isinstance(item, LDict):
                 self.error(node.line_of(i), f"{key} entry {i + 1} is {describe(item)}; expected a mapping")
                 continue
             yield i, item
 
-    def sliced_items(self, doc: LDict, key: str, node: yamlnodes.Slices) -> Iterable[tuple[int, LDict]]:
+    def sliced_items(self, doc: LDict, key: str, node: yamlnodes.Slices,
+                     start: int = 0, stop: int | None = None) -> Iterable[tuple[int, LDict]]:
         """``items_of`` for a list the fast path reads in slices (it has no lines: any
         problem sends the file to the slow path, which finds the lines)."""
         if len(node) > MAX_QUESTIONS:
@@ -923,7 +936,8 @@ class _BankReader:
                                          f"{MAX_QUESTIONS:,} per bank (split it into several banks)")
             return
         escapes = "\\" in self.source_text  # control characters can only come from escapes
-        for i, item in enumerate(node):
+        part = node if start == 0 and stop is None else node.part(start, len(node) if stop is None else stop)
+        for i, item in enumerate(part, start):
             if not isinstance(item, LDict):
                 self.error(0, f"{key} entry {i + 1} is {describe(item)}; expected a mapping")
                 continue
@@ -1069,65 +1083,90 @@ class _BankReader:
         out: list[Question] = []
         seen: dict[str, int] = {}
         overrides: dict[str, int] = {}
-        plain_question = self.plain_question if self.fast_questions else None
-        for i, node in self.items_of(doc, "questions"):
-            if plain_question is not None:
-                question = plain_question(node, bank_id, sources, fact_ids, seen)
+        fast = self.fast_questions
+        items = doc.get("questions")
+        share = (bankshare.QuestionShare.start(self, items, bank_id, sources, fact_ids)
+                 if fast and isinstance(items, yamlnodes.Slices) and len(items) <= MAX_QUESTIONS else None)
+        stop = None if share is None else share.start
+        try:
+            for i, node in self.items_of(doc, "questions", stop=stop):
+                question = self.question(i, node, bank_id, sources, fact_ids, seen, overrides, fast)
                 if question is not None:
                     out.append(question)
-                    continue
-            qid = node.get("id")
-            if type(qid) is not str or not ID_PATTERN.match(qid):  # else what ident() would return
-                qid = self.ident(node, "id", f"question {i + 1}")
-            label = f"question {qid!r}" if qid else f"question {i + 1}"
-            qtype = node.get("type")
-            if "type" in node and qtype not in QUESTION_TYPES:
-                self.error(node.line_of("type"), f"{label}: type {qtype!r} is not allowed; "
-                                                 f"expected one of: {', '.join(QUESTION_TYPES)}")
-                qtype = None
-            if qtype:
-                qtype = _QUESTION_TYPE_NAMES[qtype]  # the one copy of the name
-                self.keys(node, QUESTION_TABLES[qtype], label)
-            else:
-                self.keys(node, QUESTION_ANY, label)
-            if qid:
-                if qid in seen:
-                    self.error(node.line_of("id"), f"{label}: duplicate id (first at line {seen[qid]}); "
-                                                   "expected each question id once")
-                seen.setdefault(qid, node.line_of("id"))
-            override = node.get("override")
-            if override is not None:
-                if not isinstance(override, str) or not GENERATED_ID_PATTERN.match(override):
-                    self.error(node.line_of("override"), f"{label}: override {override!r} is not a generated "
-                                                         "question id; expected '<fact-id>.<template-id>'")
-                    override = None
-                elif override in overrides:
-                    self.error(node.line_of("override"), f"{label}: {override!r} is already overridden at "
-                                                         f"line {overrides[override]}; expected one override each")
-                else:
-                    overrides[override] = node.line_of("override")
-            common = dict(
-                source=self.source_ref(node, label, sources),
-                explanation=self.text(node, "explanation", label),
-                evidence=self.text(node, "evidence", label),
-                tags=self.tags(node, label),
-                difficulty=self.choice(node, "difficulty", label, DIFFICULTIES),
-                deck=self.deck(node, label),
-            )
-            common["facts"] = self.tested_facts(node, label, fact_ids, override)
-            points = self.number(node, "points", label)
-            if points is not None and not 0 < points <= MAX_POINTS:
-                self.error(node.line_of("points"), f"{label}: points {points:g} is out of range; "
-                                                   f"expected a number above 0 and at most {MAX_POINTS}")
-                points = None
-            specific = QUESTION_BUILDERS[qtype](self, node, label) if qtype else None
-            if qid and qtype and specific is not None and common["source"]:
-                common.update(specific)
-                out.append(Question(
-                    id=override or qid, bank=bank_id, type=qtype, points=points or default_points(qtype, specific),
-                    ref=SourceRef(self.path, node.line or self.id_line("questions", qid)), **common,  # type: ignore[arg-type]
-                ))
+        except BaseException:
+            if share is not None:
+                share.cancel()
+            raise
+        if share is not None:
+            theirs = share.finish(self, seen)
+            if theirs is not None:
+                out += theirs
+            else:  # the child could not read its share as plain questions: read it here, with every check
+                for i, node in self.items_of(doc, "questions", start=share.start):
+                    question = self.question(i, node, bank_id, sources, fact_ids, seen, overrides, fast)
+                    if question is not None:
+                        out.append(question)
         return out
+
+    def question(self, i: int, node: LDict, bank_id: str, sources: dict, fact_ids: set[str],
+                 seen: dict[str, int], overrides: dict[str, int], fast: bool) -> Question | None:
+        """The question of the list's item ``i`` (``node``), or None after reporting why not."""
+        if fast:
+            question = self.plain_question(node, bank_id, sources, fact_ids, seen)
+            if question is not None:
+                return question
+        qid = node.get("id")
+        if type(qid) is not str or not ID_PATTERN.match(qid):  # else what ident() would return
+            qid = self.ident(node, "id", f"question {i + 1}")
+        label = f"question {qid!r}" if qid else f"question {i + 1}"
+        qtype = node.get("type")
+        if "type" in node and qtype not in QUESTION_TYPES:
+            self.error(node.line_of("type"), f"{label}: type {qtype!r} is not allowed; "
+                                             f"expected one of: {', '.join(QUESTION_TYPES)}")
+            qtype = None
+        if qtype:
+            qtype = _QUESTION_TYPE_NAMES[qtype]  # the one copy of the name
+            self.keys(node, QUESTION_TABLES[qtype], label)
+        else:
+            self.keys(node, QUESTION_ANY, label)
+        if qid:
+            if qid in seen:
+                self.error(node.line_of("id"), f"{label}: duplicate id (first at line {seen[qid]}); "
+                                               "expected each question id once")
+            seen.setdefault(qid, node.line_of("id"))
+        override = node.get("override")
+        if override is not None:
+            if not isinstance(override, str) or not GENERATED_ID_PATTERN.match(override):
+                self.error(node.line_of("override"), f"{label}: override {override!r} is not a generated "
+                                                     "question id; expected '<fact-id>.<template-id>'")
+                override = None
+            elif override in overrides:
+                self.error(node.line_of("override"), f"{label}: {override!r} is already overridden at "
+                                                     f"line {overrides[override]}; expected one override each")
+            else:
+                overrides[override] = node.line_of("override")
+        common = dict(
+            source=self.source_ref(node, label, sources),
+            explanation=self.text(node, "explanation", label),
+            evidence=self.text(node, "evidence", label),
+            tags=self.tags(node, label),
+            difficulty=self.choice(node, "difficulty", label, DIFFICULTIES),
+            deck=self.deck(node, label),
+        )
+        common["facts"] = self.tested_facts(node, label, fact_ids, override)
+        points = self.number(node, "points", label)
+        if points is not None and not 0 < points <= MAX_POINTS:
+            self.error(node.line_of("points"), f"{label}: points {points:g} is out of range; "
+                                               f"expected a number above 0 and at most {MAX_POINTS}")
+            points = None
+        specific = QUESTION_BUILDERS[qtype](self, node, label) if qtype else None
+        if not (qid and qtype and specific is not None and common["source"]):
+            return None
+        common.update(specific)
+        return Question(
+            id=override or qid, bank=bank_id, type=qtype, points=points or default_points(qtype, specific),
+            ref=SourceRef(self.path, node.line or self.id_line("questions", qid)), **common,  # type: ignore[arg-type]
+        )
 
     def tested_facts(self, node: LDict, label: str, fact_ids: set[str], override: str | None) -> tuple[str, ...]:
         """The facts a hand-written question tests: its ``facts:``, else the fact of the

@@ -586,18 +586,29 @@ class Slices:
     def __len__(self) -> int:
         return len(self._starts)
 
-    def slices(self):
-        """(index of the first item, index after the last, the slice's text) for each slice."""
+    def slices(self, start: int = 0, stop: int | None = None):
+        """(index of the first item, index after the last, the slice's text) for each slice of
+        the items from ``start`` up to ``stop`` (default: all of them)."""
         starts, text = self._starts, self._text
-        first = 0
-        while first < len(starts):
-            last = min(first + SLICE_ITEMS, len(starts),
+        stop = len(starts) if stop is None else stop
+        first = start
+        while first < stop:
+            last = min(first + SLICE_ITEMS, stop,
                        max(first + 1, bisect.bisect_right(starts, starts[first] + SLICE_CHARS, first)))
             yield first, last, text[starts[first]:starts[last] if last < len(starts) else self._end]
             first = last
 
+    def offset(self, index: int) -> int:
+        """Where item ``index`` starts in the text."""
+        return self._starts[index]
+
     def __iter__(self):
-        for first, last, piece in self.slices():
+        return self.part(0, len(self))
+
+    def part(self, start: int, stop: int):
+        """The items from ``start`` up to ``stop``, as iterating yields them: any two parts
+        that meet read as the whole list does, since each item reads alone."""
+        for first, last, piece in self.slices(start, stop):
             doc = _read_fast(f"{self.key}:\n{piece}")
             del piece
             items = doc.get(self.key) if isinstance(doc, LDict) and len(doc) == 1 else None
@@ -616,6 +627,9 @@ class LineSlices(Slices):
     def __init__(self, key: str, text: str, starts: list[int], end: int):
         super().__init__(key, text, starts, end)
         self.problems: list[YamlProblem] = []
+
+    def part(self, start: int, stop: int):
+        raise TypeError("a LineSlices is read whole, for its lines")  # (bankshare reads only Slices in parts)
 
     def __iter__(self):
         line = self._text.count("\n", 0, self._starts[0]) + 1  # the first item's line

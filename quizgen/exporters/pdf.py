@@ -13,11 +13,9 @@ set per document, no global state touched).
 """
 from __future__ import annotations
 
-import os
-import pickle
-import threading
 from typing import Callable, Iterable
 
+from .. import cores
 from ..errors import ExportError
 from ..i18n import right_to_left, words as words_for
 from ..model import Bank, PlacedQuestion, QuestionSet, letter
@@ -197,75 +195,6 @@ class _Renderer:
 PARALLEL_MIN_DOCUMENTS = 6
 
 
-def cpu_times() -> tuple[int, int] | None:
-    """(idle, all) clock ticks of every CPU since boot, from /proc/stat (None: not Linux)."""
-    try:
-        with open("/proc/stat", "rb") as handle:
-            fields = handle.readline().split()
-    except OSError:
-        return None
-    if not fields or fields[0] != b"cpu":
-        return None
-    ticks = [int(f) for f in fields[1:9]]  # user nice system idle iowait irq softirq steal
-    return ticks[3] + ticks[4], sum(ticks)
-
-
-def own_ticks() -> int:
-    """Clock ticks of CPU this process has used, with its children that have finished
-    (the second PDF process among them)."""
-    t = os.times()
-    return round((t.user + t.system + t.children_user + t.children_system) * _TICKS_PER_SECOND)
-
-
-def machine_times() -> tuple[int, int, int] | None:
-    """(idle, all, this build's own) clock ticks: what ``idle_cpus`` compares over a window."""
-    times = cpu_times()
-    return None if times is None else (*times, own_ticks())
-
-
-try:
-    _TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
-except (AttributeError, ValueError, OSError):  # not POSIX: cpu_times() is None there anyway
-    _TICKS_PER_SECOND = 100
-
-# The window the machine is watched over: from this module's import (the build's start) to the
-# first render, then from each look to the next. A window shorter than MIN_WINDOW_TICKS of all
-# CPUs' clock ticks (10 ms each) is too short to judge: the last look's verdict stands (a build's
-# worksheets and then its keys ask twice within moments), or, with none yet, a short sleep tops
-# it up.
-_SINCE = machine_times()
-_LAST: float | None = None
-MIN_WINDOW_TICKS = 8
-IDLE_CPU_NEEDED = 0.75  # a second process pays when at least this much of a CPU sat idle meanwhile
-
-
-def idle_cpus(cpus: int, since: tuple[int, int, int] | None = None,
-              sleep: Callable[[float], None] | None = None) -> float:
-    """How many CPUs, besides the one this build runs on, other programs left idle, on average,
-    from ``since`` (a ``machine_times()``; default: this module's import, or the last look, so a
-    long-running program looks at the recent past) until now: what the machine did, not the load
-    average (which lags a minute and counts waiting tasks). This build's own CPU time, and its
-    finished second process's, counts as idle: its own work is no reason to stay on one CPU."""
-    import time
-
-    global _SINCE, _LAST
-    start = since if since is not None else _SINCE
-    now = machine_times()
-    if start is None or now is None:
-        return 0.0
-    if now[1] - start[1] < MIN_WINDOW_TICKS:
-        if since is None and _LAST is not None:
-            return _LAST
-        (sleep or time.sleep)(0.01 * MIN_WINDOW_TICKS / max(cpus, 1))
-        now = machine_times() or now
-    idle, total, own = now[0] - start[0], now[1] - start[1], now[2] - start[2]
-    free = min(float(cpus), cpus * (idle + own) / total) if total > 0 else 0.0
-    spare = max(0.0, free - 1.0)
-    if since is None:
-        _SINCE, _LAST = now, spare
-    return spare
-
-
 def _workers(job: ExportJob) -> int:
     """How many processes may render: ``options.extra["pdf_workers"]`` if set, else 2 when a
     second CPU is there and was idle while this build ran (a busy machine makes a second
@@ -275,11 +204,7 @@ def _workers(job: ExportJob) -> int:
         return max(1, int(wanted))
     if len(job.sets) < PARALLEL_MIN_DOCUMENTS:
         return 1  # render_all would not fork anyway: no need to look at the machine
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cpus = os.cpu_count() or 1
-    return 2 if cpus >= 2 and idle_cpus(cpus) >= IDLE_CPU_NEEDED else 1
+    return 2 if cores.second_cpu_idle() else 1
 
 
 def render_all(render: Callable[[int], bytes], count: int, workers: int = 1) -> list[bytes]:
@@ -288,50 +213,31 @@ def render_all(render: Callable[[int], bytes], count: int, workers: int = 1) -> 
     The first document is rendered here first, so the forked child starts with warm
     caches (fonts, laid-out text); then the child renders the second half of the rest
     while this process renders the first half. Every document is a pure function of
-    its index, so the bytes are the same whichever process made them. Without
-    ``os.fork``, with other threads running, or if the child fails, everything is
+    its index, so the bytes are the same whichever process made them. Where this
+    process cannot fork (``cores.can_fork``), or if the child fails, everything is
     rendered here.
     """
     if count == 0:
         return []
     results = [render(0)]
     rest = list(range(1, count))
-    if workers < 2 or count < PARALLEL_MIN_DOCUMENTS or not hasattr(os, "fork") \
-            or threading.active_count() > 1:
+    if workers < 2 or count < PARALLEL_MIN_DOCUMENTS:
         return results + [render(i) for i in rest]
     half = len(rest) // 2
     mine, theirs = rest[:half], rest[half:]
-    read_fd, write_fd = os.pipe()
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read_fd)
-        os.close(write_fd)
+    share = cores.fork_share(lambda: [render(i) for i in theirs])  # None: cannot fork here
+    if share is None:
         return results + [render(i) for i in rest]
-    if pid == 0:  # the child: render its share, send it, leave without cleanup of the parent's state
-        status = 1
-        try:
-            os.close(read_fd)
-            payload = pickle.dumps([render(i) for i in theirs], protocol=pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(write_fd, "wb") as pipe:
-                pipe.write(payload)
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write_fd)
     try:
         results += [render(i) for i in mine]
-    finally:
-        with os.fdopen(read_fd, "rb") as pipe:
-            payload = pipe.read()
-        _, status = os.waitpid(pid, 0)
-    child: list[bytes] | None = None
-    if status == 0:
-        try:
-            child = pickle.loads(payload)
-        except Exception:  # a truncated message: render the share here instead
-            child = None
-    if not isinstance(child, list) or len(child) != len(theirs):
+    except BaseException:
+        share.cancel()
+        raise
+    try:
+        child = list(share.records())
+    except cores.ShareFailed:
+        child = []
+    if len(child) != len(theirs):
         child = [render(i) for i in theirs]
     return results + child
 
