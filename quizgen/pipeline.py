@@ -23,6 +23,7 @@ from . import rebuild
 from .errors import ExportError, QuizgenError
 from .exporters import Artifact, ExportJob, ExportOptions, load_exporter
 from .spec import SelectionSpec, check_spec, filter_questions
+from .statefile import StateFile, state_bytes, state_chunks  # noqa: F401  (state_bytes, state_chunks: the library's names)
 
 if TYPE_CHECKING:
     from .model import Bank, Question
@@ -274,84 +275,6 @@ def build_with_collector_paused(config: BuildConfig, progress: Progress | None =
     if progress is not None:
         progress(total, total, "done")
     return report
-
-
-LARGE_MAPPING = 64  # entries: a mapping this large is written one entry at a time (state_chunks)
-
-
-def state_bytes(state: Mapping) -> bytes:
-    """``json.dumps(state, indent=1, sort_keys=True, ensure_ascii=False) + "\n"`` as UTF-8: the
-    same bytes as ``StateFile(state)`` writes piece by piece."""
-    return b"".join(state_chunks(state))
-
-
-def state_chunks(state: Mapping) -> Iterator[bytes]:
-    """The bytes of ``state_bytes``, in pieces: with ``indent`` the json module builds a list of
-    every token of the document (millions for a 100,000-note state) before joining them; here
-    each entry of a large mapping (the notes, their kept content) is encoded on its own, so a
-    state is written without ever being whole in memory."""
-    yield from _json_chunks(state, 0)
-    yield b"\n"
-
-
-def _json_chunks(value: object, depth: int) -> Iterator[bytes]:
-    if isinstance(value, Mapping) and not isinstance(value, dict):  # a deck's content records (anki_records)
-        if len(value) < LARGE_MAPPING:
-            value = dict(value)
-    # the document itself entry by entry (its large mappings are its entries), and any large mapping
-    if (isinstance(value, Mapping) and value and (depth == 0 or len(value) >= LARGE_MAPPING)
-            and all(isinstance(k, str) for k in value)):
-        inner = "\n" + " " * (depth + 1)
-        batch: list[str] = ["{"]  # entries whose value is text are joined a few hundred at a time
-        for number, key in enumerate(sorted(value)):
-            entry = value[key]
-            batch.append(("," if number else "") + inner + _encode_scalar(key) + ": ")
-            if isinstance(entry, str):
-                batch.append(_encode_scalar(entry))
-                if len(batch) < CHUNK_ENTRIES:
-                    continue
-                yield "".join(batch).encode()
-            else:
-                yield "".join(batch).encode()
-                yield from _json_chunks(entry, depth + 1)
-            batch = []
-        batch.append("\n" + " " * depth + "}")
-        yield "".join(batch).encode()
-        return
-    if isinstance(value, str):
-        yield _encode_scalar(value).encode()
-        return
-    if isinstance(value, list) and value and all(type(item) in _SCALARS for item in value):
-        pad = "\n" + " " * (depth + 1)
-        yield ("[" + ",".join(pad + _encode_scalar(item) for item in value) + "\n" + " " * depth + "]").encode()
-        return
-    # a JSON text holds no raw line break (json escapes it), so indenting its lines is safe
-    text = json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False)
-    yield (text.replace("\n", "\n" + " " * depth) if depth else text).encode()
-
-
-# json.dumps with ``indent`` runs the json module's pure-Python encoder; a string, a number or a
-# flat list of them is encoded here with its C encoder instead (the same text: indent only lays
-# out containers)
-_encode_scalar = json.JSONEncoder(ensure_ascii=False).encode
-_SCALARS = (str, int, float, bool, type(None))
-CHUNK_ENTRIES = 512  # text pieces joined into one chunk (a few hundred KB at most for a state's content)
-
-
-class StateFile:
-    """A state file to write: its bytes are made while they are written (``state_chunks``),
-    so a large deck's state (77 MB of JSON at 100,000 notes) never sits in memory whole."""
-
-    def __init__(self, state: Mapping):
-        self.state = state
-        self.sha256: str | None = None  # of the bytes, once ``chunks`` has given them all (for quizgen.rebuild)
-
-    def chunks(self) -> Iterator[bytes]:
-        digest = hashlib.sha256()
-        for chunk in state_chunks(self.state):
-            digest.update(chunk)
-            yield chunk
-        self.sha256 = digest.hexdigest()
 
 
 def unchanged_report(config: BuildConfig, record: Mapping, progress: Progress | None) -> BuildReport:

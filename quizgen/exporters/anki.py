@@ -32,6 +32,7 @@ as a note rebuilt from ``content``, with a "Withdrawn" banner and the tag ``quiz
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import random
@@ -46,8 +47,9 @@ from typing import Iterable, Iterator, Mapping, NamedTuple, Sequence
 from ..errors import ExportError
 from ..i18n import words as words_for
 from ..model import Bank, Question, Source, format_number, letter as _letter
+from ..statefile import encode_ahead
 from . import Artifact, ExportJob, ExportOptions, register
-from .anki_apkg import CollectionRows, package, scratch_space_error
+from .anki_apkg import CollectionRows, PackageBuild, scratch_space_error
 from .anki_notetypes import BASIC, CSS, NOTE_TYPE_FOR, NOTE_TYPES, REVISION, TRUE_FALSE, NoteType
 from .anki_records import ContentRecords, RecordSpool
 
@@ -809,17 +811,22 @@ class AnkiExporter:
 
         used = sorted(notes.note_types.values(), key=lambda nt: nt.id)
         type_mods = {nt.id: note_type_mod(nt, old_types) for nt in used}
-        data = package(collection_rows(bank, notes, used, type_mods,
-                                       first_withdrawn=len(notes.guids) - len(retiring.notes)))
+        building = PackageBuild(collection_rows(bank, notes, used, type_mods,
+                                                first_withdrawn=len(notes.guids) - len(retiring.notes)))
         del notes
-
-        types_state = dict(old_types)
-        for nt in used:
-            types_state[str(nt.id)] = {"name": nt.name, **nt.schema(), "hash": nt.look_hash(),
-                                       "mod": type_mods[nt.id]}
-        state = {"format": STATE_FORMAT, "bank": bank.id, "columns": STATE_COLUMNS,
-                 "notes": notes_state, "note_types": types_state,
-                 "content": kept_content, "retired": sorted(retired)}  # the pipeline sorts the keys
+        try:  # while the package is compressed on its own thread, the state's file is encoded here
+            types_state = dict(old_types)
+            for nt in used:
+                types_state[str(nt.id)] = {"name": nt.name, **nt.schema(), "hash": nt.look_hash(),
+                                           "mod": type_mods[nt.id]}
+            state = encode_ahead({"format": STATE_FORMAT, "bank": bank.id, "columns": STATE_COLUMNS,
+                                  "notes": notes_state, "note_types": types_state,
+                                  "content": kept_content, "retired": sorted(retired)})
+        except BaseException:
+            with contextlib.suppress(Exception):
+                building.result()  # the thread done and the scratch files gone before the error goes on
+            raise
+        data = building.result()
         artifacts = [Artifact(name=f"{bank.id}.apkg", data=data, kind="anki", bank=bank.id, version=None,
                               questions=tuple(q.id for q in deck_questions), key=None, state=state,
                               warnings=tuple(warnings))]

@@ -114,16 +114,21 @@ def zip_package(collection: Path) -> bytes:
 
     The zip is written to a scratch file beside the collection and read back in one piece:
     a growing in-memory buffer would hold up to a third more than the package while it grows
-    (a 200,000-note package is 34 MB)."""
+    (a 200,000-note package is 34 MB). The collection is compressed ``ZIP_READ_BYTES`` at a
+    time: zlib lets other threads run while it compresses, and a few large pieces let them
+    run longest (``PackageBuild``)."""
     target = collection.with_name(collection.name + ".apkg")
     with zipfile.ZipFile(target, "w") as archive:
         with archive.open(_entry(COLLECTION_NAME), "w") as dest, open(collection, "rb") as src:
-            shutil.copyfileobj(src, dest, 1 << 20)
+            shutil.copyfileobj(src, dest, ZIP_READ_BYTES)
         archive.writestr(_entry("media"), b"{}")
     try:
         return target.read_bytes()
     finally:
         target.unlink()
+
+
+ZIP_READ_BYTES = 16 << 20  # the collection is read and compressed this much at a time
 
 
 def _entry(name: str) -> zipfile.ZipInfo:
@@ -136,19 +141,58 @@ def _entry(name: str) -> zipfile.ZipInfo:
 
 
 def package(rows: CollectionRows) -> bytes:
-    """The .apkg bytes for ``rows``.
+    """The .apkg bytes for ``rows`` (``PackageBuild``, waited for)."""
+    return PackageBuild(rows).result()
+
+
+class PackageBuild:
+    """The .apkg for ``rows``: the collection is written at once, then compressed on a thread
+    of its own while the caller goes on (the Anki exporter encodes the deck's state meanwhile);
+    ``result()`` waits for the bytes.
 
     The collection is built in a scratch file rather than in memory: for a 100,000-note
     deck that keeps about 300 MB (the database and its serialized copy) out of the
-    process, and the zip is streamed from the file.
+    process, and the zip is streamed from the file. A full or unwritable temporary folder
+    is an ``ExportError`` (from ``result()`` when the zip meets it).
     """
-    try:
-        with tempfile.TemporaryDirectory(prefix="quizgen-anki-") as scratch:
-            path = Path(scratch) / COLLECTION_NAME
+
+    def __init__(self, rows: CollectionRows):
+        import threading
+
+        self._data: bytes | None = None
+        self._failure: BaseException | None = None
+        try:
+            self._scratch = tempfile.TemporaryDirectory(prefix="quizgen-anki-")
+        except OSError as exc:
+            raise scratch_space_error(exc) from None
+        try:
+            path = Path(self._scratch.name) / COLLECTION_NAME
             write_collection(rows, path)
-            return zip_package(path)
-    except (OSError, sqlite3.OperationalError) as exc:  # a full or unwritable temporary folder
-        raise scratch_space_error(exc) from None
+        except BaseException as exc:
+            self._scratch.cleanup()
+            if isinstance(exc, (OSError, sqlite3.OperationalError)):
+                raise scratch_space_error(exc) from None
+            raise
+        self._thread = threading.Thread(target=self._zip, args=(path,), name="quizgen-apkg-zip")
+        self._thread.start()
+
+    def _zip(self, path: Path) -> None:
+        try:
+            self._data = zip_package(path)
+        except BaseException as exc:  # handed to result(), in the caller's thread
+            self._failure = exc
+
+    def result(self) -> bytes:
+        """The package's bytes, once compressed (the scratch files are then removed)."""
+        self._thread.join()
+        self._scratch.cleanup()
+        if self._failure is not None:
+            failure, self._failure = self._failure, None
+            if isinstance(failure, OSError):
+                raise scratch_space_error(failure) from None
+            raise failure
+        assert self._data is not None
+        return self._data
 
 
 def scratch_space_error(exc: Exception) -> ExportError:
