@@ -133,6 +133,7 @@ class Share:
     def __init__(self, pid: int, read_fd: int):
         self._pid = pid
         self._pipe = os.fdopen(read_fd, "rb")
+        self._waited = False
 
     def records(self) -> Iterator[bytes]:
         """The records the child sent, as they come; raises ``ShareFailed`` (after the ones
@@ -149,21 +150,29 @@ class Share:
                 if pipe.read(1) != b"\x00":
                     raise ShareFailed("the records are cut short")
         finally:
-            _, status = os.waitpid(self._pid, 0)
+            status = self._wait()
         if status != 0:
             raise ShareFailed(f"the child exited with status {status}")
 
     def cancel(self) -> None:
-        """Stop waiting for the child: its results are not needed (an error here, say)."""
+        """Stop the child: its results are not needed (an error here, say). Safe to call
+        at any time, also after ``records``."""
         import signal
 
-        try:
-            self._pipe.close()
-            os.kill(self._pid, signal.SIGKILL)
-        except OSError:  # it has left already
-            pass
-        finally:
-            os.waitpid(self._pid, 0)
+        self._pipe.close()
+        if not self._waited:
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+            except OSError:  # it has left already
+                pass
+            self._wait()
+
+    def _wait(self) -> int:
+        """The child's exit status, once it has exited (waited for once)."""
+        if self._waited:
+            return -1
+        self._waited = True
+        return os.waitpid(self._pid, 0)[1]
 
 
 def fork_share(work: Callable[[], Sequence[bytes]]) -> Share | None:

@@ -128,7 +128,7 @@ def zip_package(collection: Path) -> bytes:
         target.unlink()
 
 
-ZIP_READ_BYTES = 16 << 20  # the collection is read and compressed this much at a time
+ZIP_READ_BYTES = 8 << 20  # the collection is read and compressed this much at a time
 
 
 def _entry(name: str) -> zipfile.ZipInfo:
