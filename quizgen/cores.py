@@ -124,48 +124,49 @@ def can_fork() -> bool:
 
 
 class ShareFailed(Exception):
-    """The child of ``fork_share`` did not send all its records: do its share here."""
+    """The child of ``fork_share`` did not finish its share: do it here."""
 
 
 class Share:
     """A share of the work running in a forked copy of this process (``fork_share``)."""
 
-    def __init__(self, pid: int, read_fd: int):
+    def __init__(self, pid: int, spill):
         self._pid = pid
-        self._pipe = os.fdopen(read_fd, "rb")
+        self._spill = spill  # the anonymous temporary file the child writes its records to
         self._waited = False
 
     def records(self) -> Iterator[bytes]:
-        """The records the child sent, as they come; raises ``ShareFailed`` (after the ones
-        already given) if the child failed before it sent them all. Read them once."""
-        try:
-            with self._pipe as pipe:
-                count = int.from_bytes(pipe.read(8), "little")
-                for _ in range(count):
-                    size = int.from_bytes(pipe.read(8), "little")
-                    data = pipe.read(size)
-                    if len(data) != size:
-                        raise ShareFailed("a record is cut short")
-                    yield data
-                if pipe.read(1) != b"\x00":
-                    raise ShareFailed("the records are cut short")
-        finally:
-            status = self._wait()
-        if status != 0:
-            raise ShareFailed(f"the child exited with status {status}")
+        """The child's records, read one at a time once it has finished. ``ShareFailed``
+        comes before the first record, never between two: a child that failed, or records
+        that do not fill the file exactly, give none. Read them once."""
+        status = self._wait()
+        with self._spill as spill:
+            fd = spill.fileno()
+            if status != 0:
+                raise ShareFailed(f"the child exited with status {status}")
+            places, offset, end = [], 8, os.fstat(fd).st_size
+            count = int.from_bytes(os.pread(fd, 8, 0), "little") if end >= 8 else -1
+            while 0 <= len(places) < count and offset + 8 <= end:  # check the layout before giving anything
+                size = int.from_bytes(os.pread(fd, 8, offset), "little")
+                places.append((offset + 8, size))
+                offset += 8 + size
+            if count < 0 or len(places) != count or offset != end:
+                raise ShareFailed("the records do not fill the file")
+            for start, size in places:
+                yield os.pread(fd, size, start)
 
     def cancel(self) -> None:
         """Stop the child: its results are not needed (an error here, say). Safe to call
         at any time, also after ``records``."""
         import signal
 
-        self._pipe.close()
         if not self._waited:
             try:
                 os.kill(self._pid, signal.SIGKILL)
             except OSError:  # it has left already
                 pass
             self._wait()
+        self._spill.close()
 
     def _wait(self) -> int:
         """The child's exit status, once it has exited (waited for once)."""
@@ -176,38 +177,47 @@ class Share:
 
 
 def fork_share(work: Callable[[], Sequence[bytes]]) -> Share | None:
-    """Start ``work`` in a forked copy of this process; its records (bytes) come back by
-    ``Share.records``. None when the process cannot fork (``can_fork``): do the work here.
+    """Start ``work`` in a forked copy of this process; the records (bytes) it returns come
+    back by ``Share.records``. None when the process cannot fork (``can_fork``) or the
+    temporary folder cannot take a file: do the work here.
 
-    The child does the whole of its work before it writes anything (a pipe holds 64 KB, and
-    a child that writes as it goes would wait on a parent busy with its own share), then
-    sends the number of records, each record with its length, and a final zero byte, and
-    leaves with ``os._exit``: nothing of the parent's (buffered output, exit handlers, temporary
-    files) is run or flushed twice."""
+    The child writes its records to an anonymous temporary file (in ``TMPDIR``) rather than a
+    pipe, so it never waits on a parent busy with its own share, and the parent reads them
+    one at a time (a 100,000-note deck's share is 45 MB): the number of records, then each
+    record after its length. The child leaves with ``os._exit`` and status 0 only once all is
+    written: nothing of the parent's (buffered output, exit handlers, temporary files) is run
+    or flushed twice."""
+    import tempfile
+
     if not can_fork():
         return None
-    read_fd, write_fd = os.pipe()
+    try:
+        spill = tempfile.TemporaryFile(prefix="quizgen-share-")
+    except OSError:
+        return None
     try:
         pid = os.fork()
     except OSError:
-        os.close(read_fd)
-        os.close(write_fd)
+        spill.close()
         return None
     if pid == 0:  # the child
         status = 1
         try:
-            os.close(read_fd)
             records = work()
-            with os.fdopen(write_fd, "wb") as pipe:
-                pipe.write(len(records).to_bytes(8, "little"))
-                for record in records:
-                    pipe.write(len(record).to_bytes(8, "little"))
-                    pipe.write(record)
-                pipe.write(b"\x00")
+            fd = spill.fileno()
+            _write_all(fd, len(records).to_bytes(8, "little"))
+            for record in records:
+                _write_all(fd, len(record).to_bytes(8, "little"))
+                _write_all(fd, record)
             status = 0
         except BaseException:  # any failure: the parent does the share itself
             pass
         finally:
             os._exit(status)
-    os.close(write_fd)
-    return Share(pid, read_fd)
+    return Share(pid, spill)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]

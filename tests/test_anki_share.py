@@ -44,15 +44,15 @@ def outcome(bank_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int, **kw
 
 @pytest.fixture
 def child_rows(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Every deck of two notes or more is shared; the list collects how many rows each child sent
-    (-1: none, its share was made here)."""
+    """Every deck of two notes or more is shared; the list collects how many notes each child
+    made (-1: none, its share was made here)."""
     monkeypatch.setattr(NoteShare, "MIN_NOTES", 2)
     sent: list[int] = []
     real = NoteShare.finish
 
     def finish(self):
         theirs = real(self)
-        sent.append(-1 if theirs is None else len(theirs[0]))
+        sent.append(-1 if theirs is None else self._count)
         return theirs
 
     monkeypatch.setattr(NoteShare, "finish", finish)
@@ -117,7 +117,11 @@ def test_a_child_that_fails_leaves_the_same_deck(sample_bank_dir: Path, monkeypa
     alone = outcome(bank, monkeypatch, 1)
     monkeypatch.setattr(anki_exporter, "_note_records", lambda *args: os._exit(3))
     assert outcome(bank, monkeypatch, 2) == alone
-    monkeypatch.setattr(anki_exporter, "_note_records", lambda *args: [b"not marshal"])
+
+    def fails(*args):
+        raise MemoryError
+
+    monkeypatch.setattr(anki_exporter, "_note_records", fails)
     assert outcome(bank, monkeypatch, 2) == alone
     assert child_rows == [-1, -1]
     assert no_child_left()

@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import html
+import itertools
 import marshal
 import random
 import re
@@ -918,13 +919,17 @@ def make_deck_notes(questions: Sequence[Question], make: NoteMaker, stamp: NoteS
             content, record, mod, added = made_note(q, make, stamp)
             add(q, record, content.note_type, content.guid, content.cards, content.deck, mod, added)
         return
-    rows, warnings = theirs
     notes_state = stamp.notes_state
-    for q, (record, type_id, guid, cards, deck, mod, added, line) in zip(questions[stop:], rows):
-        if line is not None:
-            notes_state[q.id] = line
-        add(q, record, NOTE_TYPE_BY_ID[type_id], guid, cards, deck, mod, added)
-    stamp.warnings += warnings
+    for first in range(stop, len(questions), NoteShare.BATCH):
+        rows = marshal.loads(next(theirs))  # a batch at a time: a large deck's records go on to the spool's file
+        if len(rows) != min(NoteShare.BATCH, len(questions) - first):
+            raise AssertionError("a batch of notes from the child is short")  # pragma: no cover - our own child's
+        for q, (record, type_id, guid, cards, deck, mod, added, line) in zip(questions[first:], rows):
+            if line is not None:
+                notes_state[q.id] = line
+            add(q, record, NOTE_TYPE_BY_ID[type_id], guid, cards, deck, mod, added)
+    stamp.warnings += marshal.loads(next(theirs))
+    share.cancel()  # its file closed (the child is long gone)
 
 
 NOTE_TYPE_BY_ID = {nt.id: nt for nt in NOTE_TYPES}
@@ -963,24 +968,21 @@ class NoteShare:
     def cancel(self) -> None:
         self._share.cancel()
 
-    def finish(self) -> tuple[list[tuple], list[str]] | None:
-        """The child's note rows and stamper warnings; None if its share must be made here."""
+    def finish(self) -> Iterator[bytes] | None:
+        """The child's records, read one at a time: its note rows, BATCH to a record (marshal),
+        then the stamper's warnings; None if its share must be made here. (A 100,000-note
+        deck's share is 45 MB as rows: the caller takes them in a batch at a time.)"""
         records = self._share.records()
-        rows: list[tuple] = []
         try:
-            warnings = marshal.loads(next(records))
-            for record in records:
-                rows += marshal.loads(record)
-        except (cores.ShareFailed, StopIteration, ValueError, TypeError, EOFError):
+            first = next(records)
+        except (cores.ShareFailed, StopIteration):
             return None
-        finally:
-            records.close()
-        return (rows, warnings) if len(rows) == self._count and type(warnings) is list else None
+        return itertools.chain([first], records)
 
 
 def _note_records(questions: Sequence[Question], make: NoteMaker, stamp: NoteStamper) -> list[bytes]:
-    """In the child: the notes of ``questions`` as ``NoteShare`` rows, BATCH to a record, after
-    a first record of the stamper's warnings."""
+    """In the child: the notes of ``questions`` as ``NoteShare`` rows, BATCH to a record, then
+    a record of the stamper's warnings."""
     notes_state, rows = stamp.notes_state, []
     for q in questions:
         before = notes_state.get(q.id)
@@ -989,7 +991,7 @@ def _note_records(questions: Sequence[Question], make: NoteMaker, stamp: NoteSta
         rows.append((record, content.note_type.id, content.guid, content.cards, content.deck, mod, added,
                      None if line is before else line))
     batch = NoteShare.BATCH
-    return [marshal.dumps(stamp.warnings)] + [marshal.dumps(rows[i:i + batch]) for i in range(0, len(rows), batch)]
+    return [marshal.dumps(rows[i:i + batch]) for i in range(0, len(rows), batch)] + [marshal.dumps(stamp.warnings)]
 
 
 class NoteStamper:
