@@ -181,8 +181,9 @@ def test_quiz_keys_in_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 @pytest.mark.parametrize("args, code", [(["validate", str(SAMPLE_BANK)], 0),
                                         (["validate", str(INVALID / "tabs.yaml")], 1)])
 def test_the_installed_command_keeps_exit_codes_and_freezes_its_objects_before_shutdown(args, code) -> None:
-    """``quizgen`` (the console script and ``python -m quizgen``) runs ``cli.command``: the app,
-    then gc.freeze, so that the interpreter's shutdown does not scan a build's objects."""
+    """``quizgen`` (the console script and ``python -m quizgen``) runs ``cli.command``: the app
+    with the cyclic collector off, then gc.freeze, so that the interpreter's shutdown does not
+    scan a build's objects."""
     import subprocess
     import sys
     import tomllib
@@ -190,8 +191,8 @@ def test_the_installed_command_keeps_exit_codes_and_freezes_its_objects_before_s
     scripts = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())["project"]["scripts"]
     assert scripts["quizgen"] == "quizgen.cli:command"
     probe = ("import atexit, gc, sys\natexit.register(lambda: print('frozen', gc.get_freeze_count() > 0, "
-             "file=sys.stderr))\nsys.argv = ['quizgen', *sys.argv[1:]]\nimport runpy\n"
+             "'collector', gc.isenabled(), file=sys.stderr))\nsys.argv = ['quizgen', *sys.argv[1:]]\nimport runpy\n"
              "runpy.run_module('quizgen', run_name='__main__')\n")
     done = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=120)
     assert done.returncode == code, done.stderr
-    assert done.stderr.rstrip().endswith("frozen True") and "Traceback" not in done.stderr
+    assert done.stderr.rstrip().endswith("frozen True collector False") and "Traceback" not in done.stderr
