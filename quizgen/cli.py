@@ -276,10 +276,12 @@ def _progress_bar():
                 return
             from rich.progress import Progress  # only on a terminal, only for slow builds
 
-            bar["progress"] = Progress(transient=True)
+            # redrawn at each step rather than by rich's refresh thread: a build forks a second
+            # process (quizgen.cores), which a process with other threads must not do
+            bar["progress"] = Progress(transient=True, auto_refresh=False)
             bar["progress"].start()
             bar["task"] = bar["progress"].add_task(label, total=total)
-        bar["progress"].update(bar["task"], completed=done, description=label)
+        bar["progress"].update(bar["task"], completed=done, description=label, refresh=True)
 
     try:
         yield progress

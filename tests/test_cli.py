@@ -196,3 +196,29 @@ def test_the_installed_command_keeps_exit_codes_and_freezes_its_objects_before_s
     done = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=120)
     assert done.returncode == code, done.stderr
     assert done.stderr.rstrip().endswith("frozen True collector False") and "Traceback" not in done.stderr
+
+
+def test_the_progress_bar_starts_no_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A slow build on a terminal shows a bar, redrawn at each step: a refresh thread would keep
+    the build from forking its second process (quizgen.cores.can_fork)."""
+    import io
+    import itertools
+    import sys
+    import threading
+
+    from quizgen import cli
+
+    terminal = io.StringIO()
+    terminal.isatty = lambda: True  # type: ignore[method-assign]
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setitem(cli._STATE, "quiet", False)
+    clock = itertools.count(0.0, 5.0)  # 5 s between two looks at the clock
+    monkeypatch.setattr(cli.time, "monotonic", lambda: next(clock))
+    before = threading.enumerate()
+    with cli._progress_bar() as progress:
+        assert progress is not None
+        progress(1, 4, "sample: generating and choosing questions")  # 5 s in: the bar shows
+        assert "rich.progress" in sys.modules
+        progress(2, 4, "sample: anki")
+        assert threading.enumerate() == before
+    assert threading.enumerate() == before
