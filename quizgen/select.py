@@ -482,10 +482,13 @@ def _fill(rules: RuleBook, included: Sequence[Question], candidates: Sequence[Qu
 
 def _spread_topics(rules: RuleBook, included: Sequence[Question], candidates: Sequence[Question],
                    chosen: Sequence[Question], rng: random.Random | None = None) -> list[Question]:
-    """Swap questions for unused ones of the same type (and no later tier) while the swap keeps
-    every rule and the spread of sources and lowers the sheet's ``pile``: fewer questions on its
-    most-asked tag, never two from one template. Candidates are tried in ``rng``'s order. A
-    preference: a sheet that cannot be spread further is left as it is."""
+    """Swap questions for unused ones of the same type while the swap keeps every rule and the
+    spread of sources and lowers the sheet's ``pile``: fewer questions on its most-asked tag,
+    never two from one template. Candidates of no later tier are tried first; a generated
+    question on a fact that a hand-written one tests (a later tier) only when no such swap is
+    left (the hand-written one cannot be on this sheet: it would give another away, say).
+    Candidates are tried in ``rng``'s order. A preference: a sheet that cannot be spread further
+    is left as it is."""
     hand_facts = frozenset(f for q in candidates if q.origin == "hand" for f in rules.profile(q).facts)
     keep = {q.id for q in included}
     sheet = list(chosen)
@@ -498,7 +501,9 @@ def _spread_topics(rules: RuleBook, included: Sequence[Question], candidates: Se
         worst = _most_asked(sheet, now)
         swapped = False
         on_sheet = {q.id for q in sheet}
-        for i, out in enumerate(sheet):
+        for i, out, later_tier in [(i, out, later) for later in (False, True) for i, out in enumerate(sheet)]:
+            if swapped:
+                break
             if out.id in keep or not (worst & set(out.tags) or _template_repeated(sheet, out)):
                 continue
             rest = sheet[:i] + sheet[i + 1:]
@@ -510,13 +515,13 @@ def _spread_topics(rules: RuleBook, included: Sequence[Question], candidates: Se
             spread_now = _source_spread(sheet, sources)
             out_tier = tier(out, hand_facts)
             for into in candidates:
-                if into.id in on_sheet or into.type != out.type or tier(into, hand_facts) > out_tier:
+                if into.id in on_sheet or into.type != out.type or (tier(into, hand_facts) > out_tier) != later_tier:
                     continue
                 shape = (into.template, tuple(into.tags))
                 if shape not in lowers_pile:
                     lowers_pile[shape] = pile(rest + [into]) < now
                 if into.source not in keeps_spread:
-                    keeps_spread[into.source] = _source_spread(rest + [into], sources) <= spread_now
+                    keeps_spread[into.source] = _source_spread(rest + [into], sources) <= spread_now + later_tier
                 if not (lowers_pile[shape] and keeps_spread[into.source]):
                     continue
                 if trial is None:
@@ -527,8 +532,6 @@ def _spread_topics(rules: RuleBook, included: Sequence[Question], candidates: Se
                     sheet = rest[:i] + [into] + rest[i:]
                     swapped = True
                     break
-            if swapped:
-                break
         if not swapped:
             break
     return sheet

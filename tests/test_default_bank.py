@@ -212,3 +212,22 @@ def test_articles_named_not_this_article(questions: list[dict]) -> None:
     vague = [q["id"] for q in questions if re.search(r"\b(this|the) (article|report)\b", wording(q), re.I)
              and not re.search(r"\b(AnonHQ|Anti-Media)\b", wording(q))]
     assert not vague
+
+
+def test_questions_resting_on_the_missing_ratification_never_share_a_sheet(questions: list[dict]) -> None:
+    """Each of these states or rests on Russia having signed but never ratified the Rome Statute,
+    so any two on one sheet give each other away (the true/false statement that Russia was not a
+    party rules out the "suspended its membership" option, say): they declare one fact, and a
+    printed quiz holds one question per fact."""
+    from quizgen.pipeline import bank_questions, load_banks
+    from quizgen.select import choose_quiz
+    from quizgen.spec import SelectionSpec
+
+    group = {"never-ratified", "status-before-withdrawal", "signature-meaning", "quit-strictly-speaking"}
+    assert {q["id"]: q.get("facts") for q in questions if q["id"] in group} == dict.fromkeys(
+        group, ["ratification-term"])
+    default = load_banks()[0]
+    every, _ = bank_questions(default)
+    for seed in range(1, 31):
+        chosen = choose_quiz(default, every, SelectionSpec(seed=seed, count=20)).questions
+        assert len(group & {q.id for q in chosen}) <= 1, seed
