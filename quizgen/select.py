@@ -485,8 +485,9 @@ def _spread_topics(rules: RuleBook, included: Sequence[Question], candidates: Se
     """Swap questions for unused ones of the same type while the swap keeps every rule and the
     spread of sources and lowers the sheet's ``pile``: fewer questions on its most-asked tag,
     never two from one template. Candidates of no later tier are tried first; a generated
-    question on a fact that a hand-written one tests (a later tier) only when no such swap is
-    left (the hand-written one cannot be on this sheet: it would give another away, say).
+    question on a fact that a hand-written one tests (a later tier) only on a sheet that asks
+    about one topic in more than ``PILED_UP`` of its questions and when no other swap is left
+    (the hand-written question cannot be on the sheet: it would give another away, say).
     Candidates are tried in ``rng``'s order. A preference: a sheet that cannot be spread further
     is left as it is."""
     hand_facts = frozenset(f for q in candidates if q.origin == "hand" for f in rules.profile(q).facts)
@@ -501,7 +502,8 @@ def _spread_topics(rules: RuleBook, included: Sequence[Question], candidates: Se
         worst = _most_asked(sheet, now)
         swapped = False
         on_sheet = {q.id for q in sheet}
-        for i, out, later_tier in [(i, out, later) for later in (False, True) for i, out in enumerate(sheet)]:
+        tiers = (False, True) if _piled_up(sheet, now) else (False,)
+        for i, out, later_tier in [(i, out, later) for later in tiers for i, out in enumerate(sheet)]:
             if swapped:
                 break
             if out.id in keep or not (worst & set(out.tags) or _template_repeated(sheet, out)):
@@ -524,6 +526,8 @@ def _spread_topics(rules: RuleBook, included: Sequence[Question], candidates: Se
                     keeps_spread[into.source] = _source_spread(rest + [into], sources) <= spread_now + later_tier
                 if not (lowers_pile[shape] and keeps_spread[into.source]):
                     continue
+                if later_tier and _same_answer(rules, into, rest):
+                    continue  # a last resort asks nothing twice ("Who said ...?" beside "Name the spokesman")
                 if trial is None:
                     trial = Sheet(rules)
                     for q in rest:
@@ -544,6 +548,24 @@ def _source_spread(sheet: Sequence[Question], sources: Iterable[str]) -> int:
         if q.source in counts:
             counts[q.source] += 1
     return max(counts.values()) - min(counts.values()) if counts else 0
+
+
+PILED_UP = 0.2  # of a sheet's questions on one tag: more is worth a generated question in a hand-written one's place
+
+
+def _same_answer(rules: RuleBook, q: Question, sheet: Sequence[Question]) -> bool:
+    """Whether a question on the sheet has an answer of ``q``: the same name, number, date or
+    words, as the rules read them ("Peskov" is "Dmitry Peskov")."""
+    def answers(question: Question) -> set[frozenset[str]]:
+        return {form.required for forms in rules.profile(question).answers for form in forms if form.required}
+
+    mine = answers(q)
+    return bool(mine) and any(not mine.isdisjoint(answers(other)) for other in sheet)
+
+
+def _piled_up(sheet: Sequence[Question], now: tuple[int, tuple[int, ...]]) -> bool:
+    """Whether the sheet's most-asked tag is on more than ``PILED_UP`` of its questions (5 of 20)."""
+    return bool(now[1]) and now[1][0] > PILED_UP * len(sheet)
 
 
 def _most_asked(sheet: Sequence[Question], now: tuple[int, tuple[int, ...]]) -> set[str]:
