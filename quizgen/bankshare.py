@@ -116,7 +116,8 @@ class QuestionShare:
         except (cores.ShareFailed, StopIteration, ValueError, TypeError, EOFError):
             return None
         finally:
-            records.close()  # stops and waits for the child, if it is still there
+            records.close()
+            self._share.cancel()  # the child gone (also when this process was interrupted) and its file closed
         if len(questions) != self._count:
             return None
         seen.update(their_seen)

@@ -172,8 +172,9 @@ class Share:
         """The child's exit status, once it has exited (waited for once)."""
         if self._waited:
             return -1
+        status = os.waitpid(self._pid, 0)[1]  # (interrupted, the child is still there for cancel)
         self._waited = True
-        return os.waitpid(self._pid, 0)[1]
+        return status
 
 
 def fork_share(work: Callable[[], Sequence[bytes]]) -> Share | None:

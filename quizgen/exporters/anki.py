@@ -976,6 +976,7 @@ class NoteShare:
         try:
             first = next(records)
         except (cores.ShareFailed, StopIteration):
+            self._share.cancel()
             return None
         return itertools.chain([first], records)
 
