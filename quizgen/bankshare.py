@@ -89,11 +89,11 @@ class QuestionShare:
               fact_ids: set[str]) -> QuestionShare | None:
         """Fork a child for the second part of ``items`` (the bank's ``questions:``, of at most
         ``MAX_QUESTIONS``) when that pays; None: read it all here."""
-        if type(items) is not yamlnodes.Slices or len(items) < MIN_QUESTIONS or reader.errors or WORKERS == 1:
+        if type(items) is not yamlnodes.Slices or reader.errors:
             return None
-        if WORKERS is None and not cores.second_cpu_idle(now=True):
+        start = cores.child_start(len(items), MIN_QUESTIONS, WORKERS, CHILD_SHARE)
+        if start is None:
             return None
-        start = len(items) - round(len(items) * CHILD_SHARE)
         share = cores.fork_share(lambda: _child_records(reader, items, start, bank_id, sources, fact_ids))
         return None if share is None else cls(share, start, len(items) - start)
 

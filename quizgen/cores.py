@@ -117,6 +117,17 @@ def second_cpu_idle(now: bool = False) -> bool:
     return cpus >= 2 and idle_cpus(cpus, now=now) >= IDLE_CPU_NEEDED
 
 
+def child_start(count: int, minimum: int, workers: int | None, child_share: float) -> int | None:
+    """Where a forked child's share of ``count`` items starts (it takes the last ``child_share``
+    of them), or None to do them all here: fewer than ``minimum`` items, one worker wanted
+    (``workers`` 1), or, unless two are wanted (2), no second CPU idle right now."""
+    if count < minimum or workers == 1:
+        return None
+    if workers is None and not second_cpu_idle(now=True):
+        return None
+    return count - round(count * child_share)
+
+
 def can_fork() -> bool:
     """Whether this process may fork a copy of itself: a platform with ``os.fork`` and no other
     thread running (a copy of a process with threads can deadlock on a lock one of them held)."""

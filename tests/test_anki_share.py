@@ -12,24 +12,17 @@ import pytest
 
 from quizgen import statefile
 from quizgen.errors import ExportError
-from quizgen.exporters import ExportJob, ExportOptions, anki_apkg, load_exporter
+from quizgen.exporters import ExportOptions, anki_apkg
 from quizgen.exporters.anki import NoteShare
 from quizgen.banks import load_bank
 from quizgen.pipeline import BuildConfig, bank_questions, build, state_bytes
 
 from conftest import NEW_QUESTION
+from test_exporter_anki import render  # the exporter on a bank file, as those tests run it
 
 NOW = 1_700_000_000
 LATER = NOW + 86_400
 needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
-
-
-def render(bank_path: Path, now: int = NOW, previous: dict | None = None):
-    bank = load_bank(bank_path)
-    questions, _ = bank_questions(bank)
-    job = ExportJob(bank=bank, sets=(), questions=tuple(questions), options=ExportOptions(now=now),
-                    previous_state=previous)
-    return load_exporter("anki").render(job)[0]
 
 
 def outcome(bank_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int, **kwargs):

@@ -957,11 +957,9 @@ class NoteShare:
     @classmethod
     def start(cls, questions: Sequence[Question], make: NoteMaker, stamp: NoteStamper) -> NoteShare | None:
         """Fork the child for the last notes when that pays; None: make them all here."""
-        if len(questions) < cls.MIN_NOTES or cls.WORKERS == 1:
+        start = cores.child_start(len(questions), cls.MIN_NOTES, cls.WORKERS, cls.CHILD_SHARE)
+        if start is None:
             return None
-        if cls.WORKERS is None and not cores.second_cpu_idle(now=True):
-            return None
-        start = len(questions) - round(len(questions) * cls.CHILD_SHARE)
         share = cores.fork_share(lambda: _note_records(questions[start:], make, stamp))
         return None if share is None else cls(share, start, len(questions) - start)
 

@@ -141,11 +141,6 @@ def _entry(name: str) -> zipfile.ZipInfo:
     return info
 
 
-def package(rows: CollectionRows) -> bytes:
-    """The .apkg bytes for ``rows`` (``PackageBuild``, waited for)."""
-    return PackageBuild(rows).result()
-
-
 class PackageBuild:
     """The .apkg for ``rows``: the collection is written at once, then compressed on a thread
     of its own while the caller goes on (the Anki exporter encodes the deck's state meanwhile);
